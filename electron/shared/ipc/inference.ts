@@ -1,0 +1,237 @@
+// Contract of the `inference` service: model folders, asking about an image (streamed), cancel, status,
+// re-selection and the detail score. Pure TypeScript; the renderer, the CLI and tests speak it.
+import { z } from 'zod';
+import { defineContract, event, method } from './contract.ts';
+
+/** Execution providers the engine knows, in the names onnxruntime-node uses. */
+export const PROVIDER_NAMES = ['cuda', 'dml', 'webgpu', 'coreml', 'cpu'] as const;
+/** One of {@link PROVIDER_NAMES}. */
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** An image: an absolute path, or a content hash the dataset store resolves to a file. */
+export const imageRefSchema = z.union([
+  z.object({ path: z.string().min(1) }),
+  z.object({ hash: z.string().regex(/^[0-9a-f]{16,128}$/i) }),
+]);
+export type ImageRef = z.infer<typeof imageRefSchema>;
+
+/** One finished turn of the conversation (the image belongs to the first user turn). */
+export const turnSchema = z.object({ role: z.enum(['user', 'assistant']), content: z.string() });
+export type Turn = z.infer<typeof turnSchema>;
+
+/** Sampling settings; temperature 0 (the default) is greedy. */
+export const samplingSchema = z.object({
+  temperature: z.number().min(0).max(5).optional(),
+  topK: z.number().int().min(0).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  repetitionPenalty: z.number().min(0.5).max(3).optional(),
+  maxNewTokens: z.number().int().min(1).max(8192).optional(),
+  seed: z.number().int().optional(),
+});
+export type SamplingSettings = z.infer<typeof samplingSchema>;
+
+/** Selector overrides; unset fields come from the model's manifest. top_p ≥ 1 keeps every local token. */
+export const selectorOverrideSchema = z.object({
+  mode: z.enum(['legacy', 'single']).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  temperature: z.number().positive().optional(),
+});
+export type SelectorOverride = z.infer<typeof selectorOverrideSchema>;
+
+/** Arguments of `ask` / `reselect`. `requestId` is chosen by the caller; stream events and `cancel` use it. */
+export const askRequestSchema = z.object({
+  requestId: z.string().min(1).max(128),
+  modelDir: z.string().min(1).optional(),
+  image: imageRefSchema,
+  question: z.string(),
+  history: z.array(turnSchema).max(200).default([]),
+  systemPrompt: z.string().max(20_000).optional(),
+  sampling: samplingSchema.default({}),
+  selector: selectorOverrideSchema.default({}),
+});
+export type AskRequest = z.input<typeof askRequestSchema>;
+
+/** Execution-provider settings for `loadModel`. */
+export const loadOptionsSchema = z.object({
+  modelDir: z.string().min(1).optional(),
+  /** Providers to try in order, replacing the platform ladder (cpu is not appended automatically). */
+  providers: z.array(z.enum(PROVIDER_NAMES)).min(1).optional(),
+  intraOpThreads: z.number().int().min(0).max(256).optional(),
+  graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  warmup: z.boolean().optional(),
+});
+export type LoadOptions = z.input<typeof loadOptionsSchema>;
+
+/** Arguments of `score`: mean log-likelihood of `answer` given the image and question. */
+export const scoreRequestSchema = z.object({
+  modelDir: z.string().min(1).optional(),
+  image: imageRefSchema,
+  question: z.string(),
+  answer: z.string().min(1),
+});
+export type ScoreRequest = z.input<typeof scoreRequestSchema>;
+
+/** A model folder as listed/validated; `error` is set when it cannot be loaded. */
+export interface ModelSummary {
+  dir: string;
+  name: string | null;
+  isDefault: boolean;
+  valid: boolean;
+  error: { code: string; message: string; fields?: string[] } | null;
+  template: string | null;
+  dtype: string | null;
+  /** Bytes of all graph files. */
+  bytes: number | null;
+}
+
+/** Which provider runs one graph, and why the ones before it did not. */
+export interface GraphProvider {
+  graph: string;
+  provider: ProviderName;
+  attempts: { provider: ProviderName; error: string }[];
+}
+
+/** What `status` and `loadModel` return. */
+export interface InferenceStatus {
+  model: { dir: string; name: string; template: string; dtype: string } | null;
+  providers: GraphProvider[];
+  busy: boolean;
+  queued: number;
+  /** Image-feature cache entries (by image hash). */
+  cachedImages: number;
+}
+
+/** Timings of one answer in milliseconds (stage names as in electron/inference). */
+export interface StageTimings {
+  decode: number;
+  preprocess: number;
+  encode: number;
+  project: number;
+  select: number;
+  assemble: number;
+  prefill: number;
+  generate: number;
+  sample: number;
+  detokenize: number;
+  ttft: number;
+  total: number;
+  /** Whether the image features came from the cache / how many prompt rows the KV cache reused. */
+  featureCacheHit: boolean;
+  kvReusedTokens: number;
+}
+
+/** A tile's rectangle in original-image pixels (clipped to the image; width/height 0 for pure padding). */
+export interface TileRect {
+  index: number;
+  row: number;
+  col: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The record of what the model looked at for one answer. Per-token arrays are in raster order over the
+ * (grid.rows·q) × (grid.cols·q) local grid (q = localGrid), index j ↔ (globalRow, globalCol) = (j / (cols·q), j % (cols·q)).
+ */
+export interface InspectionRecord {
+  imageHash: string;
+  original: { width: number; height: number };
+  grid: { cols: number; rows: number; tiles: number };
+  /** Canvas the tiles are cut from, and where the resized image sits on it (canvas pixels). */
+  canvas: { width: number; height: number; imageX: number; imageY: number; imageWidth: number; imageHeight: number };
+  tiles: TileRect[];
+  globalView: { width: number; height: number };
+  tileSize: number;
+  localGrid: number;
+  tokens: { global: number; localBefore: number; localAfter: number; separator: number; prompt: number; prefill: number; generated: number; kvReused: number };
+  selector: {
+    mode: 'legacy' | 'single';
+    topP: number;
+    temperature: number;
+    /** Raw cosine-sum score s_j of every local token. */
+    scores: number[];
+    /** Final selector probability q_j. */
+    probs: number[];
+    /** 1 when kept, 0 when dropped. */
+    kept: number[];
+    tile: number[];
+    row: number[];
+    col: number[];
+  };
+  /** Router weights per global token, flattened [patchTokens, 2] (expert 0 = MLP, expert 1 = MLP∘Q-former). */
+  routerWeights: number[];
+  /**
+   * Compressor attention projected onto each tile's patch grid, flattened [tiles, patchGrid²]: Σ_q p_q·attn[q, patch]
+   * with p the selector probability of kept tokens (0 for dropped). Null when the graph has no `local_attention`.
+   */
+  attentionHeat: { patchGrid: number; data: number[] } | null;
+  timings: StageTimings;
+  providers: GraphProvider[];
+  sampling: { temperature: number; topK: number; topP: number; repetitionPenalty: number; maxNewTokens: number; seed: number };
+  stopReason: 'eos' | 'length' | 'context';
+}
+
+/** What `ask` / `reselect` resolve to. */
+export interface AskResult {
+  requestId: string;
+  answer: string;
+  tokenIds: number[];
+  model: { dir: string; name: string };
+  inspection: InspectionRecord;
+}
+
+/** One streamed piece of an answer. `text` is complete UTF-8 (never half a character). */
+export interface TokenEvent {
+  requestId: string;
+  text: string;
+  /** Tokens generated so far. */
+  generated: number;
+}
+
+/** Stage progress of a request (for a progress line before the first token). */
+export interface StageEvent {
+  requestId: string;
+  stage: 'queued' | 'decode' | 'preprocess' | 'encode' | 'select' | 'prefill' | 'generate';
+}
+
+/** What `score` returns: mean per-token log-likelihood of the answer tokens. */
+export interface ScoreResult {
+  full: number;
+  globalOnly: number;
+  answerTokens: number;
+  keptLocal: number;
+}
+
+/** The `inference` service. Every method may fail with `process/crashed` (the process restarts on the next call). */
+export const inferenceContract = defineContract(
+  'inference',
+  {
+    /** The shipped default model and the given user folders, each validated. Never fails per folder: see `error`. */
+    listModels: method<ModelSummary[], z.ZodTuple<[z.ZodDefault<z.ZodArray<z.ZodString>>]>>(z.tuple([z.array(z.string()).default([])])),
+    /** Validates one folder (manifest, files, sha256, dimensions). Errors: `inference/model-missing|invalid|unsupported` in `error`. */
+    validateModel: method<ModelSummary, z.ZodTuple<[z.ZodString]>>(z.tuple([z.string().min(1)])),
+    /** Loads a model (default when `modelDir` is omitted). Errors: `inference/model-*`, `inference/provider-failed`. */
+    loadModel: method<InferenceStatus, z.ZodTuple<[typeof loadOptionsSchema]>>(z.tuple([loadOptionsSchema])),
+    /**
+     * Answers `question` about the image; streams `token` events keyed by `requestId`. Errors: `image/*`,
+     * `prompt/empty`, `prompt/too-long`, `inference/model-*`, `inference/cancelled`, `inference/crashed`.
+     */
+    ask: method<AskResult, z.ZodTuple<[typeof askRequestSchema]>>(z.tuple([askRequestSchema])),
+    /** Like `ask`, meant for another selector setting on the same image: encoded features come from the cache. */
+    reselect: method<AskResult, z.ZodTuple<[typeof askRequestSchema]>>(z.tuple([askRequestSchema])),
+    /** Cancels a running or queued request; resolves true when it was found. The request fails with `inference/cancelled`. */
+    cancel: method<boolean, z.ZodTuple<[z.ZodString]>>(z.tuple([z.string().min(1)])),
+    /** The loaded model, providers per graph, queue length. */
+    status: method<InferenceStatus>(),
+    /** Detail score: answer log-likelihood with the full visual block vs. the global view only. */
+    score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema]>>(z.tuple([scoreRequestSchema])),
+  },
+  {
+    /** A decoded piece of an answer. */
+    token: event<TokenEvent>(),
+    /** A request moved to another stage. */
+    stage: event<StageEvent>(),
+  },
+);
