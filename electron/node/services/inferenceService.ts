@@ -60,18 +60,18 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
   }
 
   return {
-    listModels: (dirs: string[]) => call<ModelSummary[]>('listModels', { dirs, defaultModelDir: deps.defaultModelDir }),
-    validateModel: (dir: string) => call<ModelSummary>('validateModel', { dir, defaultModelDir: deps.defaultModelDir }),
-    loadModel: (options) => call<InferenceStatus>('loadModel', { ...options, modelDir: options.modelDir ?? deps.defaultModelDir }),
-    ask: (request) => askVia('ask', request),
-    reselect: (request) => askVia('reselect', request),
-    cancel: (requestId: string) => {
+    listModels: (...[dirs]) => call<ModelSummary[]>('listModels', { dirs, defaultModelDir: deps.defaultModelDir }),
+    validateModel: (...[dir]) => call<ModelSummary>('validateModel', { dir, defaultModelDir: deps.defaultModelDir }),
+    loadModel: (...[options]) => call<InferenceStatus>('loadModel', { ...options, modelDir: options.modelDir ?? deps.defaultModelDir }),
+    ask: (...[request]) => askVia('ask', request),
+    reselect: (...[request]) => askVia('reselect', request),
+    cancel: (...[requestId]) => {
       const controller = running.get(requestId);
       controller?.abort();
       return controller !== undefined;
     },
     status: () => call<InferenceStatus>('status', {}),
-    score: async (request) => {
+    score: async (...[request]) => {
       const resolved = await resolveImage(request);
       return call<ScoreResult>('score', { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir });
     },
