@@ -1,0 +1,62 @@
+// Node-only composition of the main-side services (used by Electron main, the CLI and the e2e harness):
+// starts the inference supervisor over the given spawner and binds each contract to its implementation.
+import type { Spawn } from '../../shared/process/protocol.ts';
+import { Supervisor } from '../../shared/process/supervisor.ts';
+import { bind, type Binding } from '../../shared/ipc/router.ts';
+import { appContract } from '../../shared/ipc/app.ts';
+import { createAppService } from './appService.ts';
+import { EventHub, type EventListener } from '../eventHub.ts';
+import { ImageRegistry } from '../imageRegistry.ts';
+
+/** What the host (Electron main, CLI, test harness) supplies. */
+export interface ServicesOptions {
+  /** Starts the inference process (utilityProcess in Electron, fork elsewhere). */
+  spawnInference: Spawn;
+  /** Where the app keeps its database, images and settings. */
+  dataDir: string;
+  /** The shipped SliME-Nano model folder. */
+  defaultModelDir: string;
+  version: string;
+  /** Electron version, or null outside Electron. */
+  electronVersion: string | null;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** The running services. */
+export interface Services {
+  /** One binding per contract, for createRouter. */
+  bindings: Binding[];
+  /** The supervised inference process. */
+  inference: Supervisor;
+  /** Local images the renderer may display (see electron/shared/ipc/images.ts for the URL scheme). */
+  images: ImageRegistry;
+  /** Subscribes a transport to every service event; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+  /** Stops every service and child process. */
+  dispose(): Promise<void>;
+}
+
+/** Builds every service. To add one: create it below and push one `bind(contract, impl)` line. */
+export async function createServices(options: ServicesOptions): Promise<Services> {
+  const log = options.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
+  const hub = new EventHub();
+  const images = new ImageRegistry();
+  const inference = new Supervisor({ spawn: options.spawnInference, name: 'inference', log });
+  const disposers: (() => Promise<void> | void)[] = [() => inference.stop()];
+  const deps = { ...options, inference, images, events: hub, log };
+
+  const bindings: Binding[] = [
+    bind(appContract, createAppService(deps)),
+    // Add services here, one line each, e.g. bind(inferenceContract, createInferenceService(deps)).
+  ];
+
+  return {
+    bindings,
+    inference,
+    images,
+    subscribe: (listener) => hub.subscribe(listener),
+    async dispose() {
+      for (const dispose of disposers.reverse()) await dispose();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The list of every service contract the renderer can reach, and the `window.api` type derived from it.
+// Pure TypeScript. Adding a service = one line in CONTRACTS (plus its binding in createServices.ts).
+import type { ClientApi } from './contract.ts';
+import { appContract } from './app.ts';
+import { describeContract, type ServiceDescriptor } from './buildApi.ts';
+
+/** Every contract exposed on `window.api`, keyed by its service name. */
+export const CONTRACTS = [appContract] as const;
+
+/** The shape of `window.api`: one ClientApi per service. */
+export type WindowApi = { [C in (typeof CONTRACTS)[number] as C['service']]: ClientApi<C> };
+
+/** Descriptors of every service, for the preload and the e2e bridge. */
+export function apiDescriptors(): ServiceDescriptor[] {
+  return CONTRACTS.map((c) => describeContract(c));
+}

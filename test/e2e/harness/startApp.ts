@@ -1,0 +1,111 @@
+// e2e harness (test process): starts the real services (inference process forked for real), serves the built
+// renderer, opens it in Debian's Chromium via playwright-core with `window.api` supplied by the test bridge.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createServices, type Services } from '../../../electron/node/services/createServices.ts';
+import { forkSpawner } from '../../../electron/node/forkChild.ts';
+import { INFERENCE_ENTRY, REPO_ROOT } from '../../../electron/node/paths.ts';
+import { readAppVersion } from '../../../electron/node/appVersion.ts';
+import { createRouter, type Router } from '../../../electron/shared/ipc/router.ts';
+import { apiDescriptors } from '../../../electron/shared/ipc/registry.ts';
+import { startStaticServer } from './staticServer.ts';
+import { emitToPage, installBridge } from './bridge.ts';
+
+/** Chromium from Debian's `chromium` package (scripts/bootstrap.sh installs it). */
+export const CHROMIUM_PATH = process.env.SLIME_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Where screenshots go (git-ignored). */
+export const E2E_OUTPUT_DIR = path.join(REPO_ROOT, 'test', 'e2e', 'output');
+const RENDERER_DIST = path.join(REPO_ROOT, 'renderer', 'dist');
+
+/** What a test chooses about the app it starts. */
+export interface StartAppOptions {
+  /** The app's data directory (use a fresh temp dir per test). */
+  dataDir: string;
+  /** The default model folder reported by the services. */
+  modelDir: string;
+  colorScheme?: 'light' | 'dark';
+  viewport?: { width: number; height: number };
+  /** Extra environment for the inference process (e.g. SLIME_TEST_HOOKS=1). */
+  inferenceEnv?: Record<string, string>;
+}
+
+/** A running app under test. */
+export interface RunningApp {
+  page: Page;
+  /** The real services behind the bridge (supervisor, image registry, event hub…). */
+  services: Services;
+  router: Router;
+  /** Origin the renderer is served from, e.g. http://127.0.0.1:41234 */
+  origin: string;
+  /** Console errors and uncaught page errors seen so far. */
+  pageErrors: string[];
+  /** Saves test/e2e/output/<name>.png and returns its path. */
+  screenshot(name: string): Promise<string>;
+  /** Closes the browser, the server and every service process. */
+  close(): Promise<void>;
+}
+
+async function openPage(browser: Browser, options: StartAppOptions): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1200, height: 760 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  return { context, page: await context.newPage() };
+}
+
+/** Starts the app; the page is loaded and `window.api` is live when this resolves. */
+export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  await mkdir(options.dataDir, { recursive: true });
+  const services = await createServices({
+    spawnInference: forkSpawner(INFERENCE_ENTRY, { env: options.inferenceEnv ?? {} }),
+    dataDir: options.dataDir,
+    defaultModelDir: options.modelDir,
+    version: readAppVersion(),
+    electronVersion: null,
+  });
+  const router = createRouter(services.bindings);
+  const server = await startStaticServer(RENDERER_DIST, services.images);
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const { page } = await openPage(browser, options);
+  const pageErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await installBridge(page, router, apiDescriptors(), server.origin);
+  const unsubscribe = services.subscribe((channel, payload) => {
+    emitToPage(page, channel, payload).catch((e: unknown) => pageErrors.push(`event ${channel}: ${String(e)}`));
+  });
+  await page.goto(`${server.origin}/index.html`);
+  return {
+    page,
+    services,
+    router,
+    origin: server.origin,
+    pageErrors,
+    async screenshot(name) {
+      await mkdir(E2E_OUTPUT_DIR, { recursive: true });
+      const file = path.join(E2E_OUTPUT_DIR, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      unsubscribe();
+      await browser.close();
+      await server.close();
+      await services.dispose();
+    },
+  };
+}
