@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ImageRegistry } from '../../../electron/node/imageRegistry.ts';
-import { imageTokenFromPath } from '../../../electron/shared/ipc/images.ts';
+import { IMAGE_PATH_PREFIX, imageTokenFromPath } from '../../../electron/shared/ipc/images.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -53,9 +53,9 @@ async function sendFile(res: http.ServerResponse, file: string, mime: string): P
 export async function startStaticServer(root: string, images: ImageRegistry): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const token = imageTokenFromPath(url.pathname);
-    if (token !== null) {
-      const entry = images.lookup(token);
+    if (url.pathname.startsWith(IMAGE_PATH_PREFIX)) {
+      const token = imageTokenFromPath(url.pathname);
+      const entry = token === null ? undefined : images.lookup(token);
       if (!entry) res.writeHead(404).end('not found');
       else void sendFile(res, entry.path, entry.mime);
       return;
