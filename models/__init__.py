@@ -1,0 +1,1 @@
+"""SliME Studio Python toolchain: SliME in PyTorch, checkpoint loading, ONNX export, fixtures."""
