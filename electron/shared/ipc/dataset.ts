@@ -221,6 +221,22 @@ export interface ScoreSummary {
   remaining: number;
 }
 
+/** State of the dataset file, checked when it is opened. */
+export interface DatasetHealth {
+  path: string;
+  schemaVersion: number;
+  /** 'ok', or 'damaged': integrity_check failed, a backup was kept and the file is open read-only. */
+  status: 'ok' | 'damaged';
+  readOnly: boolean;
+  /** Where the copy of the damaged file was kept, when status is 'damaged'. */
+  backupPath: string | null;
+  /** integrity_check's first problems, when damaged. */
+  problems: string[];
+  /** The `synchronous` and `journal_mode` pragmas in force. */
+  journalMode: string;
+  synchronous: string;
+}
+
 /** Progress of a long job (import, export, score). */
 export interface JobProgress {
   jobId: string;
@@ -401,6 +417,8 @@ function takes<R>(): <A extends z.ZodTuple>(args: A) => MethodSpec<A, R> {
 export const datasetContract = defineContract(
   'dataset',
   {
+    /** Whether the dataset opened cleanly; when damaged it is read-only and `backupPath` says where the copy is. */
+    health: method<DatasetHealth>(),
     /** Adds image bytes to the content-addressed store (idempotent). Errors: `image/unsupported`, `image/corrupt`, `image/too-large`, `image/too-small`. */
     addImage: takes<ImageRecord>()(z.tuple([z.instanceof(Uint8Array), z.string().max(1000)])),
     /** Adds the image file at an absolute path. Errors: as `addImage`, plus `image/not-found`. */
