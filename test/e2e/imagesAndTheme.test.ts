@@ -37,7 +37,9 @@ async function loadImage(src: string): Promise<{ width: number; height: number }
 describe('images and theme', () => {
   it('displays a registered image and nothing else', async () => {
     const file = path.join(dataDir, 'red.png');
-    await sharp({ create: { width: 37, height: 21, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toFile(file);
+    await sharp({ create: { width: 37, height: 21, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+      .png()
+      .toFile(file);
     const url = app.services.images.urlFor(file);
     expect(await loadImage(url)).toEqual({ width: 37, height: 21 });
     expect(await loadImage('/image/not-a-registered-token')).toEqual({ width: 0, height: 0 });

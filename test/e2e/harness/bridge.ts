@@ -49,7 +49,10 @@ export async function installBridge(page: Page, router: Router, descriptors: Ser
 /** Pushes one service event into the page (to its `onXxx` listeners). */
 export async function emitToPage(page: Page, channel: string, payload: unknown): Promise<void> {
   if (page.isClosed()) return;
-  await page.evaluate(([name, c, p]) => {
-    (window as unknown as Record<string, (c: string, p: unknown) => void>)[name]?.(c, p);
-  }, [EMIT_FUNCTION, channel, payload] as const);
+  await page.evaluate(
+    ([name, c, p]) => {
+      (window as unknown as Record<string, (c: string, p: unknown) => void>)[name]?.(c, p);
+    },
+    [EMIT_FUNCTION, channel, payload] as const,
+  );
 }

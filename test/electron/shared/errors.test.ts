@@ -6,7 +6,10 @@ describe('errors', () => {
   it('builds success and failure Results', () => {
     expect(ok(3)).toEqual({ ok: true, value: 3 });
     expect(err('db/busy', 'busy')).toEqual({ ok: false, error: { code: 'db/busy', message: 'busy' } });
-    expect(err('db/busy', 'busy', { table: 't' })).toEqual({ ok: false, error: { code: 'db/busy', message: 'busy', details: { table: 't' } } });
+    expect(err('db/busy', 'busy', { table: 't' })).toEqual({
+      ok: false,
+      error: { code: 'db/busy', message: 'busy', details: { table: 't' } },
+    });
   });
 
   it('keeps the code and details of an AppFailure', () => {

@@ -6,7 +6,11 @@ import { buildApi, describeContract, type ApiTransport } from '../../../../elect
 import { apiDescriptors, CONTRACTS } from '../../../../electron/shared/ipc/registry.ts';
 import { ok } from '../../../../electron/shared/errors.ts';
 
-const demo = defineContract('demo', { echo: method<string>(z.tuple([z.string()])) }, { progress: event<number>(), jobDone: event<string>() });
+const demo = defineContract(
+  'demo',
+  { echo: method<string, z.ZodTuple<[z.ZodString], null>>(z.tuple([z.string()])) },
+  { progress: event<number>(), jobDone: event<string>() },
+);
 
 function recordingTransport(): ApiTransport & { calls: [string, unknown[]][]; emit(channel: string, payload: unknown): void } {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
@@ -70,6 +74,10 @@ describe('buildApi', () => {
 
   it('describes every registered contract', () => {
     expect(apiDescriptors().map((d) => d.service)).toEqual(CONTRACTS.map((c) => c.service));
-    expect(apiDescriptors().find((d) => d.service === 'app')?.methods.map((m) => m.name)).toContain('info');
+    expect(
+      apiDescriptors()
+        .find((d) => d.service === 'app')
+        ?.methods.map((m) => m.name),
+    ).toContain('info');
   });
 });

@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { defineContract, event, eventChannel, method, methodChannel, methodChannels } from '../../../../electron/shared/ipc/contract.ts';
 
 describe('contract', () => {
-  const demo = defineContract('demo', { add: method<number>(z.tuple([z.number(), z.number()])), hello: method<string>() }, { tick: event<number>() });
+  const demo = defineContract(
+    'demo',
+    { add: method<number, z.ZodTuple<[z.ZodNumber, z.ZodNumber], null>>(z.tuple([z.number(), z.number()])), hello: method<string>() },
+    { tick: event<number>() },
+  );
 
   it('derives method and event channels from the service name', () => {
     expect(methodChannel('demo', 'add')).toBe('demo:add');

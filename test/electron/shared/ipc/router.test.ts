@@ -6,7 +6,7 @@ import { bind, createRouter } from '../../../../electron/shared/ipc/router.ts';
 import { AppFailure } from '../../../../electron/shared/errors.ts';
 
 const calc = defineContract('calc', {
-  add: method<number>(z.tuple([z.number(), z.number()])),
+  add: method<number, z.ZodTuple<[z.ZodNumber, z.ZodNumber], null>>(z.tuple([z.number(), z.number()])),
   fail: method<never>(),
   crash: method<never>(),
   slow: method<string>(),

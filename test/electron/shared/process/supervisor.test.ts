@@ -93,7 +93,10 @@ describe('Supervisor', () => {
     controller.abort();
     expect(await p).toMatchObject({ ok: false, error: { code: 'process/cancelled' } });
     expect(children[0]!.received.some((m) => m.type === 'cancel')).toBe(true);
-    expect(await sup.request('hang', [], { signal: AbortSignal.abort() })).toMatchObject({ ok: false, error: { code: 'process/cancelled' } });
+    expect(await sup.request('hang', [], { signal: AbortSignal.abort() })).toMatchObject({
+      ok: false,
+      error: { code: 'process/cancelled' },
+    });
   });
 
   it('fails every pending caller on a crash and restarts on the next request', async () => {
