@@ -34,7 +34,11 @@ export function startDatasetWorker(options: DatasetWorkerOptions): DatasetWorker
   const dbPath = options.dbPath ?? path.join(options.dataDir, 'dataset.sqlite');
   const imagesDir = options.imagesDir ?? path.join(options.dataDir, 'images');
   const spawn = databaseWorkerSpawner({ dbPath, imagesDir, readOnly: options.readOnly ?? false }, options.entry);
-  const supervisor = new Supervisor({ spawn, name: 'database', defaultTimeoutMs: options.timeoutMs ?? 30_000, ...(options.log ? { log: options.log } : {}) });
+  let running = false;
+  const supervisor = new Supervisor(
+    { spawn, name: 'database', defaultTimeoutMs: options.timeoutMs ?? 30_000, ...(options.log ? { log: options.log } : {}) },
+    { onSpawn: () => (running = true), onCrash: () => (running = false) },
+  );
   const client = new DatabaseClient(supervisor, options.timeoutMs ?? 30_000);
   return {
     client,
@@ -42,7 +46,8 @@ export function startDatasetWorker(options: DatasetWorkerOptions): DatasetWorker
     dbPath,
     imagesDir,
     async stop() {
-      if (supervisor.pid !== undefined || supervisor.pendingCount >= 0) await client.callWith('close', [], { timeoutMs: 10_000 });
+      if (running) await client.callWith('close', [], { timeoutMs: 10_000 });
+      running = false;
       await supervisor.stop();
     },
   };

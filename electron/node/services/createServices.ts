@@ -7,6 +7,7 @@ import { appContract } from '../../shared/ipc/app.ts';
 import { createAppService } from './appService.ts';
 import { EventHub, type EventListener } from '../eventHub.ts';
 import { ImageRegistry } from '../imageRegistry.ts';
+import { setupDataset } from '../datasetSetup.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -47,6 +48,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
 
   const bindings: Binding[] = [
     bind(appContract, createAppService(deps)),
+    setupDataset(deps, disposers),
     // Add services here, one line each, e.g. bind(inferenceContract, createInferenceService(deps)).
   ];
 
