@@ -1,0 +1,131 @@
+// CLI (plain Node): `slime dataset import|export|stats|score` over the dataset service (default data dir, or --db FILE).
+import path from 'node:path';
+import type { CliCommand, CliClient, CliContext } from '../command.ts';
+import { AppFailure } from '../../shared/errors.ts';
+import { methodChannel } from '../../shared/ipc/contract.ts';
+import { createRouter, bind } from '../../shared/ipc/router.ts';
+import { datasetContract, type DatasetContract, type DatasetStats, type ExportFormat, type ReviewStatus, type ScoreSummary } from '../../shared/ipc/dataset.ts';
+import { startDatasetWorker } from '../../node/datasetWorker.ts';
+import { inferenceScorer } from '../../node/datasetSetup.ts';
+import { DEFAULT_MODEL_DIR } from '../../node/paths.ts';
+import { createDatasetService } from '../../node/services/datasetService.ts';
+
+const USAGE = [
+  'slime dataset import FILE [--db PATH] [--tag T]... [--json]',
+  '       slime dataset export --format llava|sharegpt|openai|coco --out DIR [--tag T]... [--status S]... [--min-detail X] [--val-fraction F] [--seed N] [--db PATH] [--json]',
+  '       slime dataset stats [--db PATH] [--json]',
+  '       slime dataset score [--rescore] [--db PATH] [--json]',
+].join('\n');
+
+function str(ctx: CliContext, name: string): string | undefined {
+  const v = ctx.flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function strings(ctx: CliContext, name: string): string[] | undefined {
+  const v = ctx.flags[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : undefined;
+}
+
+function num(ctx: CliContext, name: string): number | undefined {
+  const v = str(ctx, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new AppFailure('ipc/bad-args', `--${name} needs a number, got "${v}"`);
+  return n;
+}
+
+/** A client of the dataset at `--db` (its own worker; images next to the file), or of the app's default dataset. */
+async function openDataset(ctx: CliContext): Promise<{ client: CliClient<DatasetContract>; close(): Promise<void> }> {
+  const db = str(ctx, 'db');
+  if (!db) return { client: await ctx.client(datasetContract), close: async () => {} };
+  const file = path.resolve(db);
+  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
+  const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) => inferenceScorer((await ctx.services()).inference, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
+  const router = createRouter([bind(datasetContract, createDatasetService({ worker, emit: () => {}, scorer }))]);
+  const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(datasetContract.methods)) {
+    client[name] = async (...args) => {
+      const r = await router.dispatch(methodChannel(datasetContract.service, name), args);
+      if (!r.ok) throw new AppFailure(r.error.code, r.error.message, r.error.details);
+      return r.value;
+    };
+  }
+  return { client: client as unknown as CliClient<DatasetContract>, close: () => worker.stop() };
+}
+
+function printStats(ctx: CliContext, s: DatasetStats): void {
+  ctx.out(`examples   ${s.examples} (${s.deleted} in the trash)`);
+  ctx.out(`status     ${Object.entries(s.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  ctx.out(`answers    ${Object.entries(s.byAnswerSource).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  ctx.out(`images     ${s.images}, regions ${s.regions}, turns ${s.turns}`);
+  ctx.out(`scored     ${s.scored}${s.meanDetailScore === null ? '' : ` (mean detail score ${s.meanDetailScore.toFixed(4)})`}`);
+  ctx.out(`tags       ${s.tags.map((t) => `${t.name} ${t.count}`).join(', ') || 'none'}`);
+  ctx.out(`chats      ${s.conversations} conversations, ${s.messages} messages`);
+}
+
+async function run(ctx: CliContext, client: CliClient<DatasetContract>): Promise<number> {
+  const [sub, arg] = ctx.positionals;
+  if (sub === 'import') {
+    if (!arg) throw new AppFailure('ipc/bad-args', `dataset import needs a FILE\nUsage: ${USAGE}`);
+    const r = await client.importDataset({ file: path.resolve(arg), ...(strings(ctx, 'tag') ? { tags: strings(ctx, 'tag') } : {}) });
+    if (ctx.json) ctx.out(JSON.stringify({ imported: r.imported, rejected: r.rejected, exported: 0, format: r.format }));
+    else {
+      ctx.out(`imported ${r.imported} records (${r.format}), rejected ${r.rejected.length}`);
+      for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);
+    }
+    return 0;
+  }
+  if (sub === 'export') {
+    const format = str(ctx, 'format') as ExportFormat | undefined;
+    const out = str(ctx, 'out');
+    if (!format || !out) throw new AppFailure('ipc/bad-args', `dataset export needs --format and --out\nUsage: ${USAGE}`);
+    const filter = { tags: strings(ctx, 'tag'), status: strings(ctx, 'status') as ReviewStatus[] | undefined, minDetail: num(ctx, 'min-detail') };
+    const r = await client.exportDataset({ format, outDir: path.resolve(out), filter, valFraction: num(ctx, 'val-fraction'), seed: num(ctx, 'seed') });
+    if (ctx.json) ctx.out(JSON.stringify({ imported: 0, rejected: r.rejected, exported: r.exported, train: r.train, val: r.val, images: r.images, files: r.files, outDir: r.outDir }));
+    else {
+      ctx.out(`exported ${r.exported} records (${r.train} train, ${r.val} validation, ${r.images} images) as ${r.format} to ${r.outDir}`);
+      for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);
+    }
+    return 0;
+  }
+  if (sub === 'stats') {
+    const s = await client.stats();
+    if (ctx.json) ctx.out(JSON.stringify(s));
+    else printStats(ctx, s);
+    return 0;
+  }
+  if (sub === 'score') {
+    const r: ScoreSummary = await client.scoreDetail({ rescore: ctx.flags.rescore === true });
+    if (ctx.json) ctx.out(JSON.stringify(r));
+    else ctx.out(`scored ${r.scored}, failed ${r.failed.length}, remaining ${r.remaining}${r.cancelled ? ' (cancelled)' : ''}`);
+    return r.failed.length > 0 ? 1 : 0;
+  }
+  throw new AppFailure('ipc/bad-args', `unknown dataset subcommand "${sub ?? ''}"\nUsage: ${USAGE}`);
+}
+
+/** `slime dataset …` */
+export const datasetCommand: CliCommand = {
+  name: 'dataset',
+  summary: 'Import, export, score and count the curated dataset',
+  usage: USAGE,
+  options: {
+    db: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    tag: { type: 'string', multiple: true },
+    status: { type: 'string', multiple: true },
+    'min-detail': { type: 'string' },
+    'val-fraction': { type: 'string' },
+    seed: { type: 'string' },
+    rescore: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const { client, close } = await openDataset(ctx);
+    try {
+      return await run(ctx, client);
+    } finally {
+      await close();
+    }
+  },
+};
