@@ -2,10 +2,11 @@
 // Pure TypeScript. Adding a service = one line in CONTRACTS (plus its binding in createServices.ts).
 import type { ClientApi } from './contract.ts';
 import { appContract } from './app.ts';
+import { datasetContract } from './dataset.ts';
 import { describeContract, type ServiceDescriptor } from './buildApi.ts';
 
 /** Every contract exposed on `window.api`, keyed by its service name. */
-export const CONTRACTS = [appContract] as const;
+export const CONTRACTS = [appContract, datasetContract] as const;
 
 /** The shape of `window.api`: one ClientApi per service. */
 export type WindowApi = { [C in (typeof CONTRACTS)[number] as C['service']]: ClientApi<C> };
