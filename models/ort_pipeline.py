@@ -1,0 +1,100 @@
+"""Reference host pipeline over an exported model folder with onnxruntime (what electron/inference does in TS)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from PIL import Image
+from tokenizers import Tokenizer
+
+from .slime.config import SlimeConfig
+from .slime.preprocess import process_image
+from .slime.selector import raster_order, select
+
+
+def config_from_manifest(m: dict[str, Any]) -> SlimeConfig:
+    """The SlimeConfig fields the host side needs (LLM and vision depths are not in the manifest)."""
+    v, p, llm, st = m["vision"], m["projector"], m["llm"], m["special_tokens"]
+    return SlimeConfig(
+        name=m["name"], image_size=v["image_size"], patch_size=v["patch_size"], vision_hidden=v["hidden"],
+        vision_heads=1, vision_layers=1, select_layer=-1, image_mean=tuple(v["mean"]), image_std=tuple(v["std"]),
+        max_tiles=v["max_tiles"], local_queries=p["local_queries"], resampler_heads=1, hidden=llm["hidden"],
+        layers=llm["layers"], heads=llm["heads"], kv_heads=llm["kv_heads"], vocab_size=llm["vocab_size"],
+        max_length=llm["max_length"], template=m["template"], bos_id=st.get("bos") or 0, eos_ids=st["eos"],
+        pad_id=st.get("pad") if st.get("pad") is not None else -1, separator_id=m["separator_id"],
+        selector_mode=m["selector"]["mode"], topp=m["selector"]["top_p"], temp=m["selector"]["temperature"],
+    )
+
+
+class OrtSlime:
+    """Loads manifest.json + the four graphs; mirrors SlimeForCausalLM.build_inputs_embeds / generate_greedy."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.manifest = json.loads((self.folder / "manifest.json").read_text())
+        self.cfg = config_from_manifest(self.manifest)
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        self.s = {g: ort.InferenceSession(str(self.folder / spec["file"]), so, providers=["CPUExecutionProvider"])
+                  for g, spec in self.manifest["graphs"].items()}
+        self.tokenizer = Tokenizer.from_file(str(self.folder / self.manifest["tokenizer"]["file"]))
+        self.head_dim = self.manifest["llm"]["head_dim"]
+
+    def preprocess(self, image: Image.Image) -> tuple[np.ndarray, tuple[int, int]]:
+        pv, grid = process_image(image, self.cfg)
+        return pv.numpy(), grid
+
+    def vision(self, pixel_values: np.ndarray) -> np.ndarray:
+        return self.s["vision_encoder"].run(None, {"pixel_values": pixel_values})[0]
+
+    def project(self, feats: np.ndarray) -> dict[str, np.ndarray]:
+        out = self.s["projector"].run(None, {"global_feats": feats[:1], "local_feats": feats[1:]})
+        return dict(zip(("global_tokens", "router_weights", "local_tokens", "local_attention"), out))
+
+    def embed(self, ids: list[int]) -> np.ndarray:
+        return self.s["embed_tokens"].run(None, {"input_ids": np.asarray([ids], dtype=np.int64)})[0][0]
+
+    def build(self, ids: list[int], pixel_values: np.ndarray | None, grid: tuple[int, int] | None,
+              mode: str | None = None, topp: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        text = [i for i in ids if i != -200]
+        if -200 not in ids or pixel_values is None or grid is None:
+            return self.embed(text)[: self.cfg.max_length], {"n_visual": 0}
+        proj = self.project(self.vision(pixel_values))
+        raster = raster_order(torch.from_numpy(proj["local_tokens"]), *grid)
+        sel = select(raster, torch.from_numpy(self.embed(text[: self.cfg.max_length])), mode or self.cfg.selector_mode,
+                     self.cfg.topp if topp is None else topp, self.cfg.temp)
+        kept = sel["kept_idx"].numpy()
+        p = ids.index(-200)
+        parts = [self.embed(ids[:p]) if p else None, proj["global_tokens"], self.embed([self.cfg.separator_id]),
+                 raster.numpy()[kept], self.embed(ids[p + 1:]) if p + 1 < len(ids) else None]
+        emb = np.concatenate([x for x in parts if x is not None], axis=0)[: self.cfg.max_length]
+        return emb, {"kept_idx": kept, "scores": sel["scores"].numpy(), "projector": proj, "seq_len": emb.shape[0]}
+
+    def generate(self, ids: list[int], pixel_values: np.ndarray | None = None, grid: tuple[int, int] | None = None,
+                 max_new_tokens: int = 8) -> dict[str, Any]:
+        emb, info = self.build(ids, pixel_values, grid)
+        dec = self.s["decoder"]
+        names = [i.name for i in dec.get_inputs()][3:]
+        kvh = self.manifest["llm"]["kv_heads"]
+        past = {n: np.zeros((1, kvh, 0, self.head_dim), np.float32) for n in names}
+        x, total, tokens, first = emb[None].astype(np.float32), 0, [], None
+        for _ in range(max_new_tokens):
+            s = x.shape[1]
+            feeds = {"inputs_embeds": x, "attention_mask": np.ones((1, total + s), np.int64),
+                     "position_ids": np.arange(total, total + s, dtype=np.int64)[None], **past}
+            out = dec.run(None, feeds)
+            total += s
+            logits = out[0][0, 0]
+            first = logits if first is None else first
+            past = dict(zip(names, out[1:]))
+            tok = int(np.argmax(logits))
+            tokens.append(tok)
+            if tok in self.cfg.eos_ids:
+                break
+            x = self.embed([tok])[None]
+        return {"tokens": tokens, "first_logits": first, "info": info}
