@@ -16,6 +16,8 @@ export interface DatasetSetupDeps {
   defaultModelDir: string;
   inference: Supervisor;
   events: EventHub;
+  /** Registry that serves stored images to the renderer (dataset.imageUrl). */
+  images?: { urlFor(filePath: string): string };
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The built worker entry, for bundled builds (electron-vite `?modulePath`). */
   databaseWorkerEntry?: string | URL;
@@ -34,6 +36,6 @@ export function inferenceScorer(inference: Supervisor, modelDir: string, timeout
 export function setupDataset(deps: DatasetSetupDeps, disposers: (() => Promise<void> | void)[]): Binding {
   const worker = startDatasetWorker({ dataDir: deps.dataDir, ...(deps.databaseWorkerEntry ? { entry: deps.databaseWorkerEntry } : {}), ...(deps.log ? { log: deps.log } : {}) });
   disposers.push(() => worker.stop());
-  const impl = createDatasetService({ worker, emit: deps.events.sinkFor(datasetContract), scorer: inferenceScorer(deps.inference, deps.defaultModelDir) });
+  const impl = createDatasetService({ worker, emit: deps.events.sinkFor(datasetContract), scorer: inferenceScorer(deps.inference, deps.defaultModelDir), ...(deps.images ? { images: deps.images } : {}) });
   return bind(datasetContract, impl);
 }
