@@ -1,0 +1,154 @@
+// Inference process: the ask and score flows — question checks, prompt, selection, assembly, generation with
+// streamed text, timings and the inspection record; score compares full vs global-only answer likelihood.
+import { AppFailure } from '../shared/errors.ts';
+import type { AskResult, StageEvent, StageTimings } from '../shared/ipc/inference.ts';
+import type { askRequestSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
+import type { z } from 'zod';
+import type { LoadedModel } from './model.ts';
+import { runEmbed } from './model.ts';
+import { encodeImage, type FeatureCache, type ImageFeatures } from './encode.ts';
+import { buildPrompt, IMAGE_TOKEN_INDEX, tokenizeWithImage, userMessageWithImage, type ChatTurn } from './prompt.ts';
+import { selectLocal, type Selection, type SelectorSettings } from './select.ts';
+import { assemble } from './assemble.ts';
+import { checkAbort, decoderStep, emptyKv, generateLoop, type KvState } from './generate.ts';
+import { Sampler } from './sample.ts';
+import { StreamDecoder } from './detokenize.ts';
+import { buildInspection } from './inspection.ts';
+
+type AskArgs = z.output<typeof askRequestSchema>;
+type ScoreArgs = z.output<typeof scoreRequestSchema>;
+
+/** Questions longer than this many characters per context token are refused before tokenizing. */
+const MAX_CHARS_PER_CONTEXT_TOKEN = 8;
+
+function checkQuestion(question: string, model: LoadedModel): void {
+  if (question.trim().length === 0) throw new AppFailure('prompt/empty', 'The question is empty');
+  const limit = model.manifest.llm.max_length * MAX_CHARS_PER_CONTEXT_TOKEN;
+  if (question.length > limit) throw new AppFailure('prompt/too-long', `The question is ${question.length} characters; this model's context holds at most about ${limit}`);
+}
+
+/** Turns with the image placeholder on the first user turn. */
+function conversation(history: ChatTurn[], question: string): ChatTurn[] {
+  const turns = [...history, { role: 'user' as const, content: question }];
+  const first = turns.findIndex((t) => t.role === 'user');
+  turns[first] = { role: 'user', content: userMessageWithImage(turns[first]!.content) };
+  return turns;
+}
+
+/** Prompt ids, their text embeddings (plus one separator row) and the selector's text rows. */
+async function promptEmbeds(model: LoadedModel, turns: ChatTurn[], systemPrompt: string | undefined, features: ImageFeatures): Promise<{ ids: number[]; text: Float32Array; selectorText: Float32Array }> {
+  const m = model.manifest;
+  const ids = tokenizeWithImage(buildPrompt(m.template, turns, systemPrompt), model.tokenizer, model.bosId);
+  const textIds = ids.filter((i) => i !== IMAGE_TOKEN_INDEX);
+  const visual = features.globalTokens.length / m.llm.hidden + 1 + features.localRaster.length / m.llm.hidden;
+  if (textIds.length + visual >= m.llm.max_length) {
+    throw new AppFailure('prompt/too-long', `The prompt needs ${textIds.length} text + up to ${visual} image tokens; the model's context is ${m.llm.max_length}`);
+  }
+  const text = await runEmbed(model, [...textIds, m.separator_id]);
+  return { ids, text, selectorText: text.subarray(0, Math.min(textIds.length, m.llm.max_length) * m.llm.hidden) };
+}
+
+function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorSettings {
+  const s = model.manifest.selector;
+  return { mode: o.mode ?? s.mode, topP: o.topP ?? s.top_p, temperature: o.temperature ?? s.temperature, legacyFirstTemperature: s.legacy_first_temperature };
+}
+
+/** Runs one ask; returns the result and the grown KV cache. */
+export async function answer(
+  model: LoadedModel,
+  caches: { features: FeatureCache; kv: KvState },
+  req: AskArgs,
+  signal: AbortSignal,
+  emit: (p: unknown) => void,
+  stage: (s: StageEvent['stage']) => void,
+): Promise<{ result: AskResult; kv: KvState }> {
+  const started = performance.now();
+  checkQuestion(req.question, model);
+  if (!('path' in req.image)) throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
+  const enc = await encodeImage(model, caches.features, req.image.path, signal, stage);
+  checkAbort(signal);
+  stage('select');
+  const H = model.manifest.llm.hidden;
+  let t = performance.now();
+  const prompt = await promptEmbeds(model, conversation(req.history, req.question), req.systemPrompt, enc.features);
+  const settings = selectorSettings(model, req.selector);
+  const selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, settings);
+  const selectMs = performance.now() - t;
+  t = performance.now();
+  const seq = assemble(prompt.ids, prompt.text, H, enc.features, selection.kept, false, model.manifest.separator_id);
+  const assembleMs = performance.now() - t;
+  checkAbort(signal);
+  stage('prefill');
+  const sp = req.sampling;
+  const sampling = { temperature: sp.temperature ?? 0, topK: sp.topK ?? 0, topP: sp.topP ?? 1, repetitionPenalty: sp.repetitionPenalty ?? 1, maxNewTokens: sp.maxNewTokens ?? model.manifest.generation.max_new_tokens, seed: sp.seed ?? 0 };
+  const pad = model.manifest.special_tokens.pad;
+  const sampler = new Sampler(sampling, sampling.temperature > 0 && pad !== null && pad !== undefined ? [pad] : []);
+  const decoder = new StreamDecoder(model.tokenizer);
+  let ttft = 0;
+  let detokMs = 0;
+  const loop = await generateLoop(model, caches.kv, seq.embeds, seq.rows, {
+    maxNewTokens: sampling.maxNewTokens,
+    stopIds: new Set(model.manifest.special_tokens.eos),
+    signal,
+    pick: (logits, prev) => sampler.next(logits, prev),
+    onToken: (id, generated) => {
+      if (generated === 1) {
+        ttft = performance.now() - started;
+        stage('generate');
+      }
+      const td = performance.now();
+      const text = decoder.push(id);
+      detokMs += performance.now() - td;
+      if (text) emit({ kind: 'token', requestId: req.requestId, text, generated });
+    },
+  });
+  const tail = decoder.finish();
+  if (tail) emit({ kind: 'token', requestId: req.requestId, text: tail, generated: loop.tokens.length });
+  const { cacheHit, ...encodeTimings } = enc.timings;
+  const timings: StageTimings = { ...encodeTimings, select: selectMs, assemble: assembleMs, prefill: loop.prefillMs, generate: loop.decodeMs, sample: loop.sampleMs, detokenize: detokMs, ttft: ttft || performance.now() - started, total: performance.now() - started, featureCacheHit: cacheHit, kvReusedTokens: loop.reused };
+  const inspection = buildInspection({ model, features: enc.features, selection, settings, promptTokens: prompt.ids.length - 1, prefill: seq.rows.length, generated: loop.tokens.length, kvReused: loop.reused, timings, sampling, stopReason: loop.stopReason });
+  return { result: { requestId: req.requestId, answer: decoder.all, tokenIds: loop.tokens, model: { dir: model.dir, name: model.manifest.name }, inspection }, kv: loop.kv };
+}
+
+/** Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token). */
+async function meanLogLikelihood(model: LoadedModel, embeds: Float32Array, rows: string[], answerIds: number[], signal: AbortSignal): Promise<number> {
+  let step = await decoderStep(model, emptyKv(model), embeds, rows);
+  let sum = 0;
+  for (let k = 0; k < answerIds.length; k++) {
+    checkAbort(signal);
+    sum += logSoftmaxAt(step.logits, answerIds[k]!);
+    if (k + 1 < answerIds.length) step = await decoderStep(model, step.kv, await runEmbed(model, [answerIds[k]!]), [`t${answerIds[k]}`]);
+  }
+  return sum / answerIds.length;
+}
+
+function logSoftmaxAt(logits: Float32Array, id: number): number {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  return logits[id]! - max - Math.log(sum);
+}
+
+/**
+ * Detail score. Global-only drops the local tokens *and* the separator, as SliME's own global-only path
+ * (`use_global_only`, stage I) and VLMEvalKit's 576-token path do. Selection uses the prompt without the answer.
+ */
+export async function scoreAnswer(model: LoadedModel, features: FeatureCache, req: ScoreArgs, signal: AbortSignal): Promise<{ full: number; globalOnly: number; answerTokens: number; keptLocal: number }> {
+  checkQuestion(req.question, model);
+  if (!('path' in req.image)) throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
+  const enc = await encodeImage(model, features, req.image.path, signal, () => undefined);
+  const H = model.manifest.llm.hidden;
+  const prompt = await promptEmbeds(model, conversation([], req.question), undefined, enc.features);
+  const sel: Selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, selectorSettings(model, {}));
+  const answerIds = model.tokenizer.encode(req.answer, false);
+  if (answerIds.length === 0) throw new AppFailure('prompt/empty', 'The answer has no tokens');
+  const full = assemble(prompt.ids, prompt.text, H, enc.features, sel.kept, false, model.manifest.separator_id);
+  const globalOnly = assemble(prompt.ids, prompt.text, H, enc.features, sel.kept, true, model.manifest.separator_id);
+  return {
+    full: await meanLogLikelihood(model, full.embeds, full.rows, answerIds, signal),
+    globalOnly: await meanLogLikelihood(model, globalOnly.embeds, globalOnly.rows, answerIds, signal),
+    answerTokens: answerIds.length,
+    keptLocal: sel.kept.length,
+  };
+}
