@@ -5,6 +5,9 @@ import { Supervisor } from '../../shared/process/supervisor.ts';
 import { bind, type Binding } from '../../shared/ipc/router.ts';
 import { appContract } from '../../shared/ipc/app.ts';
 import { createAppService } from './appService.ts';
+import path from 'node:path';
+import { inferenceContract } from '../../shared/ipc/inference.ts';
+import { createInferenceService, storeImageResolver } from './inferenceService.ts';
 import { EventHub, type EventListener } from '../eventHub.ts';
 import { ImageRegistry } from '../imageRegistry.ts';
 import { setupDataset } from '../datasetSetup.ts';
@@ -49,6 +52,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const bindings: Binding[] = [
     bind(appContract, createAppService(deps)),
     setupDataset(deps, disposers),
+    bind(inferenceContract, createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash: storeImageResolver(path.join(options.dataDir, 'images')) })),
     // Add services here, one line each, e.g. bind(inferenceContract, createInferenceService(deps)).
   ];
 

@@ -4,6 +4,22 @@ import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
 import type { AskResult, InferenceStatus, ModelSummary, ScoreResult, StageEvent, TokenEvent, inferenceContract } from '../../shared/ipc/inference.ts';
 import type { Supervisor } from '../../shared/process/supervisor.ts';
 import { AppFailure, type Result } from '../../shared/errors.ts';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Resolves a content hash to the dataset store's file (`<imagesDir>/<first two hex>/<sha256>.<ext>`, the layout
+ * database/imageStore.ts writes), or null.
+ */
+export function storeImageResolver(imagesDir: string): (hash: string) => Promise<string | null> {
+  return async (hash) => {
+    const h = hash.toLowerCase();
+    const dir = path.join(imagesDir, h.slice(0, 2));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const name = names.find((n) => n.startsWith(`${h}.`));
+    return name ? path.join(dir, name) : null;
+  };
+}
 
 /** What the inference service needs from its host. */
 export interface InferenceServiceDeps {
