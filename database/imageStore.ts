@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Metadata, Sharp } from 'sharp';
+import type { Metadata } from 'sharp';
 import { DbFailure } from './errors.ts';
 import { phash } from './phash.ts';
 

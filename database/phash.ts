@@ -1,5 +1,5 @@
 // Perceptual hash (64-bit DCT pHash) of an image and the Hamming distance between two hashes (database worker).
-import type { Metadata, Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 
 const N = 32;
 const K = 8;
