@@ -141,6 +141,8 @@ export default tseslint.config(
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use a const array + union type (erasable syntax only).' },
       ],
+      // Plain Map/Set caches invalidated by an explicit $state version counter are a deliberate pattern here.
+      'svelte/prefer-svelte-reactivity': 'off',
     },
   },
   {
@@ -149,6 +151,18 @@ export default tseslint.config(
   },
   {
     files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
+    ignores: ['renderer/src/lib/api/client.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'window', property: 'api', message: 'Use renderer/src/lib/api/client.ts, the only module that touches window.api.' },
+        { object: 'globalThis', property: 'api', message: 'Use renderer/src/lib/api/client.ts, the only module that touches window.api.' },
+      ],
+    },
+  },
+  {
+    files: ['renderer/src/lib/api/client.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -75,3 +75,11 @@ describe('import rules', () => {
     expect(await lint('electron/main/lintProbe.ts', code)).toEqual({ boundary: [], errors: 0 });
   });
 });
+
+describe('window.api', () => {
+  it('may be touched only by renderer/src/lib/api/client.ts', async () => {
+    const code = 'export const x: unknown = window.api;\n';
+    const [other] = await eslint.lintText(code, { filePath: `${REPO_ROOT}/renderer/src/features/chat/probe.ts` });
+    expect(other?.messages.map((m) => m.ruleId)).toContain('no-restricted-properties');
+  });
+});
