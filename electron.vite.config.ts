@@ -1,5 +1,5 @@
-// Build config of the Electron app (Node, build time): main (+ the inference process as a second main-side
-// entry), the sandboxed preload (one self-contained CommonJS file), and the renderer (renderer/vite.config.ts).
+// Build config of the Electron app (Node, build time): main (+ the inference process and the database worker
+// as extra main-side entries), the sandboxed preload (one self-contained CommonJS file), and the renderer (renderer/vite.config.ts).
 import path from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { rendererViteConfig } from './renderer/vite.config.ts';
@@ -17,6 +17,7 @@ export default defineConfig({
         input: {
           index: path.join(root, 'electron', 'main', 'index.ts'),
           inference: path.join(root, 'electron', 'inference', 'main.ts'),
+          databaseWorker: path.join(root, 'database', 'worker.ts'),
         },
         external: NATIVE,
       },

@@ -29,6 +29,7 @@ function redirectDevImages(origin: string): void {
 async function start(): Promise<void> {
   const services: Services = await createServices({
     spawnInference: utilitySpawner(path.join(here, 'inference.js'), 'SliME inference'),
+    databaseWorkerEntry: path.join(here, 'databaseWorker.js'),
     dataDir: app.getPath('userData'),
     defaultModelDir: defaultModelDir(),
     version: app.getVersion(),

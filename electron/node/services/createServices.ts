@@ -24,6 +24,8 @@ export interface ServicesOptions {
   /** Electron version, or null outside Electron. */
   electronVersion: string | null;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Built database worker entry (Electron: out/main/databaseWorker.js); default: database/worker.ts. */
+  databaseWorkerEntry?: string;
 }
 
 /** The running services. */
