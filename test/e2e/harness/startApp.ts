@@ -1,5 +1,6 @@
 // e2e harness (test process): starts the real services (inference process forked for real), serves the built
 // renderer, opens it in Debian's Chromium via playwright-core with `window.api` supplied by the test bridge.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -65,47 +66,65 @@ async function openPage(browser: Browser, options: StartAppOptions): Promise<{ c
   return { context, page: await context.newPage() };
 }
 
-/** Starts the app; the page is loaded and `window.api` is live when this resolves. */
+/** Fails early with the fix when Debian's Chromium is missing. */
+function assertChromium(): void {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: run \`bash scripts/bootstrap.sh\` (installs Debian's chromium) or set SLIME_CHROMIUM.`,
+    );
+  }
+}
+
+/** Starts the app; the page is loaded and `window.api` is live when this resolves. Cleans up if a step fails. */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  assertChromium();
   await mkdir(options.dataDir, { recursive: true });
-  const services = await createServices({
-    spawnInference: forkSpawner(INFERENCE_ENTRY, { env: options.inferenceEnv ?? {} }),
-    dataDir: options.dataDir,
-    defaultModelDir: options.modelDir,
-    version: readAppVersion(),
-    electronVersion: null,
-  });
-  const router = createRouter(services.bindings);
-  const server = await startStaticServer(RENDERER_DIST, services.images);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  const { page } = await openPage(browser, options);
-  const pageErrors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await installBridge(page, router, apiDescriptors(), server.origin);
-  const unsubscribe = services.subscribe((channel, payload) => {
-    emitToPage(page, channel, payload).catch((e: unknown) => pageErrors.push(`event ${channel}: ${String(e)}`));
-  });
-  await page.goto(`${server.origin}/index.html`);
-  return {
-    page,
-    services,
-    router,
-    origin: server.origin,
-    pageErrors,
-    async screenshot(name) {
-      await mkdir(E2E_OUTPUT_DIR, { recursive: true });
-      const file = path.join(E2E_OUTPUT_DIR, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      return file;
-    },
-    async close() {
-      unsubscribe();
-      await browser.close();
-      await server.close();
-      await services.dispose();
-    },
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => {});
   };
+  try {
+    const services = await createServices({
+      spawnInference: forkSpawner(INFERENCE_ENTRY, { env: options.inferenceEnv ?? {} }),
+      dataDir: options.dataDir,
+      defaultModelDir: options.modelDir,
+      version: readAppVersion(),
+      electronVersion: null,
+    });
+    cleanups.push(() => services.dispose());
+    const router = createRouter(services.bindings);
+    const server = await startStaticServer(RENDERER_DIST, services.images);
+    cleanups.push(() => server.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    cleanups.push(() => browser.close());
+    const { page } = await openPage(browser, options);
+    const pageErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await installBridge(page, router, apiDescriptors(), server.origin);
+    const unsubscribe = services.subscribe((channel, payload) => {
+      emitToPage(page, channel, payload).catch((e: unknown) => pageErrors.push(`event ${channel}: ${String(e)}`));
+    });
+    cleanups.push(async () => unsubscribe());
+    await page.goto(`${server.origin}/index.html`);
+    return {
+      page,
+      services,
+      router,
+      origin: server.origin,
+      pageErrors,
+      async screenshot(name) {
+        await mkdir(E2E_OUTPUT_DIR, { recursive: true });
+        const file = path.join(E2E_OUTPUT_DIR, `${name}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        return file;
+      },
+      close: cleanup,
+    };
+  } catch (thrown) {
+    await cleanup();
+    throw thrown;
+  }
 }
