@@ -73,6 +73,12 @@ export async function copyInside(root: string, relative: string, source: string,
 /** Creates the export folder and returns its real path. Throws `io/permission`/`db/read-only` style errors as they come. */
 export async function prepareOutDir(outDir: string): Promise<string> {
   if (!path.isAbsolute(outDir)) throw new DbFailure('dataset/path-escape', 'The export folder must be an absolute path.');
-  await fs.mkdir(outDir, { recursive: true });
+  try {
+    await fs.mkdir(outDir, { recursive: true });
+  } catch (thrown) {
+    // Recursive mkdir reports ENOENT on a read-only file system; a plain mkdir of the last level gives the real cause.
+    if ((thrown as NodeJS.ErrnoException).code !== 'ENOENT') throw thrown;
+    await fs.mkdir(outDir);
+  }
   return fs.realpath(outDir);
 }
