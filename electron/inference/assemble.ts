@@ -45,3 +45,9 @@ export function assemble(ids: readonly number[], textEmbeds: Float32Array, hidde
   for (let i = at + 1; i < ids.length; i++) rows.push(`t${ids[i]}`);
   return { embeds: out, rows, visualStart: at, visualRows };
 }
+
+/** Cuts an assembled sequence to `maxLength` rows (the reference's truncation; the engine refuses instead). */
+export function truncate(seq: Assembled, maxLength: number, hidden: number): Assembled {
+  if (seq.rows.length <= maxLength) return seq;
+  return { ...seq, embeds: seq.embeds.subarray(0, maxLength * hidden), rows: seq.rows.slice(0, maxLength) };
+}

@@ -73,6 +73,8 @@ export interface LoopOptions {
   pick: (logits: Float32Array, generated: readonly number[]) => number;
   onToken: (id: number, generated: number) => void;
   onFirstLogits?: (logits: Float32Array) => void;
+  /** Rows the cache may hold before generation stops with 'context' (default: the manifest's max_length). */
+  contextLimit?: number;
 }
 
 /** What one generation produced. */
@@ -117,7 +119,7 @@ export async function generateLoop(model: LoadedModel, cache: KvState, embeds: F
     tokens.push(id);
     o.onToken(id, tokens.length);
     if (tokens.length >= o.maxNewTokens) break;
-    if (kv.rows.length >= model.manifest.llm.max_length) {
+    if (kv.rows.length >= (o.contextLimit ?? model.manifest.llm.max_length)) {
       stopReason = 'context';
       break;
     }
