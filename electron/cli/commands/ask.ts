@@ -1,0 +1,156 @@
+// CLI (plain Node): `slime ask` — asks the inference service about an image, streams the answer, optionally
+// prints one JSON object and draws the selector heatmap with the tile grid onto the image (sharp).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { CliCommand, CliContext } from '../command.ts';
+import { AppFailure, toAppError } from '../../shared/errors.ts';
+import { eventChannel } from '../../shared/ipc/contract.ts';
+import { inferenceContract, type AskResult, type InspectionRecord, type TokenEvent } from '../../shared/ipc/inference.ts';
+import { REPO_ROOT } from '../../node/paths.ts';
+
+const USAGE = 'slime ask --image FILE --question TEXT [--model DIR] [--json] [--heatmap OUT.png] [--top-p X] [--max-tokens N]';
+
+/** The default model: the shipped SliME-Nano when it is there, else the tiny test fixture. */
+export function defaultAskModel(): string {
+  const nano = path.join(REPO_ROOT, 'models', 'nano');
+  return existsSync(path.join(nano, 'manifest.json')) ? nano : path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
+}
+
+function str(ctx: CliContext, name: string): string | undefined {
+  const v = ctx.flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function num(ctx: CliContext, name: string, min: number, max: number, integer: boolean): number | undefined {
+  const v = str(ctx, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new AppFailure('ipc/bad-args', `--${name} needs ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got "${v}"`);
+  }
+  return n;
+}
+
+/** The compact summary `--json` prints. */
+export function askSummary(r: AskResult): Record<string, unknown> {
+  const i = r.inspection;
+  const providers = [...new Set(i.providers.map((p) => p.provider))];
+  return {
+    answer: r.answer,
+    error: null,
+    grid: { cols: i.grid.cols, rows: i.grid.rows, tiles: i.grid.tiles, original: i.original, tiles_px: i.tiles },
+    tokens: i.tokens,
+    timings: i.timings,
+    provider: providers.length === 1 ? providers[0] : Object.fromEntries(i.providers.map((p) => [p.graph, p.provider])),
+    model: r.model,
+  };
+}
+
+/** Colour of a selector probability on a blue→red ramp, by rank-normalised value v ∈ [0, 1]. */
+function ramp(v: number): string {
+  const r = Math.round(255 * Math.min(1, 2 * v));
+  const b = Math.round(255 * Math.min(1, 2 * (1 - v)));
+  return `rgb(${r},40,${b})`;
+}
+
+/** An SVG overlay in original-image pixels: one cell per local token (dropped ones hatched dark), tile borders. */
+export function heatmapSvg(i: InspectionRecord): string {
+  const { canvas, tileSize: S, localGrid: g, original } = i;
+  const sx = original.width / canvas.imageWidth;
+  const sy = original.height / canvas.imageHeight;
+  const probs = i.selector.probs;
+  const sorted = [...probs].sort((a, b) => a - b);
+  const rank = (p: number): number => (sorted.length > 1 ? sorted.indexOf(p) / (sorted.length - 1) : 1);
+  const cell = S / g;
+  const parts: string[] = [];
+  for (let j = 0; j < probs.length; j++) {
+    const t = i.tiles[i.selector.tile[j]!]!;
+    const cx = t.col * S + i.selector.col[j]! * cell - canvas.imageX;
+    const cy = t.row * S + i.selector.row[j]! * cell - canvas.imageY;
+    const x = cx * sx;
+    const y = cy * sy;
+    const kept = i.selector.kept[j] === 1;
+    const fill = kept ? ramp(rank(probs[j]!)) : 'rgb(0,0,0)';
+    parts.push(`<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cell * sx).toFixed(2)}" height="${(cell * sy).toFixed(2)}" fill="${fill}" fill-opacity="${kept ? 0.45 : 0.7}"/>`);
+  }
+  for (const t of i.tiles) {
+    const x = (t.col * S - canvas.imageX) * sx;
+    const y = (t.row * S - canvas.imageY) * sy;
+    parts.push(`<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(S * sx).toFixed(2)}" height="${(S * sy).toFixed(2)}" fill="none" stroke="white" stroke-width="${Math.max(1, original.width / 400).toFixed(1)}"/>`);
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${original.width}" height="${original.height}">${parts.join('')}</svg>`;
+}
+
+/** Writes the image (EXIF-oriented) with the heatmap overlay to `out` as PNG. */
+export async function writeHeatmap(imagePath: string, inspection: InspectionRecord, out: string): Promise<void> {
+  const svg = Buffer.from(heatmapSvg(inspection));
+  await sharp(imagePath, { pages: 1 }).autoOrient().composite([{ input: svg, top: 0, left: 0 }]).png().toFile(out);
+}
+
+function streamWriter(ctx: CliContext): { push(text: string): void; end(): void } {
+  if (process.stdout.isTTY && !ctx.json) {
+    return { push: (t) => void process.stdout.write(t), end: () => void process.stdout.write('\n') };
+  }
+  let line = '';
+  return {
+    push: (t) => {
+      line += t;
+      const lines = line.split('\n');
+      line = lines.pop() ?? '';
+      for (const l of lines) ctx.out(l);
+    },
+    end: () => ctx.out(line),
+  };
+}
+
+/** `slime ask …` */
+export const askCommand: CliCommand = {
+  name: 'ask',
+  summary: 'Ask a question about an image with the local SliME model (streams the answer)',
+  usage: USAGE,
+  options: {
+    image: { type: 'string' },
+    question: { type: 'string' },
+    model: { type: 'string' },
+    heatmap: { type: 'string' },
+    'top-p': { type: 'string' },
+    'max-tokens': { type: 'string' },
+  },
+  async run(ctx) {
+    try {
+      const image = str(ctx, 'image');
+      const question = str(ctx, 'question');
+      if (!image || question === undefined) throw new AppFailure('ipc/bad-args', `--image and --question are required. Usage: ${USAGE}`);
+      const topP = num(ctx, 'top-p', 0.01, 1, false);
+      const maxNewTokens = num(ctx, 'max-tokens', 1, 8192, true);
+      const modelDir = path.resolve(str(ctx, 'model') ?? str(ctx, 'model-dir') ?? defaultAskModel());
+      const requestId = `cli-${process.pid}-${Date.now()}`;
+      const writer = streamWriter(ctx);
+      const services = await ctx.services();
+      const unsubscribe = services.subscribe((channel, payload) => {
+        if (channel !== eventChannel('inference', 'token')) return;
+        const ev = payload as TokenEvent;
+        if (ev.requestId === requestId && !ctx.json) writer.push(ev.text);
+      });
+      const client = await ctx.client(inferenceContract);
+      let result: AskResult;
+      try {
+        result = await client.ask({ requestId, modelDir, image: { path: path.resolve(image) }, question, ...(maxNewTokens ? { sampling: { maxNewTokens } } : {}), ...(topP !== undefined ? { selector: { topP } } : {}) });
+      } finally {
+        unsubscribe();
+      }
+      if (!ctx.json) writer.end();
+      const heatmap = str(ctx, 'heatmap');
+      if (heatmap) await writeHeatmap(path.resolve(image), result.inspection, path.resolve(heatmap));
+      if (ctx.json) ctx.out(JSON.stringify(askSummary(result)));
+      else ctx.err(`[${result.inspection.grid.cols}×${result.inspection.grid.rows} tiles, ${result.inspection.tokens.localAfter}/${result.inspection.tokens.localBefore} local tokens kept, ${result.inspection.tokens.generated} generated, ${result.inspection.timings.total.toFixed(0)} ms${heatmap ? `, heatmap → ${heatmap}` : ''}]`);
+      return 0;
+    } catch (thrown) {
+      if (!ctx.json) throw thrown;
+      const e = toAppError(thrown);
+      ctx.out(JSON.stringify({ answer: null, error: { code: e.code, message: e.message }, grid: null, tokens: null, timings: null, provider: null }));
+      return e.code === 'ipc/bad-args' ? 2 : 1;
+    }
+  },
+};
