@@ -24,7 +24,11 @@ const MAX_CHARS_PER_CONTEXT_TOKEN = 8;
 function checkQuestion(question: string, model: LoadedModel): void {
   if (question.trim().length === 0) throw new AppFailure('prompt/empty', 'The question is empty');
   const limit = model.manifest.llm.max_length * MAX_CHARS_PER_CONTEXT_TOKEN;
-  if (question.length > limit) throw new AppFailure('prompt/too-long', `The question is ${question.length} characters; this model's context holds at most about ${limit}`);
+  if (question.length > limit)
+    throw new AppFailure(
+      'prompt/too-long',
+      `The question is ${question.length} characters; this model's context holds at most about ${limit}`,
+    );
 }
 
 /** Turns with the image placeholder on the first user turn. */
@@ -36,13 +40,21 @@ function conversation(history: ChatTurn[], question: string): ChatTurn[] {
 }
 
 /** Prompt ids, their text embeddings (plus one separator row) and the selector's text rows. */
-async function promptEmbeds(model: LoadedModel, turns: ChatTurn[], systemPrompt: string | undefined, features: ImageFeatures): Promise<{ ids: number[]; text: Float32Array; selectorText: Float32Array }> {
+async function promptEmbeds(
+  model: LoadedModel,
+  turns: ChatTurn[],
+  systemPrompt: string | undefined,
+  features: ImageFeatures,
+): Promise<{ ids: number[]; text: Float32Array; selectorText: Float32Array }> {
   const m = model.manifest;
   const ids = tokenizeWithImage(buildPrompt(m.template, turns, systemPrompt), model.tokenizer, model.bosId);
   const textIds = ids.filter((i) => i !== IMAGE_TOKEN_INDEX);
   const visual = features.globalTokens.length / m.llm.hidden + 1 + features.localRaster.length / m.llm.hidden;
   if (textIds.length + visual >= m.llm.max_length) {
-    throw new AppFailure('prompt/too-long', `The prompt needs ${textIds.length} text + up to ${visual} image tokens; the model's context is ${m.llm.max_length}`);
+    throw new AppFailure(
+      'prompt/too-long',
+      `The prompt needs ${textIds.length} text + up to ${visual} image tokens; the model's context is ${m.llm.max_length}`,
+    );
   }
   const text = await runEmbed(model, [...textIds, m.separator_id]);
   return { ids, text, selectorText: text.subarray(0, Math.min(textIds.length, m.llm.max_length) * m.llm.hidden) };
@@ -50,7 +62,12 @@ async function promptEmbeds(model: LoadedModel, turns: ChatTurn[], systemPrompt:
 
 function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorSettings {
   const s = model.manifest.selector;
-  return { mode: o.mode ?? s.mode, topP: o.topP ?? s.top_p, temperature: o.temperature ?? s.temperature, legacyFirstTemperature: s.legacy_first_temperature };
+  return {
+    mode: o.mode ?? s.mode,
+    topP: o.topP ?? s.top_p,
+    temperature: o.temperature ?? s.temperature,
+    legacyFirstTemperature: s.legacy_first_temperature,
+  };
 }
 
 /** Runs one ask; returns the result and the grown KV cache. */
@@ -64,7 +81,8 @@ export async function answer(
 ): Promise<{ result: AskResult; kv: KvState }> {
   const started = performance.now();
   checkQuestion(req.question, model);
-  if (!('path' in req.image)) throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
+  if (!('path' in req.image))
+    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
   const enc = await encodeImage(model, caches.features, req.image.path, signal, stage);
   checkAbort(signal);
   stage('select');
@@ -80,7 +98,14 @@ export async function answer(
   checkAbort(signal);
   stage('prefill');
   const sp = req.sampling;
-  const sampling = { temperature: sp.temperature ?? 0, topK: sp.topK ?? 0, topP: sp.topP ?? 1, repetitionPenalty: sp.repetitionPenalty ?? 1, maxNewTokens: sp.maxNewTokens ?? model.manifest.generation.max_new_tokens, seed: sp.seed ?? 0 };
+  const sampling = {
+    temperature: sp.temperature ?? 0,
+    topK: sp.topK ?? 0,
+    topP: sp.topP ?? 1,
+    repetitionPenalty: sp.repetitionPenalty ?? 1,
+    maxNewTokens: sp.maxNewTokens ?? model.manifest.generation.max_new_tokens,
+    seed: sp.seed ?? 0,
+  };
   const pad = model.manifest.special_tokens.pad;
   const sampler = new Sampler(sampling, sampling.temperature > 0 && pad !== null && pad !== undefined ? [pad] : []);
   const decoder = new StreamDecoder(model.tokenizer);
@@ -105,13 +130,52 @@ export async function answer(
   const tail = decoder.finish();
   if (tail) emit({ kind: 'token', requestId: req.requestId, text: tail, generated: loop.tokens.length });
   const { cacheHit, ...encodeTimings } = enc.timings;
-  const timings: StageTimings = { ...encodeTimings, select: selectMs, assemble: assembleMs, prefill: loop.prefillMs, generate: loop.decodeMs, sample: loop.sampleMs, detokenize: detokMs, ttft: ttft || performance.now() - started, total: performance.now() - started, featureCacheHit: cacheHit, kvReusedTokens: loop.reused };
-  const inspection = buildInspection({ model, features: enc.features, selection, settings, promptTokens: prompt.ids.length - 1, prefill: seq.rows.length, generated: loop.tokens.length, kvReused: loop.reused, timings, sampling, stopReason: loop.stopReason });
-  return { result: { requestId: req.requestId, answer: decoder.all, tokenIds: loop.tokens, model: { dir: model.dir, name: model.manifest.name }, inspection }, kv: loop.kv };
+  const timings: StageTimings = {
+    ...encodeTimings,
+    select: selectMs,
+    assemble: assembleMs,
+    prefill: loop.prefillMs,
+    generate: loop.decodeMs,
+    sample: loop.sampleMs,
+    detokenize: detokMs,
+    ttft: ttft || performance.now() - started,
+    total: performance.now() - started,
+    featureCacheHit: cacheHit,
+    kvReusedTokens: loop.reused,
+  };
+  const inspection = buildInspection({
+    model,
+    features: enc.features,
+    selection,
+    settings,
+    promptTokens: prompt.ids.length - 1,
+    prefill: seq.rows.length,
+    generated: loop.tokens.length,
+    kvReused: loop.reused,
+    timings,
+    sampling,
+    stopReason: loop.stopReason,
+  });
+  return {
+    result: {
+      requestId: req.requestId,
+      answer: decoder.all,
+      tokenIds: loop.tokens,
+      model: { dir: model.dir, name: model.manifest.name },
+      inspection,
+    },
+    kv: loop.kv,
+  };
 }
 
 /** Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token). */
-async function meanLogLikelihood(model: LoadedModel, embeds: Float32Array, rows: string[], answerIds: number[], signal: AbortSignal): Promise<number> {
+async function meanLogLikelihood(
+  model: LoadedModel,
+  embeds: Float32Array,
+  rows: string[],
+  answerIds: number[],
+  signal: AbortSignal,
+): Promise<number> {
   let step = await decoderStep(model, emptyKv(model), embeds, rows);
   let sum = 0;
   for (let k = 0; k < answerIds.length; k++) {
@@ -134,9 +198,15 @@ function logSoftmaxAt(logits: Float32Array, id: number): number {
  * Detail score. Global-only drops the local tokens *and* the separator, as SliME's own global-only path
  * (`use_global_only`, stage I) and VLMEvalKit's 576-token path do. Selection uses the prompt without the answer.
  */
-export async function scoreAnswer(model: LoadedModel, features: FeatureCache, req: ScoreArgs, signal: AbortSignal): Promise<{ full: number; globalOnly: number; answerTokens: number; keptLocal: number }> {
+export async function scoreAnswer(
+  model: LoadedModel,
+  features: FeatureCache,
+  req: ScoreArgs,
+  signal: AbortSignal,
+): Promise<{ full: number; globalOnly: number; answerTokens: number; keptLocal: number }> {
   checkQuestion(req.question, model);
-  if (!('path' in req.image)) throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
+  if (!('path' in req.image))
+    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
   const enc = await encodeImage(model, features, req.image.path, signal, () => undefined);
   const H = model.manifest.llm.hidden;
   const prompt = await promptEmbeds(model, conversation([], req.question), undefined, enc.features);

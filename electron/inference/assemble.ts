@@ -16,9 +16,18 @@ export interface Assembled {
  * Assembles rows. `textEmbeds` holds the embeddings of `ids` without the placeholder, in order, followed by one
  * separator row. `kept` are raster indices of kept local tokens; `globalOnly` drops the separator and all local tokens.
  */
-export function assemble(ids: readonly number[], textEmbeds: Float32Array, hidden: number, features: ImageFeatures, kept: Int32Array, globalOnly: boolean, separatorId: number): Assembled {
+export function assemble(
+  ids: readonly number[],
+  textEmbeds: Float32Array,
+  hidden: number,
+  features: ImageFeatures,
+  kept: Int32Array,
+  globalOnly: boolean,
+  separatorId: number,
+): Assembled {
   const at = ids.indexOf(IMAGE_TOKEN_INDEX);
-  if (at < 0 || ids.indexOf(IMAGE_TOKEN_INDEX, at + 1) >= 0) throw new AppFailure('inference/failed', 'the prompt must hold exactly one image placeholder');
+  if (at < 0 || ids.indexOf(IMAGE_TOKEN_INDEX, at + 1) >= 0)
+    throw new AppFailure('inference/failed', 'the prompt must hold exactly one image placeholder');
   const T = ids.length - 1;
   const G = features.globalTokens.length / hidden;
   const local = globalOnly ? 0 : kept.length;

@@ -69,7 +69,13 @@ async function readImage(file: string): Promise<Buffer> {
 }
 
 /** Features of the image at `file`, from the cache or computed. Errors: `image/*`, `inference/cancelled`. */
-export async function encodeImage(model: LoadedModel, cache: FeatureCache, file: string, signal: AbortSignal, onStage: (s: 'decode' | 'preprocess' | 'encode') => void): Promise<{ features: ImageFeatures; timings: EncodeTimings }> {
+export async function encodeImage(
+  model: LoadedModel,
+  cache: FeatureCache,
+  file: string,
+  signal: AbortSignal,
+  onStage: (s: 'decode' | 'preprocess' | 'encode') => void,
+): Promise<{ features: ImageFeatures; timings: EncodeTimings }> {
   const timings: EncodeTimings = { decode: 0, preprocess: 0, encode: 0, project: 0, cacheHit: false };
   let t = performance.now();
   onStage('decode');
@@ -101,7 +107,14 @@ export async function encodeImage(model: LoadedModel, cache: FeatureCache, file:
   const localRaster = rasterOrder(proj.localTokens, pre.grid.cols, pre.grid.rows, Q, H);
   timings.project = performance.now() - t;
   const { pixelValues: _pixels, ...geometry } = pre;
-  const features: ImageFeatures = { hash, geometry, globalTokens: proj.globalTokens, routerWeights: proj.routerWeights, localRaster, localAttention: proj.localAttention };
+  const features: ImageFeatures = {
+    hash,
+    geometry,
+    globalTokens: proj.globalTokens,
+    routerWeights: proj.routerWeights,
+    localRaster,
+    localAttention: proj.localAttention,
+  };
   cache.set(key, features);
   return { features, timings };
 }

@@ -15,7 +15,10 @@ import type { SessionSettings } from './sessions.ts';
 function parseArgs<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  throw new AppFailure('ipc/bad-args', `Invalid arguments: ${r.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`);
+  throw new AppFailure(
+    'ipc/bad-args',
+    `Invalid arguments: ${r.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`,
+  );
 }
 
 /** Emits a stream event for the running request. */
@@ -35,7 +38,11 @@ export class Engine {
   /** Loads `modelDir` (replacing the current model) with provider settings; optional warm-up run. */
   async load(raw: LoadOptions): Promise<InferenceStatus> {
     const opts = parseArgs(loadOptionsSchema, raw);
-    this.settings = { ...(opts.providers ? { providers: opts.providers } : {}), ...(opts.intraOpThreads ? { intraOpThreads: opts.intraOpThreads } : {}), ...(opts.graphOptimization ? { graphOptimization: opts.graphOptimization } : {}) };
+    this.settings = {
+      ...(opts.providers ? { providers: opts.providers } : {}),
+      ...(opts.intraOpThreads ? { intraOpThreads: opts.intraOpThreads } : {}),
+      ...(opts.graphOptimization ? { graphOptimization: opts.graphOptimization } : {}),
+    };
     await this.exclusive(async () => {
       await this.unload();
       await this.ensure(opts.modelDir ?? '');

@@ -16,7 +16,8 @@ export function emptyKv(model: LoadedModel): KvState {
   const { layers, kv_heads, head_dim } = model.manifest.llm;
   const past: Record<string, Tensor> = {};
   for (let l = 0; l < layers; l++)
-    for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = new Tensor('float32', new Float32Array(0), [1, kv_heads, 0, head_dim]);
+    for (const kind of ['key', 'value'])
+      past[`past_key_values.${l}.${kind}`] = new Tensor('float32', new Float32Array(0), [1, kv_heads, 0, head_dim]);
   return { past, rows: [] };
 }
 
@@ -43,14 +44,23 @@ export function commonPrefix(a: readonly string[], b: readonly string[]): number
 }
 
 /** Runs the decoder on `embeds` [S,H] after `kv`; returns last-position logits and the grown cache. */
-export async function decoderStep(model: LoadedModel, kv: KvState, embeds: Float32Array, newRows: string[]): Promise<{ logits: Float32Array; kv: KvState }> {
+export async function decoderStep(
+  model: LoadedModel,
+  kv: KvState,
+  embeds: Float32Array,
+  newRows: string[],
+): Promise<{ logits: Float32Array; kv: KvState }> {
   const H = model.manifest.llm.hidden;
   const S = embeds.length / H;
   const past = kv.rows.length;
   const feeds: Record<string, Tensor> = {
     inputs_embeds: new Tensor('float32', embeds, [1, S, H]),
     attention_mask: new Tensor('int64', new BigInt64Array(past + S).fill(1n), [1, past + S]),
-    position_ids: new Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(past + i)), [1, S]),
+    position_ids: new Tensor(
+      'int64',
+      BigInt64Array.from({ length: S }, (_, i) => BigInt(past + i)),
+      [1, S],
+    ),
     ...kv.past,
   };
   const out = await model.sessions.decoder.run(feeds);
@@ -94,7 +104,13 @@ export function checkAbort(signal: AbortSignal): void {
 }
 
 /** Prefill `embeds` (rows identified by `rows`), reusing the cached prefix, then generate until a stop id or a limit. */
-export async function generateLoop(model: LoadedModel, cache: KvState, embeds: Float32Array, rows: string[], o: LoopOptions): Promise<LoopResult> {
+export async function generateLoop(
+  model: LoadedModel,
+  cache: KvState,
+  embeds: Float32Array,
+  rows: string[],
+  o: LoopOptions,
+): Promise<LoopResult> {
   const H = model.manifest.llm.hidden;
   const reused = Math.min(commonPrefix(cache.rows, rows), rows.length - 1);
   let kv = sliceKv(model, cache, reused);

@@ -20,7 +20,12 @@ function localPositions(cols: number, rows: number, g: number): { tile: number[]
 }
 
 /** Σ_q p_q·attn[tile, q, patch] over kept tokens, per tile → [tiles, P]. */
-function attentionHeat(features: ImageFeatures, model: LoadedModel, sel: Selection, pos: { tile: number[]; row: number[]; col: number[] }): InspectionRecord['attentionHeat'] {
+function attentionHeat(
+  features: ImageFeatures,
+  model: LoadedModel,
+  sel: Selection,
+  pos: { tile: number[]; row: number[]; col: number[] },
+): InspectionRecord['attentionHeat'] {
   const att = features.localAttention;
   if (!att) return null;
   const P = model.manifest.vision.patch_tokens;
@@ -68,13 +73,37 @@ export function buildInspection(i: InspectionInputs): InspectionRecord {
     imageHash: f.hash,
     original: geo.original,
     grid: { cols: geo.grid.cols, rows: geo.grid.rows, tiles: geo.grid.cols * geo.grid.rows },
-    canvas: { width: geo.fit.canvasWidth, height: geo.fit.canvasHeight, imageX: geo.fit.x, imageY: geo.fit.y, imageWidth: geo.fit.width, imageHeight: geo.fit.height },
+    canvas: {
+      width: geo.fit.canvasWidth,
+      height: geo.fit.canvasHeight,
+      imageX: geo.fit.x,
+      imageY: geo.fit.y,
+      imageWidth: geo.fit.width,
+      imageHeight: geo.fit.height,
+    },
     tiles: geo.tiles,
     globalView: { width: geo.tileSize, height: geo.tileSize },
     tileSize: geo.tileSize,
     localGrid: g,
-    tokens: { global: G, localBefore: sel.scores.length, localAfter: sel.kept.length, separator: 1, prompt: i.promptTokens, prefill: i.prefill, generated: i.generated, kvReused: i.kvReused },
-    selector: { mode: i.settings.mode, topP: i.settings.topP, temperature: i.settings.temperature, scores: Array.from(sel.scores), probs: Array.from(sel.probs), kept, ...pos },
+    tokens: {
+      global: G,
+      localBefore: sel.scores.length,
+      localAfter: sel.kept.length,
+      separator: 1,
+      prompt: i.promptTokens,
+      prefill: i.prefill,
+      generated: i.generated,
+      kvReused: i.kvReused,
+    },
+    selector: {
+      mode: i.settings.mode,
+      topP: i.settings.topP,
+      temperature: i.settings.temperature,
+      scores: Array.from(sel.scores),
+      probs: Array.from(sel.probs),
+      kept,
+      ...pos,
+    },
     routerWeights: Array.from(f.routerWeights),
     attentionHeat: attentionHeat(f, model, sel, pos),
     timings: i.timings,

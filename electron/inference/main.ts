@@ -10,7 +10,10 @@ const engine = new Engine();
 
 function modelDirs(args: unknown): { dirs: string[]; defaultModelDir: string } {
   const a = (args ?? {}) as { dirs?: unknown; defaultModelDir?: unknown };
-  return { dirs: Array.isArray(a.dirs) ? a.dirs.filter((d): d is string => typeof d === 'string') : [], defaultModelDir: typeof a.defaultModelDir === 'string' ? a.defaultModelDir : '' };
+  return {
+    dirs: Array.isArray(a.dirs) ? a.dirs.filter((d): d is string => typeof d === 'string') : [],
+    defaultModelDir: typeof a.defaultModelDir === 'string' ? a.defaultModelDir : '',
+  };
 }
 
 const handlers: Record<string, Handler> = {

@@ -30,7 +30,9 @@ export async function loadModel(dir: string, settings: SessionSettings): Promise
   try {
     tokenizer = new Tokenizer(JSON.parse(await readFile(path.join(folder.dir, m.tokenizer.file), 'utf8')) as TokenizerJson);
   } catch (thrown) {
-    throw new AppFailure('inference/model-invalid', `${m.tokenizer.file} (tokenizer.file) cannot be used: ${(thrown as Error).message}`, { field: 'tokenizer.file' });
+    throw new AppFailure('inference/model-invalid', `${m.tokenizer.file} (tokenizer.file) cannot be used: ${(thrown as Error).message}`, {
+      field: 'tokenizer.file',
+    });
   }
   const sessions: Partial<Record<GraphName, InferenceSession>> = {};
   const providers: GraphProvider[] = [];
@@ -46,7 +48,15 @@ export async function loadModel(dir: string, settings: SessionSettings): Promise
   }
   const s = sessions as Record<GraphName, InferenceSession>;
   const bos = m.special_tokens.bos ?? defaultBosId(tokenizer);
-  return { dir: folder.dir, manifest: m, sessions: s, providers, tokenizer, bosId: bos, hasAttention: s.projector.outputNames.includes('local_attention') };
+  return {
+    dir: folder.dir,
+    manifest: m,
+    sessions: s,
+    providers,
+    tokenizer,
+    bosId: bos,
+    hasAttention: s.projector.outputNames.includes('local_attention'),
+  };
 }
 
 /** Releases a model's sessions. */
@@ -92,6 +102,12 @@ export async function runProjector(model: LoadedModel, feats: Float32Array, tile
 /** embed_tokens: ids → rows [T,H]. */
 export async function runEmbed(model: LoadedModel, ids: readonly number[]): Promise<Float32Array> {
   if (ids.length === 0) return new Float32Array(0);
-  const out = await model.sessions.embed_tokens.run({ input_ids: new Tensor('int64', BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]) });
+  const out = await model.sessions.embed_tokens.run({
+    input_ids: new Tensor(
+      'int64',
+      BigInt64Array.from(ids, (i) => BigInt(i)),
+      [1, ids.length],
+    ),
+  });
   return f32(out.embeds, 'embeds');
 }

@@ -36,7 +36,12 @@ async function checkFile(dir: string, file: string, field: string, sha: string, 
     throw new AppFailure('inference/model-invalid', `${file} (${field}) is ${st.size} bytes; the manifest says ${bytes}`, { field, file });
   }
   const got = await sha256File(full, st.size, st.mtimeMs);
-  if (got.toLowerCase() !== sha.toLowerCase()) throw new AppFailure('inference/model-invalid', `${file} (${field}) does not match its sha256 in manifest.json (corrupted or replaced)`, { field, file });
+  if (got.toLowerCase() !== sha.toLowerCase())
+    throw new AppFailure(
+      'inference/model-invalid',
+      `${file} (${field}) does not match its sha256 in manifest.json (corrupted or replaced)`,
+      { field, file },
+    );
   return st.size;
 }
 
@@ -59,7 +64,9 @@ export async function validateModelFolder(dir: string): Promise<ModelFolder> {
   try {
     raw = JSON.parse(text);
   } catch (thrown) {
-    throw new AppFailure('inference/model-invalid', `manifest.json is not valid JSON: ${(thrown as Error).message}`, { fields: ['(root)'] });
+    throw new AppFailure('inference/model-invalid', `manifest.json is not valid JSON: ${(thrown as Error).message}`, {
+      fields: ['(root)'],
+    });
   }
   const parsed = parseManifest(raw);
   if (!parsed.ok) throw new AppFailure(parsed.problem.code, parsed.problem.message, { fields: parsed.problem.fields });
@@ -68,7 +75,8 @@ export async function validateModelFolder(dir: string): Promise<ModelFolder> {
   for (const g of GRAPH_NAMES) {
     const spec = m.graphs[g];
     bytes += await checkFile(abs, spec.file, `graphs.${g}.file`, spec.sha256, spec.bytes);
-    for (const [i, ext] of spec.external_data.entries()) bytes += await checkFile(abs, ext.file, `graphs.${g}.external_data.${i}`, ext.sha256, ext.bytes);
+    for (const [i, ext] of spec.external_data.entries())
+      bytes += await checkFile(abs, ext.file, `graphs.${g}.external_data.${i}`, ext.sha256, ext.bytes);
   }
   await checkFile(abs, m.tokenizer.file, 'tokenizer.file', m.tokenizer.sha256, null);
   return { dir: abs, manifest: m, bytes };
@@ -78,10 +86,32 @@ export async function validateModelFolder(dir: string): Promise<ModelFolder> {
 export async function summarizeModelFolder(dir: string, isDefault: boolean): Promise<ModelSummary> {
   try {
     const f = await validateModelFolder(dir);
-    return { dir: f.dir, name: f.manifest.name, isDefault, valid: true, error: null, template: f.manifest.template, dtype: f.manifest.dtype, bytes: f.bytes };
+    return {
+      dir: f.dir,
+      name: f.manifest.name,
+      isDefault,
+      valid: true,
+      error: null,
+      template: f.manifest.template,
+      dtype: f.manifest.dtype,
+      bytes: f.bytes,
+    };
   } catch (thrown) {
     const e = thrown instanceof AppFailure ? thrown : new AppFailure('inference/model-invalid', String(thrown));
-    const fields = Array.isArray(e.details?.fields) ? (e.details.fields as string[]) : typeof e.details?.field === 'string' ? [e.details.field] : undefined;
-    return { dir: path.resolve(dir), name: null, isDefault, valid: false, error: fields ? { code: e.code, message: e.message, fields } : { code: e.code, message: e.message }, template: null, dtype: null, bytes: null };
+    const fields = Array.isArray(e.details?.fields)
+      ? (e.details.fields as string[])
+      : typeof e.details?.field === 'string'
+        ? [e.details.field]
+        : undefined;
+    return {
+      dir: path.resolve(dir),
+      name: null,
+      isDefault,
+      valid: false,
+      error: fields ? { code: e.code, message: e.message, fields } : { code: e.code, message: e.message },
+      template: null,
+      dtype: null,
+      bytes: null,
+    };
   }
 }

@@ -23,7 +23,8 @@ export interface Selection {
  */
 export function rasterOrder(local: Float32Array, cols: number, rows: number, queries: number, hidden: number): Float32Array {
   const g = Math.round(Math.sqrt(queries));
-  if (g * g !== queries || local.length !== cols * rows * queries * hidden) throw new Error(`rasterOrder: ${local.length} values do not fit ${cols}×${rows} tiles × ${queries} × ${hidden}`);
+  if (g * g !== queries || local.length !== cols * rows * queries * hidden)
+    throw new Error(`rasterOrder: ${local.length} values do not fit ${cols}×${rows} tiles × ${queries} × ${hidden}`);
   const out = new Float32Array(local.length);
   let o = 0;
   for (let tr = 0; tr < rows; tr++)

@@ -74,20 +74,30 @@ export async function openGraph(
     }
   }
   const cpuError = attempts.find((a) => a.provider === 'cpu')?.error;
-  if (cpuError !== undefined) throw new AppFailure('inference/model-invalid', `${spec.file} could not be loaded: ${cpuError}`, { graph, attempts });
-  throw new AppFailure('inference/provider-failed', `No execution provider could run ${spec.file}: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`, { graph, attempts });
+  if (cpuError !== undefined)
+    throw new AppFailure('inference/model-invalid', `${spec.file} could not be loaded: ${cpuError}`, { graph, attempts });
+  throw new AppFailure(
+    'inference/provider-failed',
+    `No execution provider could run ${spec.file}: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`,
+    { graph, attempts },
+  );
 }
 
 /** Refuses a graph whose input/output names differ from what the manifest declares, naming them. */
 function checkIo(graph: GraphName, session: InferenceSession, spec: Manifest['graphs'][GraphName]): void {
   const diff = (declared: TensorSpec[], actual: readonly string[], kind: string): string[] => {
     const names = declared.map((d) => d.name);
-    return [...names.filter((n) => !actual.includes(n)).map((n) => `${kind} ${n} missing from the graph`), ...actual.filter((n) => !names.includes(n)).map((n) => `graph ${kind} ${n} not in the manifest`)];
+    return [
+      ...names.filter((n) => !actual.includes(n)).map((n) => `${kind} ${n} missing from the graph`),
+      ...actual.filter((n) => !names.includes(n)).map((n) => `graph ${kind} ${n} not in the manifest`),
+    ];
   };
   const problems = [...diff(spec.inputs, session.inputNames, 'input'), ...diff(spec.outputs, session.outputNames, 'output')];
   if (problems.length > 0) {
     void session.release();
-    throw new AppFailure('inference/model-invalid', `${spec.file} (${graph}) does not match manifest.json: ${problems.join('; ')}`, { field: `graphs.${graph}` });
+    throw new AppFailure('inference/model-invalid', `${spec.file} (${graph}) does not match manifest.json: ${problems.join('; ')}`, {
+      field: `graphs.${graph}`,
+    });
   }
 }
 

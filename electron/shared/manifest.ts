@@ -122,10 +122,14 @@ export function parseManifest(raw: unknown): { ok: true; manifest: Manifest } | 
   if (typeof raw === 'object' && raw !== null) {
     const r = raw as { version?: unknown; format?: unknown; architecture?: unknown };
     if (typeof r.version === 'number' && r.version > MANIFEST_VERSION) {
-      return unsupported(`manifest version ${r.version} is newer than this app understands (${MANIFEST_VERSION}); update SliME Studio`, ['version']);
+      return unsupported(`manifest version ${r.version} is newer than this app understands (${MANIFEST_VERSION}); update SliME Studio`, [
+        'version',
+      ]);
     }
-    if (r.format !== undefined && r.format !== 'slime-studio-model') return unsupported(`unknown manifest format ${JSON.stringify(r.format)}`, ['format']);
-    if (r.architecture !== undefined && r.architecture !== 'slime') return unsupported(`unknown architecture ${JSON.stringify(r.architecture)}`, ['architecture']);
+    if (r.format !== undefined && r.format !== 'slime-studio-model')
+      return unsupported(`unknown manifest format ${JSON.stringify(r.format)}`, ['format']);
+    if (r.architecture !== undefined && r.architecture !== 'slime')
+      return unsupported(`unknown architecture ${JSON.stringify(r.architecture)}`, ['architecture']);
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
@@ -135,7 +139,14 @@ export function parseManifest(raw: unknown): { ok: true; manifest: Manifest } | 
   }
   const dims = checkDimensions(parsed.data);
   if (dims.length > 0) {
-    return { ok: false, problem: { code: 'inference/model-invalid', message: `manifest.json dimensions disagree: ${dims.map((d) => d.message).join('; ')}`, fields: dims.map((d) => d.field) } };
+    return {
+      ok: false,
+      problem: {
+        code: 'inference/model-invalid',
+        message: `manifest.json dimensions disagree: ${dims.map((d) => d.message).join('; ')}`,
+        fields: dims.map((d) => d.field),
+      },
+    };
   }
   return { ok: true, manifest: parsed.data };
 }
@@ -147,13 +158,26 @@ function unsupported(message: string, fields: string[]): { ok: false; problem: M
 function checkDimensions(m: Manifest): { field: string; message: string }[] {
   const out: { field: string; message: string }[] = [];
   const v = m.vision;
-  if (v.patch_grid * v.patch_size !== v.image_size) out.push({ field: 'vision.patch_grid', message: `patch_grid ${v.patch_grid} × patch_size ${v.patch_size} ≠ image_size ${v.image_size}` });
-  if (v.patch_grid * v.patch_grid !== v.patch_tokens) out.push({ field: 'vision.patch_tokens', message: `patch_tokens ${v.patch_tokens} ≠ patch_grid² ${v.patch_grid ** 2}` });
-  if (m.projector.local_grid ** 2 !== m.projector.local_queries) out.push({ field: 'projector.local_queries', message: `local_queries ${m.projector.local_queries} ≠ local_grid²` });
-  if (m.projector.global_queries !== v.patch_tokens) out.push({ field: 'projector.global_queries', message: `global_queries ${m.projector.global_queries} ≠ vision.patch_tokens ${v.patch_tokens}` });
-  if (m.projector.hidden !== m.llm.hidden) out.push({ field: 'projector.hidden', message: `projector.hidden ${m.projector.hidden} ≠ llm.hidden ${m.llm.hidden}` });
-  if (m.llm.heads % m.llm.kv_heads !== 0) out.push({ field: 'llm.kv_heads', message: `heads ${m.llm.heads} not a multiple of kv_heads ${m.llm.kv_heads}` });
+  if (v.patch_grid * v.patch_size !== v.image_size)
+    out.push({
+      field: 'vision.patch_grid',
+      message: `patch_grid ${v.patch_grid} × patch_size ${v.patch_size} ≠ image_size ${v.image_size}`,
+    });
+  if (v.patch_grid * v.patch_grid !== v.patch_tokens)
+    out.push({ field: 'vision.patch_tokens', message: `patch_tokens ${v.patch_tokens} ≠ patch_grid² ${v.patch_grid ** 2}` });
+  if (m.projector.local_grid ** 2 !== m.projector.local_queries)
+    out.push({ field: 'projector.local_queries', message: `local_queries ${m.projector.local_queries} ≠ local_grid²` });
+  if (m.projector.global_queries !== v.patch_tokens)
+    out.push({
+      field: 'projector.global_queries',
+      message: `global_queries ${m.projector.global_queries} ≠ vision.patch_tokens ${v.patch_tokens}`,
+    });
+  if (m.projector.hidden !== m.llm.hidden)
+    out.push({ field: 'projector.hidden', message: `projector.hidden ${m.projector.hidden} ≠ llm.hidden ${m.llm.hidden}` });
+  if (m.llm.heads % m.llm.kv_heads !== 0)
+    out.push({ field: 'llm.kv_heads', message: `heads ${m.llm.heads} not a multiple of kv_heads ${m.llm.kv_heads}` });
   if (v.min_tiles > v.max_tiles) out.push({ field: 'vision.min_tiles', message: 'min_tiles > max_tiles' });
-  if (m.separator_id >= m.llm.vocab_size) out.push({ field: 'separator_id', message: `separator_id ${m.separator_id} ≥ vocab_size ${m.llm.vocab_size}` });
+  if (m.separator_id >= m.llm.vocab_size)
+    out.push({ field: 'separator_id', message: `separator_id ${m.separator_id} ≥ vocab_size ${m.llm.vocab_size}` });
   return out;
 }

@@ -21,7 +21,11 @@ const stages: StageEvent[] = [];
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'slime-inf-'));
-  sup = new Supervisor({ spawn: forkSpawner(INFERENCE_ENTRY, { env: { SLIME_TEST_HOOKS: '1' } }), name: 'inference', defaultTimeoutMs: 60_000 });
+  sup = new Supervisor({
+    spawn: forkSpawner(INFERENCE_ENTRY, { env: { SLIME_TEST_HOOKS: '1' } }),
+    name: 'inference',
+    defaultTimeoutMs: 60_000,
+  });
   svc = createInferenceService({
     inference: sup,
     defaultModelDir: MODEL,
@@ -35,7 +39,13 @@ afterAll(async () => {
 
 let seq = 0;
 function req(over: Partial<AskRequest> = {}): AskRequest {
-  return { requestId: `r${seq++}`, image: { path: IMAGE }, question: 'What color is the small square?', sampling: { maxNewTokens: 8 }, ...over };
+  return {
+    requestId: `r${seq++}`,
+    image: { path: IMAGE },
+    question: 'What color is the small square?',
+    sampling: { maxNewTokens: 8 },
+    ...over,
+  };
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -50,7 +60,10 @@ async function code(p: Promise<unknown>): Promise<string> {
 describe('inference service over the inference process', () => {
   it('answers, streams whole pieces that add up to the answer, and returns a full inspection record', async () => {
     const r = await svc.ask(req({ requestId: 'first' }));
-    const streamed = tokens.filter((t) => t.requestId === 'first').map((t) => t.text).join('');
+    const streamed = tokens
+      .filter((t) => t.requestId === 'first')
+      .map((t) => t.text)
+      .join('');
     expect(streamed).toBe(r.answer);
     const i = r.inspection;
     expect(i.original).toEqual({ width: 200, height: 120 });
@@ -64,7 +77,9 @@ describe('inference service over the inference process', () => {
     expect(i.tokens.prefill).toBe(i.tokens.prompt + 64 + 1 + i.tokens.localAfter);
     expect(i.providers.map((p) => p.graph)).toEqual(['vision_encoder', 'projector', 'embed_tokens', 'decoder']);
     expect(i.timings.total).toBeGreaterThan(0);
-    expect(stages.filter((s) => s.requestId === 'first').map((s) => s.stage)).toEqual(expect.arrayContaining(['queued', 'decode', 'encode', 'prefill']));
+    expect(stages.filter((s) => s.requestId === 'first').map((s) => s.stage)).toEqual(
+      expect.arrayContaining(['queued', 'decode', 'encode', 'prefill']),
+    );
   });
 
   it('reuses cached image features and the KV prefix on a repeated question; greedy is deterministic', async () => {
@@ -83,7 +98,15 @@ describe('inference service over the inference process', () => {
 
   it('keeps multi-turn history in the prompt', async () => {
     const one = await svc.ask(req());
-    const two = await svc.ask(req({ history: [{ role: 'user', content: 'What color is the small square?' }, { role: 'assistant', content: one.answer }], question: 'And the circle?' }));
+    const two = await svc.ask(
+      req({
+        history: [
+          { role: 'user', content: 'What color is the small square?' },
+          { role: 'assistant', content: one.answer },
+        ],
+        question: 'And the circle?',
+      }),
+    );
     expect(two.inspection.tokens.prompt).toBeGreaterThan(one.inspection.tokens.prompt + 5);
   });
 
@@ -136,8 +159,10 @@ describe('inference service over the inference process', () => {
 
 describe('bad input through the process gives clear codes and leaves it serving', () => {
   it('empty question → prompt/empty', async () => expect(await code(svc.ask(req({ question: '   ' })))).toBe('prompt/empty'));
-  it('100 KB question → prompt/too-long', async () => expect(await code(svc.ask(req({ question: 'detail '.repeat(15_000) })))).toBe('prompt/too-long'));
-  it('unknown model folder → inference/model-missing', async () => expect(await code(svc.ask(req({ modelDir: path.join(tmp, 'missing') })))).toBe('inference/model-missing'));
+  it('100 KB question → prompt/too-long', async () =>
+    expect(await code(svc.ask(req({ question: 'detail '.repeat(15_000) })))).toBe('prompt/too-long'));
+  it('unknown model folder → inference/model-missing', async () =>
+    expect(await code(svc.ask(req({ modelDir: path.join(tmp, 'missing') })))).toBe('inference/model-missing'));
   it('manifest from a future version → inference/model-unsupported', async () => {
     const dir = path.join(tmp, 'future');
     cpSync(MODEL, dir, { recursive: true });

@@ -25,10 +25,25 @@ async function ask(...args: string[]): Promise<{ code: number; out: string[]; er
 describe('slime ask', () => {
   it('--json prints one object with answer, error, grid, tokens, timings, provider; --heatmap writes the image', async () => {
     const heat = path.join(tmp, 'heat.png');
-    const r = await ask('--image', IMAGE, '--question', 'What color is the small square?', '--json', '--max-tokens', '5', '--top-p', '0.9', '--heatmap', heat);
+    const r = await ask(
+      '--image',
+      IMAGE,
+      '--question',
+      'What color is the small square?',
+      '--json',
+      '--max-tokens',
+      '5',
+      '--top-p',
+      '0.9',
+      '--heatmap',
+      heat,
+    );
     expect(r.code).toBe(0);
     expect(r.out).toHaveLength(1);
-    const j = JSON.parse(r.out[0]!) as Record<string, unknown> & { grid: { cols: number; rows: number }; tokens: { generated: number; localAfter: number; localBefore: number } };
+    const j = JSON.parse(r.out[0]!) as Record<string, unknown> & {
+      grid: { cols: number; rows: number };
+      tokens: { generated: number; localAfter: number; localBefore: number };
+    };
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['answer', 'error', 'grid', 'tokens', 'timings', 'provider']));
     expect(j.error).toBeNull();
     expect([j.grid.cols, j.grid.rows]).toEqual([2, 2]);

@@ -72,12 +72,16 @@ export function heatmapSvg(i: InspectionRecord): string {
     const y = cy * sy;
     const kept = i.selector.kept[j] === 1;
     const fill = kept ? ramp(rank(probs[j]!)) : 'rgb(0,0,0)';
-    parts.push(`<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cell * sx).toFixed(2)}" height="${(cell * sy).toFixed(2)}" fill="${fill}" fill-opacity="${kept ? 0.45 : 0.7}"/>`);
+    parts.push(
+      `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cell * sx).toFixed(2)}" height="${(cell * sy).toFixed(2)}" fill="${fill}" fill-opacity="${kept ? 0.45 : 0.7}"/>`,
+    );
   }
   for (const t of i.tiles) {
     const x = (t.col * S - canvas.imageX) * sx;
     const y = (t.row * S - canvas.imageY) * sy;
-    parts.push(`<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(S * sx).toFixed(2)}" height="${(S * sy).toFixed(2)}" fill="none" stroke="white" stroke-width="${Math.max(1, original.width / 400).toFixed(1)}"/>`);
+    parts.push(
+      `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(S * sx).toFixed(2)}" height="${(S * sy).toFixed(2)}" fill="none" stroke="white" stroke-width="${Math.max(1, original.width / 400).toFixed(1)}"/>`,
+    );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${original.width}" height="${original.height}">${parts.join('')}</svg>`;
 }
@@ -85,7 +89,11 @@ export function heatmapSvg(i: InspectionRecord): string {
 /** Writes the image (EXIF-oriented) with the heatmap overlay to `out` as PNG. */
 export async function writeHeatmap(imagePath: string, inspection: InspectionRecord, out: string): Promise<void> {
   const svg = Buffer.from(heatmapSvg(inspection));
-  await sharp(imagePath, { pages: 1 }).autoOrient().composite([{ input: svg, top: 0, left: 0 }]).png().toFile(out);
+  await sharp(imagePath, { pages: 1 })
+    .autoOrient()
+    .composite([{ input: svg, top: 0, left: 0 }])
+    .png()
+    .toFile(out);
 }
 
 function streamWriter(ctx: CliContext): { push(text: string): void; end(): void } {
@@ -136,7 +144,14 @@ export const askCommand: CliCommand = {
       const client = await ctx.client(inferenceContract);
       let result: AskResult;
       try {
-        result = await client.ask({ requestId, modelDir, image: { path: path.resolve(image) }, question, ...(maxNewTokens ? { sampling: { maxNewTokens } } : {}), ...(topP !== undefined ? { selector: { topP } } : {}) });
+        result = await client.ask({
+          requestId,
+          modelDir,
+          image: { path: path.resolve(image) },
+          question,
+          ...(maxNewTokens ? { sampling: { maxNewTokens } } : {}),
+          ...(topP !== undefined ? { selector: { topP } } : {}),
+        });
       } finally {
         unsubscribe();
       }
@@ -144,12 +159,24 @@ export const askCommand: CliCommand = {
       const heatmap = str(ctx, 'heatmap');
       if (heatmap) await writeHeatmap(path.resolve(image), result.inspection, path.resolve(heatmap));
       if (ctx.json) ctx.out(JSON.stringify(askSummary(result)));
-      else ctx.err(`[${result.inspection.grid.cols}×${result.inspection.grid.rows} tiles, ${result.inspection.tokens.localAfter}/${result.inspection.tokens.localBefore} local tokens kept, ${result.inspection.tokens.generated} generated, ${result.inspection.timings.total.toFixed(0)} ms${heatmap ? `, heatmap → ${heatmap}` : ''}]`);
+      else
+        ctx.err(
+          `[${result.inspection.grid.cols}×${result.inspection.grid.rows} tiles, ${result.inspection.tokens.localAfter}/${result.inspection.tokens.localBefore} local tokens kept, ${result.inspection.tokens.generated} generated, ${result.inspection.timings.total.toFixed(0)} ms${heatmap ? `, heatmap → ${heatmap}` : ''}]`,
+        );
       return 0;
     } catch (thrown) {
       if (!ctx.json) throw thrown;
       const e = toAppError(thrown);
-      ctx.out(JSON.stringify({ answer: null, error: { code: e.code, message: e.message }, grid: null, tokens: null, timings: null, provider: null }));
+      ctx.out(
+        JSON.stringify({
+          answer: null,
+          error: { code: e.code, message: e.message },
+          grid: null,
+          tokens: null,
+          timings: null,
+          provider: null,
+        }),
+      );
       return e.code === 'ipc/bad-args' ? 2 : 1;
     }
   },

@@ -39,7 +39,8 @@ export async function decodeImageFile(file: string): Promise<DecodedImage> {
 /** Decodes image bytes (see {@link decodeImageFile}). */
 export async function decodeImageBytes(bytes: Buffer): Promise<DecodedImage> {
   if (bytes.length === 0) throw new AppFailure('image/corrupt', 'The image file is empty (0 bytes)');
-  if (bytes.length > MAX_IMAGE_BYTES) throw new AppFailure('image/too-large', `The image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
+  if (bytes.length > MAX_IMAGE_BYTES)
+    throw new AppFailure('image/too-large', `The image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
   const meta = await readHeader(bytes);
   const hash = createHash('sha256').update(bytes).digest('hex');
   try {
@@ -49,7 +50,13 @@ export async function decodeImageBytes(bytes: Buffer): Promise<DecodedImage> {
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels`);
-    return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, hash, format: meta.format };
+    return {
+      rgb: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      hash,
+      format: meta.format,
+    };
   } catch (thrown) {
     throw new AppFailure('image/corrupt', `The ${meta.format.toUpperCase()} image could not be decoded: ${firstLine(thrown)}`);
   }
@@ -61,16 +68,22 @@ async function readHeader(bytes: Buffer): Promise<{ format: string; width: numbe
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (thrown) {
     const msg = firstLine(thrown);
-    if (/unsupported image format/i.test(msg)) throw new AppFailure('image/unsupported', 'The file is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF)');
+    if (/unsupported image format/i.test(msg))
+      throw new AppFailure('image/unsupported', 'The file is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF)');
     throw new AppFailure('image/corrupt', `The image header could not be read: ${msg}`);
   }
   const format = meta.format ?? 'unknown';
-  if (!ACCEPTED.has(format)) throw new AppFailure('image/unsupported', `${format.toUpperCase()} images are not supported (JPEG, PNG, WebP, GIF, TIFF, AVIF are)`);
+  if (!ACCEPTED.has(format))
+    throw new AppFailure('image/unsupported', `${format.toUpperCase()} images are not supported (JPEG, PNG, WebP, GIF, TIFF, AVIF are)`);
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width <= 0 || height <= 0) throw new AppFailure('image/corrupt', 'The image declares no size');
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new AppFailure('image/too-large', `The image is ${width}×${height} (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP`, { width, height });
+    throw new AppFailure(
+      'image/too-large',
+      `The image is ${width}×${height} (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP`,
+      { width, height },
+    );
   }
   return { format, width, height };
 }

@@ -57,7 +57,16 @@ function normaliser(mean: readonly number[], std: readonly number[]): Float32Arr
   });
 }
 
-function writeView(out: Float32Array, view: number, src: Uint8Array, srcWidth: number, x0: number, y0: number, S: number, norm: Float32Array[]): void {
+function writeView(
+  out: Float32Array,
+  view: number,
+  src: Uint8Array,
+  srcWidth: number,
+  x0: number,
+  y0: number,
+  S: number,
+  norm: Float32Array[],
+): void {
   const plane = S * S;
   const base = view * 3 * plane;
   for (let y = 0; y < S; y++) {

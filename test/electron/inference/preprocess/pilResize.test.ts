@@ -7,7 +7,9 @@ import sharp from 'sharp';
 import { pilResizeBicubic } from '../../../../electron/inference/preprocess/pilResize.ts';
 
 const DIR = path.resolve(import.meta.dirname, '../../../fixtures/preprocess');
-const goldens = JSON.parse(readFileSync(path.join(DIR, 'goldens.json'), 'utf8')) as { cases: { name: string; src: [number, number]; out: [number, number] }[] };
+const goldens = JSON.parse(readFileSync(path.join(DIR, 'goldens.json'), 'utf8')) as {
+  cases: { name: string; src: [number, number]; out: [number, number] }[];
+};
 
 /** Written tolerance: the engine's resize must match Pillow within 1 uint8 level per channel (spec §10: 1/255). */
 const TOLERANCE_LEVELS = 1;
