@@ -16,8 +16,6 @@ export interface DatasetServiceDeps {
   emit: EventSink<DatasetContract>;
   /** The engine's detail scorer; without it `scoreDetail` fails with `inference/model-missing`. */
   scorer?: DetailScorer;
-  /** The image allow-list behind `/image/<token>`; without it `imageUrls` returns no URLs. */
-  images?: { urlFor(filePath: string): string };
   /** Time limit of import/export jobs (ms, default 1 hour). */
   jobTimeoutMs?: number;
   /** The app's image registry (serves stored images to the renderer); without it `imageUrl` fails with `internal`. */
@@ -60,21 +58,6 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
     },
     addImageFile: (file) => call('addImageFile', [file]),
     getImage: (sha256) => call('getImage', [sha256]),
-    imageUrls: async (hashes) => {
-      const urls: Record<string, string> = {};
-      const images = deps.images;
-      if (!images) return urls;
-      const records = await Promise.allSettled([...new Set(hashes)].map((sha) => call('getImage', [sha])));
-      for (const r of records) {
-        if (r.status !== 'fulfilled') continue;
-        try {
-          urls[r.value.sha256] = images.urlFor(r.value.path);
-        } catch {
-          // A stored format the page cannot show (e.g. TIFF) simply gets no URL.
-        }
-      }
-      return urls;
-    },
     imageUrl: async (sha256) => {
       if (!deps.images) throw new AppFailure('internal', 'No image registry: stored images cannot be displayed here.');
       return deps.images.urlFor((await call('getImage', [sha256])).path);

@@ -425,8 +425,6 @@ export const datasetContract = defineContract(
     addImageFile: takes<ImageRecord>()(z.tuple([z.string().min(1)])),
     /** An image by hash. Errors: `db/not-found`. */
     getImage: takes<ImageRecord>()(z.tuple([sha])),
-    /** URLs (`/image/<token>`, see images.ts) that display stored images, keyed by sha256; unknown or undisplayable hashes are left out. */
-    imageUrls: takes<Record<string, string>>()(z.tuple([z.array(sha).max(1000)])),
     /** The URL (`/image/<token>`, see ipc/images.ts) that displays the stored image in the renderer. Errors: `db/not-found`. */
     imageUrl: takes<string>()(z.tuple([sha])),
 
