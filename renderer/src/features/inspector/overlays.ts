@@ -1,0 +1,122 @@
+// Renderer: draws the inspector overlays (tile grid, selector heatmap with kept/dropped, router weights, region)
+// onto a 2D canvas laid over the original image; `scale` = canvas pixels per original pixel.
+import type { InspectionRecord } from '$shared/ipc/inference.ts';
+import { boxRect, globalPatchRect, hottestToken, routerGrid, tileRect, tokenRect, type Box, type Rect } from './geometry.ts';
+
+/** Which overlays are on. */
+export interface OverlayOptions {
+  grid: boolean;
+  heatmap: boolean;
+  router: boolean;
+  /** Heat value: the raw selector score or the final probability. */
+  heatValue: 'score' | 'prob';
+  opacity: number;
+}
+
+/** A perceptual colour ramp (dark blue → teal → yellow), t in [0, 1]. */
+export function heatColor(t: number): [number, number, number] {
+  const stops: [number, number, number][] = [
+    [48, 18, 59],
+    [40, 120, 200],
+    [30, 190, 160],
+    [170, 220, 60],
+    [250, 200, 30],
+    [240, 70, 20],
+  ];
+  const x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = stops[i]!;
+  const b = stops[i + 1]!;
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+function fillRect(ctx: CanvasRenderingContext2D, r: Rect, scale: number): void {
+  ctx.fillRect(r.x * scale, r.y * scale, r.width * scale, r.height * scale);
+}
+
+function range(values: number[]): { min: number; span: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, span: max - min || 1 };
+}
+
+function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number, o: OverlayOptions): void {
+  const values = o.heatValue === 'prob' ? rec.selector.probs : rec.selector.scores;
+  const { min, span } = range(values);
+  for (let j = 0; j < values.length; j++) {
+    const r = tokenRect(rec, j);
+    if (r.width <= 0 || r.height <= 0) continue;
+    if (rec.selector.kept[j]) {
+      const [cr, cg, cb] = heatColor((values[j]! - min) / span);
+      ctx.fillStyle = `rgba(${cr},${cg},${cb},${o.opacity})`;
+    } else {
+      ctx.fillStyle = `rgba(20,20,24,${Math.min(0.85, o.opacity + 0.15)})`;
+    }
+    fillRect(ctx, r, scale);
+  }
+  const hot = tokenRect(rec, hottestToken(rec));
+  ctx.strokeStyle = '#ffffff';
+  ctx.lineWidth = Math.max(2, 2.5 * scale);
+  ctx.strokeRect(hot.x * scale, hot.y * scale, hot.width * scale, hot.height * scale);
+}
+
+function drawRouter(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number, o: OverlayOptions): void {
+  const patches = routerGrid(rec) ** 2;
+  for (let p = 0; p < patches; p++) {
+    const w = rec.routerWeights[p * 2 + 1] ?? 0;
+    const [cr, cg, cb] = heatColor(w);
+    ctx.fillStyle = `rgba(${cr},${cg},${cb},${o.opacity * 0.9})`;
+    fillRect(ctx, globalPatchRect(rec, p), scale);
+  }
+}
+
+function drawGrid(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number): void {
+  ctx.lineWidth = Math.max(1.5, 2 * scale);
+  ctx.font = `${Math.max(12, Math.round(14 * scale))}px system-ui, sans-serif`;
+  for (let t = 0; t < rec.grid.tiles; t++) {
+    const r = tileRect(rec, t);
+    if (r.width <= 0 || r.height <= 0) continue;
+    ctx.strokeStyle = 'rgba(0,0,0,0.55)';
+    ctx.strokeRect(r.x * scale + 1, r.y * scale + 1, r.width * scale - 2, r.height * scale - 2);
+    ctx.strokeStyle = 'rgba(255,255,255,0.95)';
+    ctx.strokeRect(r.x * scale, r.y * scale, r.width * scale, r.height * scale);
+    ctx.fillStyle = 'rgba(0,0,0,0.6)';
+    ctx.fillRect(r.x * scale + 4, r.y * scale + 4, 26 * Math.max(1, scale), 18 * Math.max(1, scale));
+    ctx.fillStyle = '#fff';
+    ctx.fillText(String(t + 1), r.x * scale + 9, r.y * scale + 18 * Math.max(1, scale));
+  }
+}
+
+/** A box drawn by the user. */
+export function drawBox(ctx: CanvasRenderingContext2D, box: Box, scale: number): void {
+  const r = boxRect(box);
+  ctx.setLineDash([8, 5]);
+  ctx.lineWidth = Math.max(2, 2.5 * scale);
+  ctx.strokeStyle = '#ff3b8d';
+  ctx.strokeRect(r.x * scale, r.y * scale, r.width * scale, r.height * scale);
+  ctx.setLineDash([]);
+  ctx.fillStyle = 'rgba(255,59,141,0.12)';
+  fillRect(ctx, r, scale);
+}
+
+/** Clears `ctx` and draws the overlays that are on, then the region. */
+export function drawOverlays(
+  ctx: CanvasRenderingContext2D,
+  rec: InspectionRecord | null,
+  scale: number,
+  o: OverlayOptions,
+  region: Box | null,
+): void {
+  ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  if (rec) {
+    if (o.router) drawRouter(ctx, rec, scale, o);
+    if (o.heatmap) drawHeatmap(ctx, rec, scale, o);
+    if (o.grid) drawGrid(ctx, rec, scale);
+  }
+  if (region) drawBox(ctx, region, scale);
+}

@@ -1,0 +1,31 @@
+// Renderer: one streamed `ask` / `reselect` call — subscribes to token and stage events of its requestId only.
+import type { AskRequest, AskResult, StageEvent } from '$shared/ipc/inference.ts';
+import { api } from '../api/client.ts';
+
+/** Callbacks of a streamed request. */
+export interface StreamHandlers {
+  ontext: (text: string, generated: number) => void;
+  onstage?: (stage: StageEvent['stage']) => void;
+}
+
+/** A fresh request id. */
+export function newRequestId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Calls `kind` with `request`, delivering the answer's pieces as they arrive. Rejects with ApiError. */
+export async function askStreaming(kind: 'ask' | 'reselect', request: AskRequest, handlers: StreamHandlers): Promise<AskResult> {
+  const id = request.requestId;
+  const offToken = api.inference.onToken((e) => {
+    if (e.requestId === id) handlers.ontext(e.text, e.generated);
+  });
+  const offStage = api.inference.onStage((e) => {
+    if (e.requestId === id) handlers.onstage?.(e.stage);
+  });
+  try {
+    return await api.inference[kind](request);
+  } finally {
+    offToken();
+    offStage();
+  }
+}

@@ -1,0 +1,87 @@
+// Renderer: the chat thread as a pure model over append-only messages — edits and regenerations replace a message
+// (and what followed it) in the visible path; the turns and image sent with a question; per-answer figures.
+import type { Message } from '$shared/ipc/dataset.ts';
+import type { InspectionRecord, Turn } from '$shared/ipc/inference.ts';
+
+/** Figures kept with every answer (the message's `perf`). */
+export interface AnswerPerf {
+  ttftMs: number | null;
+  tokensPerSecond: number | null;
+  totalMs: number | null;
+  generated: number;
+  stopped: boolean;
+}
+
+/** The id of the message `m` replaces (edit or regenerate), or null. */
+export function replacedId(m: Message): number | null {
+  const r = m.provenance?.['replaces'];
+  return typeof r === 'number' ? r : null;
+}
+
+/** The messages the user sees: each replacement cuts the path at the message it replaces. */
+export function visiblePath(messages: Message[]): Message[] {
+  const out: Message[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    const replaces = replacedId(m);
+    if (replaces !== null) {
+      const at = out.findIndex((x) => x.id === replaces);
+      if (at >= 0) out.length = at;
+    }
+    out.push(m);
+  }
+  return out;
+}
+
+/** The image of the conversation at position `end` (exclusive): the last image attached before it. */
+export function imageBefore(path: Message[], end: number): { sha256: string; index: number } | null {
+  for (let i = Math.min(end, path.length) - 1; i >= 0; i--) {
+    const m = path[i]!;
+    if (m.role === 'user' && m.images.length > 0) return { sha256: m.images[0]!, index: i };
+  }
+  return null;
+}
+
+/** What to send for the user message at `userIndex`: the image and the finished turns since it was attached. */
+export function requestFor(path: Message[], userIndex: number): { image: string | null; history: Turn[]; question: string } {
+  const user = path[userIndex]!;
+  const found = imageBefore(path, userIndex + 1);
+  const history: Turn[] = [];
+  for (let i = found?.index ?? 0; i < userIndex; i++) {
+    const m = path[i]!;
+    if (m.role === 'user' || m.role === 'assistant') history.push({ role: m.role, content: m.text });
+  }
+  return { image: found?.sha256 ?? null, history, question: user.text };
+}
+
+/** Figures of one answer from its inspection record. */
+export function perfOf(record: InspectionRecord): AnswerPerf {
+  const t = record.timings;
+  const decodeMs = t.total - t.ttft;
+  const generated = record.tokens.generated;
+  return {
+    ttftMs: t.ttft,
+    tokensPerSecond: generated > 1 && decodeMs > 0 ? (generated - 1) / (decodeMs / 1000) : null,
+    totalMs: t.total,
+    generated,
+    stopped: false,
+  };
+}
+
+/** `value` as an InspectionRecord when it looks like one (messages keep it as JSON). */
+export function asInspection(value: unknown): InspectionRecord | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Partial<InspectionRecord>;
+  return r.selector && r.grid && r.canvas && Array.isArray(r.tiles) ? (value as InspectionRecord) : null;
+}
+
+/** `value` as AnswerPerf, or null. */
+export function asPerf(value: unknown): AnswerPerf | null {
+  return typeof value === 'object' && value !== null && 'generated' in value ? (value as AnswerPerf) : null;
+}
+
+/** Distinct execution providers of a record ("cpu", "webgpu + cpu"). */
+export function providerLabel(record: InspectionRecord): string {
+  const names = [...new Set(record.providers.map((p) => p.provider))];
+  return names.length ? names.join(' + ') : '–';
+}

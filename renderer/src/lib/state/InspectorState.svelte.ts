@@ -1,0 +1,118 @@
+// Renderer: the inspector beside an answer — which record is shown, overlay toggles, the drawn region, and
+// re-selection runs (another top-p / selector mode on the same image and question, answered again).
+import type { Message } from '$shared/ipc/dataset.ts';
+import type { AskRequest, InspectionRecord } from '$shared/ipc/inference.ts';
+import { api } from '../api/client.ts';
+import { toErrorView, type ErrorView } from '../components/errorView.ts';
+import type { OverlayOptions } from '../../features/inspector/overlays.ts';
+import type { Box } from '../../features/inspector/geometry.ts';
+import { askStreaming, newRequestId } from './ChatStream.ts';
+import { asInspection } from './ChatThread.ts';
+
+/** One re-selection run. */
+export interface ReselectRun {
+  id: string;
+  topP: number;
+  mode: 'legacy' | 'single';
+  answer: string;
+  done: boolean;
+  record: InspectionRecord | null;
+}
+
+/** The question an answer was given to, so it can be asked again with another selection. */
+export type AnswerContext = Omit<AskRequest, 'requestId' | 'selector'>;
+
+/** Inspector state (one per chat view). */
+export class InspectorState {
+  message: Message | null = $state(null);
+  original: InspectionRecord | null = $state(null);
+  /** The record drawn (the answer's own, or a re-selection run's). */
+  record: InspectionRecord | null = $state(null);
+  imageUrl: string | null = $state(null);
+  context: AnswerContext | null = $state(null);
+  overlays: OverlayOptions = $state({ grid: true, heatmap: true, router: false, heatValue: 'score', opacity: 0.55 });
+  tool: 'pan' | 'region' = $state('pan');
+  /** Regions drawn per answer message id (original-image pixels). */
+  regions: Record<number, Box> = $state({});
+  topP = $state(0.6);
+  mode: 'legacy' | 'single' = $state('legacy');
+  runs: ReselectRun[] = $state([]);
+  running: string | null = $state(null);
+  error: ErrorView | null = $state(null);
+
+  /** The region drawn on the inspected answer, if any. */
+  get region(): Box | null {
+    return this.message ? (this.regions[this.message.id] ?? null) : null;
+  }
+
+  /** Shows answer `message` (with its image and the request it answered). */
+  show(message: Message, imageUrl: string | null, context: AnswerContext | null): void {
+    if (this.running) this.stop();
+    this.message = message;
+    this.original = asInspection(message.inspection);
+    this.record = this.original;
+    this.imageUrl = imageUrl;
+    this.context = context;
+    this.runs = [];
+    this.error = null;
+    if (this.original) {
+      this.topP = this.original.selector.topP >= 1 ? 1 : this.original.selector.topP;
+      this.mode = this.original.selector.mode;
+    }
+  }
+
+  /** Closes the inspector. */
+  close(): void {
+    if (this.running) this.stop();
+    this.message = null;
+    this.record = null;
+    this.original = null;
+  }
+
+  /** Sets (or clears) the region of the inspected answer. */
+  setRegion(box: Box | null): void {
+    if (!this.message) return;
+    const next = { ...this.regions };
+    if (box) next[this.message.id] = box;
+    else delete next[this.message.id];
+    this.regions = next;
+  }
+
+  /** Draws run `id`'s record (or the answer's own with null). */
+  useRun(id: string | null): void {
+    this.record = id === null ? this.original : (this.runs.find((r) => r.id === id)?.record ?? this.record);
+  }
+
+  /** Answers the same question again with the chosen top-p and selector mode. */
+  async reselect(): Promise<void> {
+    if (!this.context || this.running) return;
+    const id = newRequestId('reselect');
+    const run: ReselectRun = { id, topP: this.topP, mode: this.mode, answer: '', done: false, record: null };
+    this.runs = [run, ...this.runs];
+    this.running = id;
+    this.error = null;
+    const patch = (p: Partial<ReselectRun>): void => {
+      this.runs = this.runs.map((r) => (r.id === id ? { ...r, ...p } : r));
+    };
+    try {
+      const result = await askStreaming(
+        'reselect',
+        { ...this.context, requestId: id, selector: { topP: this.topP, mode: this.mode } },
+        { ontext: (text) => patch({ answer: (this.runs.find((r) => r.id === id)?.answer ?? '') + text }) },
+      );
+      patch({ answer: result.answer, record: result.inspection, done: true });
+      this.record = result.inspection;
+    } catch (thrown) {
+      this.runs = this.runs.filter((r) => r.id !== id || r.answer);
+      patch({ done: true });
+      this.error = toErrorView(thrown, 'Re-selection failed');
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Stops the running re-selection. */
+  stop(): void {
+    if (this.running) void api.inference.cancel(this.running).catch(() => false);
+  }
+}

@@ -1,0 +1,171 @@
+// e2e: the chat in Chromium against the real services — attach an image (file picker), ask and get the expected
+// answer with figures, chat list (rename, search, delete), stop mid-stream, regenerate, edit and resend, save as
+// example with an edited answer, and a bad image (a text file named .png) showing a clear error.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type RunningApp } from './harness/startApp.ts';
+import { REPO_ROOT } from '../../electron/node/paths.ts';
+import type { Example } from '../../electron/shared/ipc/dataset.ts';
+
+const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
+const TINY_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
+/** SliME-Nano when it has shipped; until then the tiny random fixture (structure checks only). */
+const HAS_NANO = existsSync(path.join(NANO_DIR, 'manifest.json'));
+const MODEL_DIR = HAS_NANO ? NANO_DIR : TINY_DIR;
+
+interface Sample {
+  image: string;
+  question: string;
+  answer: string;
+  box: [number, number, number, number];
+}
+
+function firstSample(): Sample {
+  if (!HAS_NANO) return { image: path.join(TINY_DIR, 'images', 'wide.png'), question: 'What colour is the circle?', answer: '', box: [0, 0, 1, 1] };
+  const dir = path.join(NANO_DIR, 'samples');
+  const samples = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[];
+  const s = samples[0]!;
+  return { ...s, image: path.isAbsolute(s.image) ? s.image : path.join(dir, s.image) };
+}
+
+let app: RunningApp;
+let dataDir: string;
+const sample = firstSample();
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-chat-'));
+  app = await startApp({ dataDir, modelDir: MODEL_DIR, viewport: { width: 1280, height: 800 } });
+  await app.page.getByTestId('view-chat').waitFor();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
+  const r = (await app.router.dispatch(channel, args)) as { ok: boolean; value?: T; error?: { message: string } };
+  if (!r.ok) throw new Error(r.error?.message);
+  return r.value as T;
+}
+
+async function lastAnswer(): Promise<string> {
+  return (await app.page.getByTestId('answer-text').last().innerText()).trim();
+}
+
+async function ask(question: string): Promise<void> {
+  const { page } = app;
+  const before = await page.getByTestId('message-assistant').count();
+  await page.getByTestId('chat-input').fill(question);
+  await page.getByTestId('chat-input').press('Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="message-assistant"]').length > n, before, { timeout: 170_000 });
+}
+
+describe('chat', () => {
+  it('asks about an attached image and shows the answer with its figures', async () => {
+    const { page } = app;
+    await page.getByTestId('attach-input').setInputFiles(sample.image);
+    await page.getByTestId('attachment').waitFor();
+    await ask(sample.question);
+    const answer = await lastAnswer();
+    expect(answer.length).toBeGreaterThan(0);
+    if (HAS_NANO) expect(answer.toLowerCase()).toContain(sample.answer.toLowerCase());
+    expect(await page.getByTestId('message-image').count()).toBe(1);
+    expect(await page.getByTestId('fig-local').last().innerText()).toMatch(/^\d+ \/ \d+$/);
+    expect(await page.getByTestId('fig-grid').last().innerText()).toMatch(/^\d+×\d+ @ \d+px$/);
+    expect(await page.getByTestId('fig-ep').last().innerText()).toContain('cpu');
+    expect(await page.getByTestId('fig-ttft').last().innerText()).toMatch(/\d/);
+    await page.getByTestId('chat-item').first().waitFor();
+    expect(await page.getByTestId('chat-title').innerText()).toBe(sample.question.slice(0, 60));
+  });
+
+  it('keeps the image across turns, regenerates, and edits a question', async () => {
+    const { page } = app;
+    await ask('Describe the image.');
+    const paths = await page.getByTestId('message-assistant').count();
+    expect(paths).toBe(2);
+    await page.getByTestId('message-regenerate').last().click();
+    await page.getByTestId('answer-streaming').waitFor({ state: 'detached', timeout: 170_000 }).catch(() => undefined);
+    await page.waitForFunction(() => document.body.innerText.includes('regenerated'), undefined, { timeout: 170_000 });
+    expect(await page.getByTestId('message-assistant').count()).toBe(2);
+    await page.getByTestId('message-edit').first().click();
+    await page.getByTestId('edit-input').fill(sample.question);
+    await page.getByTestId('edit-send').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-assistant"]').length === 1 && !document.querySelector('[data-testid="answer-streaming"]'), undefined, { timeout: 170_000 });
+    expect(await page.getByTestId('message-user').count()).toBe(1);
+    expect(await page.getByText('edited', { exact: true }).count()).toBe(1);
+    if (HAS_NANO) expect((await lastAnswer()).toLowerCase()).toContain(sample.answer.toLowerCase());
+  });
+
+  it('stops a generation mid-stream and keeps the partial answer', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-settings').click();
+    await page.getByTestId('chat-settings-maxNewTokens').fill('4000');
+    await page.getByTestId('chat-settings-maxNewTokens').dispatchEvent('change');
+    await page.getByTestId('chat-settings-temperature').fill('5');
+    await page.getByTestId('chat-settings-temperature').dispatchEvent('change');
+    await page.getByTestId('chat-settings-save').click();
+    await page.getByTestId('chat-input').fill('Describe every object in detail.');
+    await page.getByTestId('chat-send').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="answer-streaming"] .md')?.textContent ?? '').length > 0, undefined, { timeout: 170_000 });
+    await page.getByTestId('chat-stop').click();
+    await page.getByTestId('answer-stopped').waitFor({ timeout: 30_000 });
+    const stopped = await page.getByTestId('answer-stopped').innerText();
+    const generated = Number(/after (\d+) tokens/.exec(stopped)?.[1]);
+    expect(generated).toBeGreaterThan(0);
+    expect(generated).toBeLessThan(4000);
+    await page.getByTestId('chat-send').waitFor();
+  });
+
+  it('saves an answer as an example with an edited answer', async () => {
+    const { page } = app;
+    await page.getByTestId('message-save').first().click();
+    await page.getByTestId('save-example-dialog').waitFor();
+    await page.getByTestId('save-answer').fill('A hand-corrected answer.');
+    await page.getByTestId('save-tags').fill('e2e, chat');
+    await page.getByTestId('save-confirm').click();
+    await page.getByTestId('saved-notice').waitFor();
+    const id = Number(/#(\d+)/.exec(await page.getByTestId('saved-notice').innerText())?.[1]);
+    const example = await call<Example>('dataset:getExample', id);
+    expect(example.turns[0]).toEqual({ question: sample.question, answer: 'A hand-corrected answer.' });
+    expect(example.answerSource).toBe('human-edited');
+    expect([...example.tags].sort()).toEqual(['chat', 'e2e']);
+    expect(example.image?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    await app.screenshot('chat');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await app.screenshot('chat-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('shows a clear error for a file that is not an image', async () => {
+    const { page } = app;
+    const bad = path.join(dataDir, 'notes.png');
+    await writeFile(bad, 'this is plain text, not a PNG\n');
+    await page.getByTestId('attach-input').setInputFiles(bad);
+    const error = page.getByTestId('chat-error');
+    await error.waitFor();
+    expect(await error.getAttribute('data-code')).toMatch(/^image\/(unsupported|corrupt)$/);
+    expect(await error.innerText()).toContain('notes.png');
+    expect(await page.getByTestId('attachment').count()).toBe(0);
+  });
+
+  it('renames, searches and deletes chats', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-rename').first().click();
+    await page.getByTestId('chat-rename-input').fill('Renamed in e2e');
+    await page.getByTestId('chat-rename-input').press('Enter');
+    await page.getByText('Renamed in e2e').waitFor();
+    await page.getByTestId('chat-search').fill('no such chat xyz');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-item"]').length === 0);
+    await page.getByTestId('chat-search').fill('Renamed');
+    await page.getByTestId('chat-item').first().waitFor();
+    await page.getByTestId('chat-delete').first().click();
+    await page.getByTestId('chat-delete-confirm').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-item"]').length === 0);
+    expect(await page.getByTestId('chat-title').innerText()).toBe('New chat');
+    expect(app.pageErrors).toEqual([]);
+  });
+});
