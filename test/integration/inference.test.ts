@@ -9,13 +9,33 @@ import { forkSpawner } from '../../electron/node/forkChild.ts';
 import { INFERENCE_ENTRY } from '../../electron/node/paths.ts';
 import { createInferenceService } from '../../electron/node/services/inferenceService.ts';
 import type { AskRequest, AskResult, TokenEvent, StageEvent } from '../../electron/shared/ipc/inference.ts';
-import { toAppError } from '../../electron/shared/errors.ts';
+import { AppFailure, toAppError } from '../../electron/shared/errors.ts';
+import { createRouter, bind } from '../../electron/shared/ipc/router.ts';
+import { methodChannel, type ClientApi } from '../../electron/shared/ipc/contract.ts';
+import { inferenceContract } from '../../electron/shared/ipc/inference.ts';
+
+type Unwrapped<T> = T extends (...a: infer A) => Promise<{ ok: true; value: infer R } | { ok: false }> ? (...a: A) => Promise<R> : never;
+type Client = { [K in keyof typeof inferenceContract.methods]: Unwrapped<ClientApi<typeof inferenceContract>[K]> };
+
+/** A client that goes through the router (zod parsing, defaults) like every transport, throwing AppFailure. */
+function clientOf(impl: ReturnType<typeof createInferenceService>): Client {
+  const router = createRouter([bind(inferenceContract, impl)]);
+  const client: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(inferenceContract.methods)) {
+    client[name] = async (...args) => {
+      const r = await router.dispatch(methodChannel('inference', name), args);
+      if (!r.ok) throw new AppFailure(r.error.code, r.error.message);
+      return r.value;
+    };
+  }
+  return client as unknown as Client;
+}
 
 const MODEL = path.resolve(import.meta.dirname, '../fixtures/slime-tiny');
 const IMAGE = path.join(MODEL, 'images', 'wide.png');
 let tmp = '';
 let sup: Supervisor;
-let svc: ReturnType<typeof createInferenceService>;
+let svc: Client;
 const tokens: TokenEvent[] = [];
 const stages: StageEvent[] = [];
 
@@ -26,11 +46,13 @@ beforeAll(() => {
     name: 'inference',
     defaultTimeoutMs: 60_000,
   });
-  svc = createInferenceService({
-    inference: sup,
-    defaultModelDir: MODEL,
-    emit: (name, payload) => (name === 'token' ? tokens.push(payload as TokenEvent) : stages.push(payload as StageEvent)),
-  });
+  svc = clientOf(
+    createInferenceService({
+      inference: sup,
+      defaultModelDir: MODEL,
+      emit: (name, payload) => (name === 'token' ? tokens.push(payload as TokenEvent) : stages.push(payload as StageEvent)),
+    }),
+  );
 });
 afterAll(async () => {
   await sup.stop();

@@ -86,7 +86,8 @@ describe('validateModelFolder', () => {
     const dir = copy();
     const file = path.join(dir, 'decoder.onnx');
     const bytes = readFileSync(file);
-    bytes[bytes.length >> 1] ^= 0xff;
+    const mid = bytes.length >> 1;
+    bytes.writeUInt8(bytes.readUInt8(mid) ^ 0xff, mid);
     writeFileSync(file, bytes);
     const e = await failure(validateModelFolder(dir));
     expect(e.code).toBe('inference/model-invalid');

@@ -145,9 +145,8 @@ describe('decodeImageFile: awkward but valid images', () => {
   });
   it.each(['gif', 'webp'] as const)('animated %s uses the first frame', async (fmt) => {
     const frames = [await solid(20, 10, [255, 0, 0]).png().toBuffer(), await solid(20, 10, [0, 0, 255]).png().toBuffer()];
-    const anim = await sharp(frames, { join: { animated: true } })
-      [fmt]()
-      .toBuffer();
+    const joined = sharp(frames, { join: { animated: true } });
+    const anim = await (fmt === 'gif' ? joined.gif() : joined.webp()).toBuffer();
     expect((await sharp(anim).metadata()).pages).toBe(2);
     const d = await decodeImageFile(file(`anim.${fmt}`, anim));
     expect([d.width, d.height]).toEqual([20, 10]);
