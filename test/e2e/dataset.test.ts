@@ -1,0 +1,203 @@
+// e2e: curation in the Dataset view against the real dataset service and a real SQLite file — find an example,
+// edit its answer, tag it, draw a region, accept it with the keyboard (and undo), export LLaVA JSON through the dialog
+// and check the file on disk. Screenshots: dataset.png, example-editor.png.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Example, ImageRecord } from '../../electron/shared/ipc/dataset.ts';
+import { E2E_OUTPUT_DIR, startApp, type RunningApp } from './harness/startApp.ts';
+import { DEFAULT_MODEL_DIR } from '../../electron/node/paths.ts';
+
+let app: RunningApp;
+let dataDir: string;
+let exampleId: number;
+
+/** Calls `dataset.<method>` through the same router the page uses; throws on a failed Result. */
+async function call<T>(method: string, ...args: unknown[]): Promise<T> {
+  const result = await app.router.dispatch(`dataset:${method}`, args);
+  if (!result.ok) throw new Error(`${method}: ${result.error.code} ${result.error.message}`);
+  return result.value as T;
+}
+
+/** A real PNG (drawn by librsvg through sharp): a red ball and a blue box on a grass-green field. */
+async function scenePng(file: string, hue: number): Promise<void> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
+    <rect width="640" height="480" fill="hsl(${hue},45%,62%)"/><rect y="300" width="640" height="180" fill="hsl(${(hue + 60) % 360},40%,42%)"/>
+    <circle cx="200" cy="330" r="60" fill="#d9342b"/><rect x="400" y="220" width="140" height="120" fill="#2f5fd0"/></svg>`;
+  await sharp(Buffer.from(svg)).png().toFile(file);
+}
+
+async function seed(): Promise<void> {
+  const questions = [
+    ['What is on the table next to the lamp?', 'A stack of three books and a coffee mug.'],
+    ['Read the sign above the door.', 'The sign says "Platform 4".'],
+    ['How many windows does the house have?', 'Six windows are visible on the front.'],
+    ['What time does the clock show?', 'The clock shows ten past two.'],
+  ];
+  const statuses = ['draft', 'needs-review', 'accepted', 'rejected'] as const;
+  for (let i = 0; i < 24; i++) {
+    const file = path.join(dataDir, `scene-${i}.png`);
+    await scenePng(file, (i * 37) % 360);
+    const image = await call<ImageRecord>('addImageFile', file);
+    const [question, answer] = questions[i % questions.length]!;
+    await call('createExample', {
+      imageSha256: image.sha256,
+      turns: [{ question, answer }],
+      status: statuses[i % 4],
+      tags: i % 3 ? ['scene'] : ['scene', 'text'],
+      answerSource: 'model',
+    });
+  }
+  const file = path.join(dataDir, 'ball.png');
+  await scenePng(file, 200);
+  const image = await call<ImageRecord>('addImageFile', file);
+  const example = await call<Example>('createExample', {
+    imageSha256: image.sha256,
+    turns: [{ question: 'What colour is the ball on the grass?', answer: 'The ball is red.' }],
+    answerSource: 'model',
+    status: 'needs-review',
+    provenance: {
+      model: 'SliME-Nano',
+      manifestHash: 'a3f1c2d4e5b6a7980112233445566778',
+      executionProvider: 'cpu',
+      selector: { mode: 'single', topP: 0.9 },
+    },
+  });
+  exampleId = example.id;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-dataset-'));
+  app = await startApp({ dataDir, modelDir: DEFAULT_MODEL_DIR, viewport: { width: 1024, height: 700 } });
+  await seed();
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('dataset curation', () => {
+  it('finds, edits, tags, annotates and accepts an example with the keyboard', async () => {
+    const page = app.page;
+    await page.getByTestId('nav-dataset').click();
+    await expect.poll(() => page.getByTestId('stat-total').textContent()).toBe('25');
+    await page.getByTestId('example-row').first().waitFor();
+
+    await page.getByTestId('dataset-search').fill('ball');
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('1 result');
+    await page.locator(`[data-testid=example-row][data-example-id="${exampleId}"] button.open`).click();
+    const editor = page.getByTestId('example-editor');
+    await editor.waitFor();
+
+    await editor.getByTestId('turn-answer').fill('The ball is red, with a white stripe.');
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => page.getByTestId('answer-source').textContent()).toBe('Human-edited');
+
+    await editor.getByTestId('tag-text').fill('colour');
+    await editor.getByTestId('tag-text').press('Enter');
+    await editor.getByTestId('tag-chip').first().waitFor();
+
+    // Draw a box over the ball: it sits at (140..260, 270..390) in the 640×480 original.
+    const canvas = editor.getByTestId('region-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    const at = (x: number, y: number): [number, number] => [box.x + (x / 640) * box.width, box.y + (y / 480) * box.height];
+    await page.mouse.move(...at(140, 270));
+    await page.mouse.down();
+    await page.mouse.move(...at(200, 330), { steps: 4 });
+    await page.mouse.move(...at(260, 390), { steps: 4 });
+    await page.mouse.up();
+    await editor.getByTestId('region-box').first().waitFor();
+    await editor.getByTestId('region-note').fill('the red ball');
+    await editor.getByTestId('region-note').press('Tab');
+
+    // Leave the fields, then review with the default shortcut "A"; undo it with Ctrl+Z and accept again.
+    await editor.locator('h2').click();
+    await page.keyboard.press('a');
+    await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('accepted');
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('needs-review');
+    await page.keyboard.press('a');
+    await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('accepted');
+
+    const saved = await call<Example>('getExample', exampleId);
+    expect(saved.turns[0]!.answer).toBe('The ball is red, with a white stripe.');
+    expect(saved.answerSource).toBe('human-edited');
+    expect(saved.tags).toEqual(['colour']);
+    expect(saved.regions).toHaveLength(1);
+    const r = saved.regions[0]!;
+    expect(r.note).toBe('the red ball');
+    // Original-image pixels, within a few pixels of where the pointer went.
+    for (const [got, want] of [
+      [r.x1, 140],
+      [r.y1, 270],
+      [r.x2, 260],
+      [r.y2, 390],
+    ] as const)
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(4);
+
+    await page.getByTestId('dataset-search').fill('');
+    await page.locator(`[data-testid=example-row][data-example-id="${exampleId}"] button.open`).click();
+    await editor.getByTestId('region-box').first().waitFor();
+    await app.screenshot('dataset');
+    // The editor on a taller window, so image, regions, turns, tags and provenance are all in view.
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.getByTestId('provenance').scrollIntoViewIfNeeded();
+    const pane = (await page.getByTestId('editor-pane').boundingBox())!;
+    await page.screenshot({ path: path.join(E2E_OUTPUT_DIR, 'example-editor.png'), clip: pane });
+    await page.setViewportSize({ width: 1024, height: 700 });
+    expect(app.pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('bulk-deletes selected examples and undoes the delete', async () => {
+    const page = app.page;
+    const rows = page.getByTestId('example-row');
+    const ids = await Promise.all([1, 2].map(async (i) => Number(await rows.nth(i).getAttribute('data-example-id'))));
+    for (const i of [1, 2]) await rows.nth(i).locator('input[type=checkbox]').check();
+    await page.getByTestId('bulk-bar').waitFor();
+    await page.getByTestId('bulk-delete').click();
+    await expect.poll(() => page.getByTestId('stat-total').textContent(), { timeout: 5000 }).toBe('23');
+    for (const id of ids) expect((await call<Example>('getExample', id)).deletedAt).not.toBeNull();
+    await page.getByTestId('undo').click();
+    await expect.poll(() => page.getByTestId('stat-total').textContent(), { timeout: 5000 }).toBe('25');
+    for (const id of ids) expect((await call<Example>('getExample', id)).deletedAt).toBeNull();
+    expect(app.pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('exports LLaVA JSON through the dialog', async () => {
+    const page = app.page;
+    const outDir = path.join(dataDir, 'export-llava');
+    await page.getByTestId('open-export').click();
+    const dialog = page.getByTestId('export-dialog');
+    await dialog.getByTestId('format-llava').check();
+    await dialog.getByTestId('export-dir-input').fill('relative/folder');
+    await dialog.getByTestId('export-start').click();
+    await dialog.getByRole('alert').waitFor();
+    await dialog.getByTestId('export-dir-input').fill(outDir);
+    await dialog.getByTestId('export-start').click();
+    await dialog.getByTestId('export-summary').waitFor();
+    // Seeded: 6 accepted of 24, plus the reviewed one.
+    expect(await dialog.getByTestId('export-count').textContent()).toBe('7');
+
+    const records = JSON.parse(await readFile(path.join(outDir, 'train.json'), 'utf8')) as {
+      id: string;
+      image: string;
+      conversations: { from: string; value: string }[];
+    }[];
+    expect(records).toHaveLength(7);
+    for (const record of records) {
+      expect(typeof record.id).toBe('string');
+      expect(path.isAbsolute(record.image)).toBe(false);
+      expect((await stat(path.join(outDir, record.image))).isFile()).toBe(true);
+      expect(record.conversations.map((t) => t.from)).toEqual(record.conversations.map((_, i) => (i % 2 === 0 ? 'human' : 'gpt')));
+      expect(record.conversations[0]!.value.startsWith('<image>\n')).toBe(true);
+    }
+    const ours = records.find((x) => x.conversations[0]!.value.includes('colour is the ball'));
+    expect(ours?.conversations[1]!.value).toBe('The ball is red, with a white stripe.');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    expect(app.pageErrors).toEqual([]);
+  }, 60_000);
+});
