@@ -43,7 +43,7 @@ async function addImage(ctx: DbContext, bytes: Uint8Array, fileName: string | nu
 /** Adds an image row for bytes already measured and stored (used by import). */
 export { addImage };
 
-function createExample(ctx: DbContext, input: NewExample): number {
+function createExample(ctx: DbContext, input: NewExample, tagIds?: Map<string, number>): number {
   if (input.imageSha256 && !getImageRow(ctx.db, input.imageSha256)) throw new DbFailure('db/not-found', `Image ${input.imageSha256} is not in the store.`);
   return examples.insertExample(
     ctx.db,
@@ -60,6 +60,7 @@ function createExample(ctx: DbContext, input: NewExample): number {
       tags: input.tags ?? [],
     },
     ctx.now(),
+    tagIds,
   );
 }
 
@@ -124,7 +125,11 @@ export const handlers: Handlers = {
   appendMessage: (ctx, _job, id, message) => ctx.db.transaction(() => conversations.appendMessage(ctx.db, id, message, ctx.now()))(),
   saveExampleFromMessage: (ctx, _job, input) => saveFromMessage(ctx, input),
   createExample: (ctx, _job, input) => examples.getExample(ctx.db, createExample(ctx, input), ctx.imagesDir),
-  createExamples: (ctx, _job, inputs) => ctx.db.transaction(() => inputs.map((input) => createExample(ctx, input)))(),
+  createExamples: (ctx, _job, inputs) =>
+    ctx.db.transaction(() => {
+      const tagIds = new Map<string, number>();
+      return inputs.map((input) => createExample(ctx, input, tagIds));
+    })(),
   getExample: (ctx, _job, id) => examples.getExample(ctx.db, id, ctx.imagesDir),
   updateExample: (ctx, _job, id, patch) => {
     examples.updateExample(ctx.db, id, patch, ctx.now());

@@ -4,10 +4,11 @@ import type { Migration } from './migration.ts';
 import { migration0001 } from './0001-images-conversations.ts';
 import { migration0002 } from './0002-examples-curation.ts';
 import { migration0003 } from './0003-detail-score.ts';
+import { migration0004 } from './0004-status-sort-indexes.ts';
 import { DbFailure } from '../errors.ts';
 
 /** Every migration, in order. Append only: never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
 
 /** The schema version this build writes. */
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -5,7 +5,7 @@ import { DbFailure } from '../errors.ts';
 import { all, get, list, run, sql } from '../sql.ts';
 import { getImageRow, toImageRecord } from './images.ts';
 import { listRegions } from './regions.ts';
-import { setTags, tagsOf } from './tags.ts';
+import { ensureTag, tagsOf } from './tags.ts';
 
 /** Everything needed to insert one example. */
 export interface ExampleInput {
@@ -46,19 +46,23 @@ function writeTurns(db: Database.Database, id: number, turns: readonly Turn[]): 
   turns.forEach((t, position) => run(db, sql`INSERT INTO turns (example_id, position, question, answer) VALUES (${id}, ${position}, ${t.question}, ${t.answer})`));
 }
 
-/** Rebuilds the FTS row of an example from its turns, notes and system prompt. */
-export function refreshFts(db: Database.Database, id: number): void {
-  run(db, sql`DELETE FROM examples_fts WHERE rowid = ${id}`);
-  run(
-    db,
-    sql`INSERT INTO examples_fts (rowid, body)
-        SELECT e.id, coalesce(e.system, '') || ' ' || e.notes || ' ' || coalesce((SELECT group_concat(question || ' ' || answer, ' ') FROM turns WHERE example_id = e.id), '')
-        FROM examples e WHERE e.id = ${id}`,
-  );
+/** The text the FTS index holds for an example: system prompt, notes, every question and answer. */
+export function ftsBody(system: string | null, notes: string, turns: readonly Turn[]): string {
+  return [system ?? '', notes, ...turns.flatMap((t) => [t.question, t.answer])].join(' ');
 }
 
-/** Inserts an example with its turns, tags and FTS row atomically; returns its id. */
-export function insertExample(db: Database.Database, input: ExampleInput, now: number): number {
+/** Rebuilds the FTS row of an example from its turns, notes and system prompt. */
+export function refreshFts(db: Database.Database, id: number): void {
+  const row = get<{ system: string | null; notes: string }>(db, sql`SELECT system, notes FROM examples WHERE id = ${id}`);
+  run(db, sql`DELETE FROM examples_fts WHERE rowid = ${id}`);
+  if (row) run(db, sql`INSERT INTO examples_fts (rowid, body) VALUES (${id}, ${ftsBody(row.system, row.notes, turnsOf(db, id))})`);
+}
+
+/**
+ * Inserts an example with its turns, tags and FTS row atomically; returns its id. `tagIds` caches tag ids across a
+ * batch (the caller's transaction makes the cache safe).
+ */
+export function insertExample(db: Database.Database, input: ExampleInput, now: number, tagIds: Map<string, number> = new Map()): number {
   if (input.turns.length === 0) throw new DbFailure('dataset/invalid', 'An example needs at least one turn.');
   return db.transaction(() => {
     const { lastInsertRowid: id } = run(
@@ -67,9 +71,16 @@ export function insertExample(db: Database.Database, input: ExampleInput, now: n
           VALUES (${input.externalId}, ${input.imageSha256}, ${input.system}, ${input.sourceMessageId}, ${input.answerSource}, ${input.status}, ${input.notes},
                   ${JSON.stringify(input.provenance)}, ${input.turns.length}, ${now}, ${now})`,
     );
-    writeTurns(db, id, input.turns);
-    if (input.tags.length > 0) setTags(db, id, input.tags);
-    refreshFts(db, id);
+    input.turns.forEach((t, position) => run(db, sql`INSERT INTO turns (example_id, position, question, answer) VALUES (${id}, ${position}, ${t.question}, ${t.answer})`));
+    for (const name of new Set(input.tags)) {
+      let tagId = tagIds.get(name);
+      if (tagId === undefined) {
+        tagId = ensureTag(db, name);
+        tagIds.set(name, tagId);
+      }
+      run(db, sql`INSERT OR IGNORE INTO example_tags (example_id, tag_id) VALUES (${id}, ${tagId})`);
+    }
+    run(db, sql`INSERT INTO examples_fts (rowid, body) VALUES (${id}, ${ftsBody(input.system, input.notes, input.turns)})`);
     return id;
   })();
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../database/connection.ts';
+import { LATEST_VERSION } from '../../database/migrations/runner.ts';
 import { classify } from '../../database/errors.ts';
 import { openTestDataset, tempDir } from './fixtures.ts';
 
@@ -14,7 +15,7 @@ function addExamples(t: ReturnType<typeof openTestDataset>, n: number, text = 'x
 describe('openDatabase', () => {
   it('uses WAL, synchronous=NORMAL and foreign keys', () => {
     const t = openTestDataset();
-    expect(t.ctx.health).toMatchObject({ status: 'ok', readOnly: false, journalMode: 'wal', synchronous: 'normal', schemaVersion: 3 });
+    expect(t.ctx.health).toMatchObject({ status: 'ok', readOnly: false, journalMode: 'wal', synchronous: 'normal', schemaVersion: LATEST_VERSION });
     expect(t.ctx.db.pragma('foreign_keys', { simple: true })).toBe(1);
     t.close();
   });

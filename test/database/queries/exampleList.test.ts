@@ -32,6 +32,20 @@ describe('example list', () => {
     t.close();
   });
 
+  it('gives the same order from the FTS-driven path (few hits) and the index-driven path (many hits)', async () => {
+    const t = openTestDataset();
+    const ids = await t.call('createExamples', Array.from({ length: 5200 }, (_, i) => ({ imageSha256: null, turns: [{ question: `alpha ${i % 7 === 0 ? 'beta' : ''}`, answer: 'x' }], status: i % 3 ? ('draft' as const) : ('accepted' as const) })));
+    const broad = await t.call('listExamples', { search: 'alpha', sort: 'status', order: 'asc', offset: 20, limit: 10 });
+    const expected = ids.map((id, i) => ({ id, status: i % 3 ? 'draft' : 'accepted' })).sort((a, b) => a.status.localeCompare(b.status) || a.id - b.id);
+    expect(broad.total).toBe(5200);
+    expect(broad.items.map((e) => e.id)).toEqual(expected.slice(20, 30).map((e) => e.id));
+    const narrow = await t.call('listExamples', { search: 'beta', sort: 'status', order: 'asc', offset: 20, limit: 10 });
+    const betas = expected.filter((e) => (e.id - ids[0]!) % 7 === 0);
+    expect(narrow.total).toBe(betas.length);
+    expect(narrow.items.map((e) => e.id)).toEqual(betas.slice(20, 30).map((e) => e.id));
+    t.close();
+  });
+
   it('finds exact duplicates (same image) and near duplicates (re-encoded image), not unrelated images', async () => {
     const t = openTestDataset();
     const png = await makePng(8, 128, 96);
