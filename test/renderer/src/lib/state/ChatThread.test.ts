@@ -1,0 +1,45 @@
+// Unit: the visible path over append-only messages (edits and regenerations replace), and what each question sends.
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
+import { requestFor, visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
+
+let next = 1;
+function msg(role: Message['role'], text: string, extra: Partial<Message> = {}): Message {
+  return { id: next++, conversationId: 1, role, text, images: [], inspection: null, perf: null, provenance: null, createdAt: 0, ...extra };
+}
+
+describe('chat thread', () => {
+  const img = 'a'.repeat(64);
+  const q1 = msg('user', 'q1', { images: [img] });
+  const a1 = msg('assistant', 'a1');
+  const q2 = msg('user', 'q2');
+  const a2 = msg('assistant', 'a2');
+  const a2b = msg('assistant', 'a2 again', { provenance: { replaces: a2.id } });
+  const q1e = msg('user', 'q1 edited', { images: [img], provenance: { replaces: q1.id } });
+  const a1e = msg('assistant', 'a1 for edit');
+
+  it('replaces a regenerated answer and cuts the path at an edited question', () => {
+    expect(visiblePath([q1, a1, q2, a2, a2b]).map((m) => m.text)).toEqual(['q1', 'a1', 'q2', 'a2 again']);
+    expect(visiblePath([q1, a1, q2, a2, a2b, q1e, a1e]).map((m) => m.text)).toEqual(['q1 edited', 'a1 for edit']);
+  });
+
+  it('sends the image with the finished turns since it was attached', () => {
+    const path = visiblePath([q1, a1, q2, a2b]);
+    expect(requestFor(path, 2)).toEqual({
+      image: img,
+      question: 'q2',
+      history: [
+        { role: 'user', content: 'q1' },
+        { role: 'assistant', content: 'a1' },
+      ],
+    });
+    expect(requestFor(path, 0)).toEqual({ image: img, question: 'q1', history: [] });
+  });
+
+  it('starts the history again when a new image is attached', () => {
+    const other = 'b'.repeat(64);
+    const q3 = msg('user', 'q3', { images: [other] });
+    const path = visiblePath([q1, a1, q3]);
+    expect(requestFor(path, 2)).toEqual({ image: other, question: 'q3', history: [] });
+  });
+});
