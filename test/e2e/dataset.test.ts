@@ -173,12 +173,14 @@ describe('dataset curation', () => {
     await page.getByTestId('open-export').click();
     const dialog = page.getByTestId('export-dialog');
     await dialog.getByTestId('format-llava').check();
+    await app.screenshot('dataset-export-form');
     await dialog.getByTestId('export-dir-input').fill('relative/folder');
     await dialog.getByTestId('export-start').click();
     await dialog.getByRole('alert').waitFor();
     await dialog.getByTestId('export-dir-input').fill(outDir);
     await dialog.getByTestId('export-start').click();
     await dialog.getByTestId('export-summary').waitFor();
+    await app.screenshot('dataset-export');
     // Seeded: 6 accepted of 24, plus the reviewed one.
     expect(await dialog.getByTestId('export-count').textContent()).toBe('7');
 
@@ -200,4 +202,35 @@ describe('dataset curation', () => {
     await dialog.getByRole('button', { name: 'Done' }).click();
     expect(app.pageErrors).toEqual([]);
   }, 60_000);
+
+  it('imports the exported file back, and explains a missing file', async () => {
+    const page = app.page;
+    await page.getByTestId('open-import').click();
+    const dialog = page.getByTestId('import-dialog');
+    await dialog.getByTestId('import-file').fill(path.join(dataDir, 'no-such-file.json'));
+    await dialog.getByTestId('import-start').click();
+    await expect.poll(() => dialog.getByTestId('import-error').textContent()).toContain('io/not-found');
+    await dialog.getByTestId('import-file').fill(path.join(dataDir, 'export-llava', 'train.json'));
+    await dialog.getByTestId('import-start').click();
+    await dialog.getByTestId('import-summary').waitFor();
+    expect(await dialog.getByTestId('import-count').textContent()).toBe('7');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByTestId('stat-total').textContent(), { timeout: 5000 }).toBe('32');
+    expect(app.pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('uses a shortcut rebound in Settings', async () => {
+    const page = app.page;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('shortcut-reject').click();
+    await page.keyboard.press('x');
+    await expect.poll(() => page.getByTestId('shortcut-reject').textContent()).toBe('X');
+    await page.getByTestId('nav-dataset').click();
+    await page.locator(`[data-testid=example-row][data-example-id="${exampleId}"] button.open`).click();
+    await page.getByTestId('example-editor').locator('h2').click();
+    await page.keyboard.press('x');
+    await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('rejected');
+    expect(await page.evaluate(() => localStorage.getItem('slime.shortcuts.v1'))).toContain('"reject":"X"');
+    expect(app.pageErrors).toEqual([]);
+  }, 30_000);
 });
