@@ -1,5 +1,6 @@
 // Renderer: maps the inspection record's token indices to rectangles of the original image (pure functions).
-import type { InspectionRecord } from '$shared/ipc/inference.ts';
+// (Relative type imports, not $shared: unit tests type-check this file under the root tsconfig, which has no alias.)
+import type { InspectionRecord } from '../../../../electron/shared/ipc/inference.ts';
 
 /** A rectangle in original-image pixels. */
 export interface Rect {

@@ -1,7 +1,8 @@
 // Renderer: the chat thread as a pure model over append-only messages — edits and regenerations replace a message
 // (and what followed it) in the visible path; the turns and image sent with a question; per-answer figures.
-import type { Message } from '$shared/ipc/dataset.ts';
-import type { InspectionRecord, Turn } from '$shared/ipc/inference.ts';
+// (Relative type imports, not $shared: unit tests type-check this file under the root tsconfig, which has no alias.)
+import type { Message } from '../../../../electron/shared/ipc/dataset.ts';
+import type { InspectionRecord, Turn } from '../../../../electron/shared/ipc/inference.ts';
 
 /** Figures kept with every answer (the message's `perf`). */
 export interface AnswerPerf {
