@@ -82,6 +82,12 @@ export class Engine {
     return this.exclusive(async () => scoreAnswer(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
   }
 
+  /** Forgets cached image features and the KV cache (a new conversation; benchmarks measure cold requests). */
+  resetCaches(): void {
+    this.kv = null;
+    this.features.clear();
+  }
+
   /** Releases the model and caches. */
   async unload(): Promise<void> {
     const m = this.model;

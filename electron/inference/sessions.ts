@@ -18,6 +18,8 @@ export interface SessionSettings {
   providers?: ProviderName[];
   intraOpThreads?: number;
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Let idle onnxruntime threads spin (lower run latency, higher CPU use); off by default. */
+  spinning?: boolean;
 }
 
 /** The platform's provider ladder: GPU providers first, CPU last. */
@@ -63,6 +65,8 @@ export async function openGraph(
         graphOptimizationLevel: settings.graphOptimization ?? 'all',
         ...(settings.intraOpThreads ? { intraOpNumThreads: settings.intraOpThreads } : {}),
         logSeverityLevel: 3,
+        // Idle intra-op threads would spin and steal the host thread's core between runs (tokens, sampling).
+        extra: { session: { intra_op: { allow_spinning: settings.spinning === true ? '1' : '0' } } },
       });
       checkIo(graph, session, spec);
       return { session, provider: { graph, provider, attempts } };
