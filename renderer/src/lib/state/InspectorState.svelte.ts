@@ -5,7 +5,7 @@ import type { AskRequest, InspectionRecord } from '$shared/ipc/inference.ts';
 import { api } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
 import type { OverlayOptions } from '../../features/inspector/overlays.ts';
-import type { Box } from '../../features/inspector/geometry.ts';
+import { hottestToken, tokenRect, type Box } from '../../features/inspector/geometry.ts';
 import { askStreaming, newRequestId } from './ChatStream.ts';
 import { asInspection } from './ChatThread.ts';
 
@@ -76,6 +76,13 @@ export class InspectorState {
     if (box) next[this.message.id] = box;
     else delete next[this.message.id];
     this.regions = next;
+  }
+
+  /** Promotes the selector's hottest local-token cell to the region. */
+  regionFromHottest(): void {
+    if (!this.record) return;
+    const r = tokenRect(this.record, hottestToken(this.record));
+    this.setRegion({ x1: r.x, y1: r.y, x2: r.x + r.width, y2: r.y + r.height });
   }
 
   /** Draws run `id`'s record (or the answer's own with null). */
