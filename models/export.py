@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -156,15 +157,17 @@ def _stamp_shapes(m: onnx.ModelProto, spec: dict[str, list[dict[str, Any]]]) -> 
                     dim.dim_value = d
 
 
-def _finalize(path: Path, spec: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """Stamp declared shapes; re-save with external data when the initializers are large. Returns data files."""
-    m = onnx.load(str(path), load_external_data=True)
+def _finalize(raw: Path, path: Path, spec: dict[str, list[dict[str, Any]]],
+              threshold: int = EXTERNAL_THRESHOLD) -> list[str]:
+    """Load the raw export, stamp declared shapes, save to path (one external .onnx.data file when the
+    initializers exceed threshold bytes). Returns the external data file names."""
+    m = onnx.load(str(raw), load_external_data=True)
     _stamp_shapes(m, spec)
     data = path.with_name(path.name + ".data")
-    for p in path.parent.glob(path.stem + "*.data"):
-        if p != data:
-            p.unlink()
-    if m.ByteSize() < EXTERNAL_THRESHOLD:
+    if data.exists():
+        data.unlink()
+    size = sum(t.ByteSize() for t in m.graph.initializer)
+    if size < threshold:
         onnx.save(m, str(path))
         return []
     onnx.save(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location=data.name,
@@ -172,25 +175,29 @@ def _finalize(path: Path, spec: dict[str, list[dict[str, Any]]]) -> list[str]:
     return [data.name]
 
 
-def _quantize_int4(path: Path, spec: dict[str, list[dict[str, Any]]], log: Callable[[str], None]) -> list[str]:
+def _quantize_int4(raw: Path, path: Path, spec: dict[str, list[dict[str, Any]]], log: Callable[[str], None],
+                   threshold: int = EXTERNAL_THRESHOLD) -> list[str]:
     import logging
 
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
     logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
-    m = onnx.load(str(path), load_external_data=True)
+    m = onnx.load(str(raw), load_external_data=True)
     q = MatMulNBitsQuantizer(m, block_size=32, is_symmetric=True)
     q.process()
     out = q.model.model
     log(f"  int4: {sum(n.op_type == 'MatMulNBits' for n in out.graph.node)} MatMul → MatMulNBits")
-    onnx.save(out, str(path))
-    return _finalize(path, spec)
+    quant = raw.with_name("quantized.onnx")
+    onnx.save(out, str(quant), save_as_external_data=out.ByteSize() > EXTERNAL_THRESHOLD)
+    return _finalize(quant, path, spec, threshold)
 
 
 def export_model(model: SlimeForCausalLM, tokenizer_files: dict[str, Path] | list[Path], out_dir: str | Path,
                  dtype: str = "fp32", name: str | None = None, source: dict[str, Any] | None = None,
-                 log: Callable[[str], None] = print, max_new_tokens: int = 256) -> dict[str, Any]:
-    """Export the four graphs, copy tokenizer files and write manifest.json (MANIFEST.md v1). Returns the manifest."""
+                 log: Callable[[str], None] = print, max_new_tokens: int = 256, inplace: bool = False,
+                 external_threshold: int = EXTERNAL_THRESHOLD) -> dict[str, Any]:
+    """Export the four graphs, copy tokenizer files and write manifest.json (MANIFEST.md v1). Returns the manifest.
+    The model is left as it was (a copy is made only when a dtype change is needed, unless inplace=True)."""
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} (expected one of {DTYPES})")
     cfg = model.cfg
@@ -201,29 +208,21 @@ def export_model(model: SlimeForCausalLM, tokenizer_files: dict[str, Path] | lis
     files = tokenizer_files if isinstance(tokenizer_files, dict) else {Path(p).name: Path(p) for p in tokenizer_files}
     if "tokenizer.json" not in files:
         raise ValueError("export: tokenizer_files must include tokenizer.json")
-    m = copy.deepcopy(model).eval().float()
     dt = torch.float16 if dtype == "fp16" else torch.float32
-    if dtype == "fp16":
-        m = m.half()
-    for rs in (m.projector.attn, m.sampler.post_qformer):
+    m = model
+    if any(p.dtype != dt for p in model.parameters()):
+        m = (model if inplace else copy.deepcopy(model)).to(dt)
+    was_training = m.training
+    m.eval()
+    resamplers = (m.projector.attn, m.sampler.post_qformer)
+    for rs in resamplers:
         rs.bake_key_pos()
-    specs = io_specs(cfg)
-    modules = {"vision_encoder": VisionGraph(m, dt), "projector": ProjectorGraph(m, dt), "embed_tokens": EmbedGraph(m),
-               "decoder": DecoderGraph(m, dt)}
-    graphs: dict[str, Any] = {}
-    for gname, mod in modules.items():
-        t0 = time.time()
-        path = out / f"{gname}.onnx"
-        log(f"exporting {gname} ({dtype}) → {path}")
-        _export_one(mod, dummy_inputs(gname, cfg), specs[gname], path)
-        spec = specs[gname]
-        ext = _quantize_int4(path, spec, log) if dtype == "int4" and gname == "decoder" else _finalize(path, spec)
-        graphs[gname] = {
-            "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
-            "external_data": [{"file": e, "sha256": sha256(out / e), "bytes": (out / e).stat().st_size} for e in ext],
-            **specs[gname],
-        }
-        log(f"  {gname}: {path.stat().st_size / 1e6:.1f} MB{' + external data' if ext else ''} in {time.time() - t0:.1f}s")
+    try:
+        graphs = _export_graphs(m, cfg, out, dtype, dt, log, external_threshold)
+    finally:
+        for rs in resamplers:
+            rs.baked_key_pos = None
+        m.train(was_training)
     for fname, src in files.items():
         if Path(src).resolve() != (out / fname).resolve():
             shutil.copyfile(src, out / fname)
@@ -232,6 +231,33 @@ def export_model(model: SlimeForCausalLM, tokenizer_files: dict[str, Path] | lis
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     log(f"wrote {out / 'manifest.json'}")
     return manifest
+
+
+def _export_graphs(m: SlimeForCausalLM, cfg: SlimeConfig, out: Path, dtype: str, dt: torch.dtype,
+                   log: Callable[[str], None], threshold: int) -> dict[str, Any]:
+    specs = io_specs(cfg)
+    modules = {"vision_encoder": VisionGraph(m, dt), "projector": ProjectorGraph(m, dt), "embed_tokens": EmbedGraph(m),
+               "decoder": DecoderGraph(m, dt)}
+    graphs: dict[str, Any] = {}
+    for gname, mod in modules.items():
+        t0 = time.time()
+        path = out / f"{gname}.onnx"
+        spec = specs[gname]
+        log(f"exporting {gname} ({dtype}) → {path}")
+        with tempfile.TemporaryDirectory(prefix=f"slime-{gname}-") as tmp:
+            raw = Path(tmp) / f"{gname}.onnx"
+            _export_one(mod, dummy_inputs(gname, cfg), spec, raw)
+            if dtype == "int4" and gname == "decoder":
+                ext = _quantize_int4(raw, path, spec, log, threshold)
+            else:
+                ext = _finalize(raw, path, spec, threshold)
+        graphs[gname] = {
+            "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
+            "external_data": [{"file": e, "sha256": sha256(out / e), "bytes": (out / e).stat().st_size} for e in ext],
+            **spec,
+        }
+        log(f"  {gname}: {path.stat().st_size / 1e6:.1f} MB{' + external data' if ext else ''} in {time.time() - t0:.1f}s")
+    return graphs
 
 
 def build_manifest(cfg: SlimeConfig, graphs: dict[str, Any], out: Path, dtype: str, name: str | None,

@@ -133,6 +133,7 @@ def _clip_tensors(src: TensorSource, prefix: str) -> dict[str, str]:
 
 def _assign(model: SlimeForCausalLM, want: dict[str, tuple[TensorSource, str]], dtype: torch.dtype,
             optional: Callable[[str], bool]) -> None:
+    """Check shapes, then assign the checkpoint tensors (the model may live on the meta device)."""
     sd = model.state_dict()
     for ours, tensor in sd.items():
         if ours not in want:
@@ -144,8 +145,36 @@ def _assign(model: SlimeForCausalLM, want: dict[str, tuple[TensorSource, str]], 
         if list(tensor.shape) != shape:
             raise CheckpointError(
                 f"{src.files[key].name}: tensor {key!r} has shape {shape}, expected {list(tensor.shape)} ({ours})")
-    state = {ours: src.get(key).to(dtype) for ours, (src, key) in want.items() if ours in sd}
-    model.load_state_dict(state, strict=False)
+    for ours, (src, key) in want.items():
+        if ours in sd:
+            model.load_state_dict({ours: src.get(key).to(dtype)}, strict=False, assign=True)
+
+
+def _materialize(model: SlimeForCausalLM, dtype: torch.dtype) -> None:
+    """Give real values to what the checkpoint does not hold (non-persistent buffers, optional tensors)."""
+    llm = model.llm
+    rot = llm.model.rotary_emb
+    if any(b.is_meta for b in rot.buffers()):
+        llm.model.rotary_emb = type(rot)(config=llm.config)
+    emb = model.vision.clip.embeddings
+    if emb.position_ids.is_meta:
+        emb.register_buffer("position_ids", torch.arange(emb.position_ids.shape[1])[None], persistent=False)
+    defaults = {"projector.mean": torch.zeros(1), "projector.std": torch.ones(1)}
+    for name, mod_name, attr in (("projector.mean", "projector", "mean"), ("projector.std", "projector", "std")):
+        if getattr(model.projector, attr).is_meta:
+            model.projector.register_buffer(attr, defaults[name])
+    fill = {"w_noise": 0.0, "post_layernorm.weight": 1.0, "post_layernorm.bias": 0.0}
+    for name, p in list(model.named_parameters()):
+        if p.is_meta:
+            key = next((k for k in fill if name.endswith(k)), None)
+            if key is None:
+                raise CheckpointError(f"no value for {name} after loading")
+            mod = model.get_submodule(name.rsplit(".", 1)[0])
+            setattr(mod, name.rsplit(".", 1)[1],
+                    torch.nn.Parameter(torch.full(p.shape, fill[key], dtype=dtype), requires_grad=p.requires_grad))
+    left = [n for n, t in list(model.named_parameters()) + list(model.named_buffers()) if t.is_meta]
+    if left:
+        raise CheckpointError(f"no value for {left[:5]} after loading")
 
 
 def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_checkpoint_clip: bool = False,
@@ -198,7 +227,8 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
         raise CheckpointError(f"CLIP dimensions {dims}: {e}") from e
     log(f"building {cfg.name}: vocab {vocab}, hidden {cfg.hidden}, {cfg.layers} layers, CLIP {cfg.vision_hidden}"
         f"x{cfg.vision_kept_layers}/{cfg.vision_layers} layers, tile {cfg.image_size}")
-    model = SlimeForCausalLM(cfg).to(dtype)
+    with torch.device("meta"):
+        model = SlimeForCausalLM(cfg)
     want: dict[str, tuple[TensorSource, str]] = {}
     for k in src.files:
         if k.startswith("model.vision_tower."):
@@ -220,6 +250,7 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
                                                                          "projector.w_noise")
 
     _assign(model, {o: v for o, v in want.items() if o in sd_keys}, dtype, optional)
+    _materialize(model, dtype)
     files = {n: folder / n for n in TOKENIZER_FILES if (folder / n).exists()}
     if "tokenizer.json" not in files:
         raise CheckpointError(f"{folder}/tokenizer.json not found (the app needs the fast tokenizer file)")

@@ -50,6 +50,13 @@ def test_loads_released_layout_exactly(ckpts: dict, style: str, clip_from: str) 
     a, b = ref.state_dict(), got.model.state_dict()
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not any(t.is_meta for t in list(got.model.parameters()) + list(got.model.buffers()))
+    pv = torch.randn(3, 3, ref.cfg.image_size, ref.cfg.image_size, generator=torch.Generator().manual_seed(0))
+    ids = [ref.cfg.bos_id, 7, -200, 8, 9]
+    with torch.no_grad():
+        want = ref.generate_greedy(ids, pv, (1, 2), max_new_tokens=3)
+        have = got.model.generate_greedy(ids, pv, (1, 2), max_new_tokens=3)
+    assert torch.allclose(want["first_logits"], have["first_logits"], atol=1e-6) and want["tokens"] == have["tokens"]
     assert set(got.tokenizer_files) == {"tokenizer.json", "tokenizer_config.json"}
 
 

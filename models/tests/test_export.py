@@ -140,3 +140,27 @@ def test_fp16_and_int4_exports(exported: dict, tmp_path: Path) -> None:
         if dtype == "int4":
             ops = {n.op_type for n in onnx.load(str(tmp_path / dtype / "decoder.onnx")).graph.node}
             assert "MatMulNBits" in ops
+
+
+def test_external_data_when_large(exported: dict, tmp_path: Path) -> None:
+    if exported["style"] != "vicuna":
+        pytest.skip("one style is enough")
+    model, cfg = exported["model"], exported["cfg"]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    m = export.export_model(model, {"tokenizer.json": exported["out"] / "tokenizer.json"}, tmp_path, "fp32",
+                            log=lambda s: None, external_threshold=50_000)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # model untouched
+    assert model.sampler.post_qformer.baked_key_pos is None
+    ext = m["graphs"]["decoder"]["external_data"]
+    assert [e["file"] for e in ext] == ["decoder.onnx.data"]
+    assert hashlib.sha256((tmp_path / "decoder.onnx.data").read_bytes()).hexdigest() == ext[0]["sha256"]
+    assert sorted(p.name for p in tmp_path.glob("*.data")) == sorted(
+        e["file"] for g in m["graphs"].values() for e in g["external_data"])
+    dec = session(tmp_path, "decoder")
+    past = {i.name: np.zeros((1, cfg.kv_heads, 0, cfg.head_dim), np.float32) for i in dec.get_inputs()[3:]}
+    x = torch.randn(1, 4, cfg.hidden, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        ref = model.llm(inputs_embeds=x).logits[:, -1:]
+    got = dec.run(None, {"inputs_embeds": x.numpy(), "attention_mask": np.ones((1, 4), np.int64),
+                         "position_ids": np.arange(4)[None], **past})[0]
+    close(got, ref)
