@@ -220,6 +220,7 @@ describe('chat', () => {
     const error = page.getByTestId('model-error');
     await error.waitFor();
     expect(await error.innerText()).toMatch(/inference\/model-(missing|invalid)/);
+    await app.screenshot('settings-models');
     await page.getByTestId('nav-chat').click();
     await page.getByTestId('view-chat').waitFor();
   });
