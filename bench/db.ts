@@ -15,12 +15,31 @@ const QUERIES = 200;
 const EXPORT = 10_000;
 
 let seed = 42;
-const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'qu', 'dr', 'gl', 'st', 'or', 'an', 'el', 'is'];
-const VOCAB = Array.from({ length: 3000 }, (_, i) => SYLLABLES[i % 18]! + SYLLABLES[Math.floor(i / 18) % 18]! + SYLLABLES[Math.floor(i / 324) % 18]!);
-const COMMON = ['the', 'dial', 'reads', 'left', 'corner', 'label', 'shows', 'small', 'text', 'red', 'sign', 'number', 'bottom', 'right', 'near'];
+const VOCAB = Array.from(
+  { length: 3000 },
+  (_, i) => SYLLABLES[i % 18]! + SYLLABLES[Math.floor(i / 18) % 18]! + SYLLABLES[Math.floor(i / 324) % 18]!,
+);
+const COMMON = [
+  'the',
+  'dial',
+  'reads',
+  'left',
+  'corner',
+  'label',
+  'shows',
+  'small',
+  'text',
+  'red',
+  'sign',
+  'number',
+  'bottom',
+  'right',
+  'near',
+];
 
 function sentence(words: number): string {
   return Array.from({ length: words }, () => (random() < 0.4 ? pick(COMMON) : pick(VOCAB))).join(' ');
@@ -39,8 +58,12 @@ function percentile(values: number[], p: number): number {
 async function addImages(worker: DatasetWorker): Promise<string[]> {
   const shas: string[] = [];
   for (let i = 0; i < IMAGES; i++) {
-    const png = await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } } })
-      .composite([{ input: { create: { width: 24, height: 24, channels: 3, background: '#fff' } }, left: (i * 7) % 136, top: (i * 11) % 96 }])
+    const png = await sharp({
+      create: { width: 160, height: 120, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } },
+    })
+      .composite([
+        { input: { create: { width: 24, height: 24, channels: 3, background: '#fff' } }, left: (i * 7) % 136, top: (i * 11) % 96 },
+      ])
       .png()
       .toBuffer();
     shas.push(unwrap(await worker.client.call('addImage', new Uint8Array(png), `bench-${i}.png`)).sha256);
@@ -89,17 +112,33 @@ async function main(): Promise<void> {
     worker = startDatasetWorker({ dataDir: dir, timeoutMs: 120_000 });
     unwrap(await worker.client.call('health'));
     const openMs = performance.now() - t0;
-    const search = await timed(QUERIES, async () => unwrap(await worker.client.call('listExamples', { search: `${pick(VOCAB)} ${pick(COMMON)}`, limit: 50 })));
+    const search = await timed(QUERIES, async () =>
+      unwrap(await worker.client.call('listExamples', { search: `${pick(VOCAB)} ${pick(COMMON)}`, limit: 50 })),
+    );
     const sorts = ['created', 'updated', 'detail', 'status'] as const;
     const accepted = unwrap(await worker.client.call('listExamples', { status: ['accepted'], limit: 1 })).total;
     const page = await timed(QUERIES, async () => {
       const filtered = random() < 0.3;
       const offset = Math.floor(random() * ((filtered ? accepted : EXAMPLES) - 50));
-      unwrap(await worker.client.call('listExamples', { sort: pick(sorts), order: random() < 0.5 ? 'asc' : 'desc', offset, limit: 50, ...(filtered ? { status: ['accepted' as const] } : {}) }));
+      unwrap(
+        await worker.client.call('listExamples', {
+          sort: pick(sorts),
+          order: random() < 0.5 ? 'asc' : 'desc',
+          offset,
+          limit: 50,
+          ...(filtered ? { status: ['accepted' as const] } : {}),
+        }),
+      );
     });
     const out = path.join(dir, 'export');
     const e0 = performance.now();
-    const summary = unwrap(await worker.client.callWith('exportDataset', [{ format: 'llava', outDir: out, filter: { tags: ['export-set'] }, valFraction: 0.1 }], { timeoutMs: 600_000 }));
+    const summary = unwrap(
+      await worker.client.callWith(
+        'exportDataset',
+        [{ format: 'llava', outDir: out, filter: { tags: ['export-set'] }, valFraction: 0.1 }],
+        { timeoutMs: 600_000 },
+      ),
+    );
     const exportS = (performance.now() - e0) / 1000;
     if (summary.exported !== EXPORT) throw new Error(`exported ${summary.exported}, expected ${EXPORT}`);
     const result = {

@@ -47,7 +47,11 @@ export interface CallOptions {
 
 /** What the client needs from its transport: the Supervisor's `request` fits. */
 export interface Requester {
-  request<T>(method: string, args: unknown, options: { timeoutMs?: number; signal?: AbortSignal; onEvent?: (payload: unknown) => void }): Promise<Result<T>>;
+  request<T>(
+    method: string,
+    args: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal; onEvent?: (payload: unknown) => void },
+  ): Promise<Result<T>>;
 }
 
 /** Typed calls to the database worker; every call has an id, a timeout and a cancel path (via the requester). */

@@ -86,7 +86,10 @@ export function openDatabase(file: string, options: { readOnly?: boolean } = {})
     db.close();
     const failure = classify(thrown);
     if (failure instanceof DbFailure && failure.code === 'db/corrupt') {
-      throw new DbFailure('db/corrupt', `${file} is not a readable dataset (kept as is: ${failure.message}). Move it away to start a new one.`);
+      throw new DbFailure(
+        'db/corrupt',
+        `${file} is not a readable dataset (kept as is: ${failure.message}). Move it away to start a new one.`,
+      );
     }
     throw failure;
   }

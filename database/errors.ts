@@ -31,7 +31,8 @@ export function classify(thrown: unknown): unknown {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new DbFailure('db/busy', `The dataset is busy in another process (${message}).`);
   }
-  if (code.startsWith('SQLITE_CANTOPEN')) return new DbFailure('db/read-only', `The dataset file cannot be opened for writing (${message}).`);
+  if (code.startsWith('SQLITE_CANTOPEN'))
+    return new DbFailure('db/read-only', `The dataset file cannot be opened for writing (${message}).`);
   if (code.startsWith('SQLITE_CONSTRAINT')) return new DbFailure('db/conflict', `The change conflicts with existing data (${message}).`);
   if (code === 'ENOENT') return new DbFailure('io/not-found', message);
   return thrown;

@@ -44,7 +44,8 @@ async function addImage(ctx: DbContext, bytes: Uint8Array, fileName: string | nu
 export { addImage };
 
 function createExample(ctx: DbContext, input: NewExample, tagIds?: Map<string, number>): number {
-  if (input.imageSha256 && !getImageRow(ctx.db, input.imageSha256)) throw new DbFailure('db/not-found', `Image ${input.imageSha256} is not in the store.`);
+  if (input.imageSha256 && !getImageRow(ctx.db, input.imageSha256))
+    throw new DbFailure('db/not-found', `Image ${input.imageSha256} is not in the store.`);
   return examples.insertExample(
     ctx.db,
     {
@@ -80,7 +81,12 @@ function saveFromMessage(ctx: DbContext, input: DbArgs<'saveExampleFromMessage'>
       answerSource: answer === message.text ? 'model' : 'human-edited',
       status: input.status ?? 'draft',
       notes: input.notes ?? '',
-      provenance: { ...(message.provenance ?? {}), conversationId: message.conversationId, messageId: message.id, perf: message.perf ?? null },
+      provenance: {
+        ...(message.provenance ?? {}),
+        conversationId: message.conversationId,
+        messageId: message.id,
+        perf: message.perf ?? null,
+      },
       turns: [{ question, answer }],
       tags: input.tags ?? [],
     },
@@ -119,7 +125,10 @@ export const handlers: Handlers = {
   },
   createConversation: (ctx, _job, title) => conversations.createConversation(ctx.db, title, ctx.now()),
   listConversations: (ctx, _job, search, offset, limit) => conversations.listConversations(ctx.db, search, offset, limit),
-  getConversation: (ctx, _job, id) => ({ conversation: conversations.getConversation(ctx.db, id), messages: conversations.listMessages(ctx.db, id) }),
+  getConversation: (ctx, _job, id) => ({
+    conversation: conversations.getConversation(ctx.db, id),
+    messages: conversations.listMessages(ctx.db, id),
+  }),
   renameConversation: (ctx, _job, id, title) => conversations.renameConversation(ctx.db, id, title, ctx.now()),
   deleteConversation: (ctx, _job, id) => ({ deleted: conversations.deleteConversation(ctx.db, id) }),
   appendMessage: (ctx, _job, id, message) => ctx.db.transaction(() => conversations.appendMessage(ctx.db, id, message, ctx.now()))(),

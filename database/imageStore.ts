@@ -34,7 +34,8 @@ export function storedPath(imagesDir: string, sha256: string, ext: string): stri
 /** Decodes `bytes` fully, checks format and size, and computes sha256 and pHash. Errors: `image/*`. */
 export async function measureImage(bytes: Uint8Array): Promise<MeasuredImage> {
   if (bytes.length === 0) throw new DbFailure('image/corrupt', 'The image file is empty.');
-  if (bytes.length > MAX_IMAGE_BYTES) throw new DbFailure('image/too-large', `The image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB.`);
+  if (bytes.length > MAX_IMAGE_BYTES)
+    throw new DbFailure('image/too-large', `The image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB.`);
   let meta: Metadata;
   const image = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, pages: 1 });
   try {
@@ -43,12 +44,17 @@ export async function measureImage(bytes: Uint8Array): Promise<MeasuredImage> {
     throw new DbFailure('image/unsupported', `Not an image this app can read: ${(thrown as Error).message}`);
   }
   const ext = meta.format ? EXTENSIONS[meta.format] : undefined;
-  if (!ext) throw new DbFailure('image/unsupported', `Image format ${String(meta.format)} is not supported (use PNG, JPEG, WebP, GIF, TIFF or AVIF).`);
+  if (!ext)
+    throw new DbFailure(
+      'image/unsupported',
+      `Image format ${String(meta.format)} is not supported (use PNG, JPEG, WebP, GIF, TIFF or AVIF).`,
+    );
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new DbFailure('image/corrupt', 'The image has no size.');
   if (width * height > MAX_IMAGE_PIXELS) throw new DbFailure('image/too-large', `The image has more than ${MAX_IMAGE_PIXELS} pixels.`);
-  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) throw new DbFailure('image/too-small', `The image is smaller than ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} pixels.`);
+  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE)
+    throw new DbFailure('image/too-small', `The image is smaller than ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} pixels.`);
   let hash: string;
   try {
     hash = await phash(image);

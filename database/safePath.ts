@@ -16,7 +16,8 @@ export function isInside(root: string, child: string): boolean {
  */
 export async function resolveInside(root: string, relative: string): Promise<string> {
   if (relative.includes('\0')) throw new DbFailure('dataset/path-escape', 'path contains a NUL byte');
-  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) throw new DbFailure('dataset/path-escape', `absolute path ${relative} is not allowed`);
+  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative))
+    throw new DbFailure('dataset/path-escape', `absolute path ${relative} is not allowed`);
   const joined = path.resolve(root, relative);
   if (!isInside(root, joined)) throw new DbFailure('dataset/path-escape', `path ${relative} leaves the dataset's folder`);
   let real: string;

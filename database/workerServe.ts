@@ -18,7 +18,9 @@ function isParentMessage(value: unknown): value is ParentMessage {
 export function toWireError(thrown: unknown): AppError {
   const classified = classify(thrown);
   if (classified instanceof DbFailure) {
-    return classified.details ? { code: classified.code, message: classified.message, details: classified.details } : { code: classified.code, message: classified.message };
+    return classified.details
+      ? { code: classified.code, message: classified.message, details: classified.details }
+      : { code: classified.code, message: classified.message };
   }
   const code: ErrorCode = 'internal';
   return { code, message: classified instanceof Error ? classified.message : String(classified) };
@@ -43,7 +45,10 @@ export function serveWorker(port: MessagePort, handlers: Handlers, ctx: DbContex
         if (!ALLOWED.has(method)) throw new DbFailure('ipc/unknown-method', `The database worker has no method ${method}.`);
         if (!ctx) throw openError;
         if (ctx.health.readOnly && WRITE_METHODS.has(method as DbMethod)) {
-          const why = ctx.health.status === 'damaged' ? `it failed its integrity check; a copy was kept at ${ctx.health.backupPath}` : 'it was opened read-only';
+          const why =
+            ctx.health.status === 'damaged'
+              ? `it failed its integrity check; a copy was kept at ${ctx.health.backupPath}`
+              : 'it was opened read-only';
           throw new DbFailure(ctx.health.status === 'damaged' ? 'db/corrupt' : 'db/read-only', `The dataset cannot be changed: ${why}.`);
         }
         const args = Array.isArray(raw.args) ? raw.args : [];
@@ -52,7 +57,12 @@ export function serveWorker(port: MessagePort, handlers: Handlers, ctx: DbContex
         send({ type: 'response', id, result: { ok: true, value } });
       } catch (thrown) {
         const error = toWireError(thrown);
-        if (error.code === 'internal') send({ type: 'log', level: 'error', message: `${method}: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}` });
+        if (error.code === 'internal')
+          send({
+            type: 'log',
+            level: 'error',
+            message: `${method}: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`,
+          });
         send({ type: 'response', id, result: { ok: false, error } });
       } finally {
         running.delete(id);

@@ -21,7 +21,8 @@ export function splitOf(record: ExportRecord, fraction: number, seed: number): '
 
 function ioFailure(thrown: unknown, outDir: string): unknown {
   const code = (thrown as { code?: unknown }).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new DbFailure('io/permission', `Cannot write to ${outDir}: ${(thrown as Error).message}`);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new DbFailure('io/permission', `Cannot write to ${outDir}: ${(thrown as Error).message}`);
   if (code === 'ENOSPC') return new DbFailure('io/disk-full', `The disk is full while exporting to ${outDir}.`);
   return thrown;
 }
@@ -35,7 +36,11 @@ function jsonl(records: Record<string, unknown>[]): string {
 }
 
 /** Writes the format's files for each split; returns their relative names. */
-async function writeFormat(root: string, format: ExportOptions['format'], splits: Record<'train' | 'val', ExportRecord[]>): Promise<string[]> {
+async function writeFormat(
+  root: string,
+  format: ExportOptions['format'],
+  splits: Record<'train' | 'val', ExportRecord[]>,
+): Promise<string[]> {
   const files: string[] = [];
   const names = (['train', 'val'] as const).filter((s) => s === 'train' || splits[s].length > 0);
   for (const split of names) {
@@ -89,7 +94,13 @@ export async function exportDataset(ctx: DbContext, job: JobContext, options: Ex
       for (const record of loadRecords(ctx.db, ctx.imagesDir, ids.slice(start, start + CHUNK))) {
         const image = record.image;
         if (image && !copied.has(image.sha256)) {
-          copied.set(image.sha256, await fs.stat(image.source).then((s) => s.isFile(), () => false));
+          copied.set(
+            image.sha256,
+            await fs.stat(image.source).then(
+              (s) => s.isFile(),
+              () => false,
+            ),
+          );
         }
         const reason = validateRecord(record, image ? copied.get(image.sha256) === true : true);
         if (reason) {
@@ -108,7 +119,16 @@ export async function exportDataset(ctx: DbContext, job: JobContext, options: Ex
     files.push('provenance.jsonl');
     job.emit({ phase: 'done', done: ids.length, total: ids.length });
     const images = new Set([...splits.train, ...splits.val].flatMap((r) => (r.image ? [r.image.sha256] : []))).size;
-    return { format: options.format, outDir: root, exported: splits.train.length + splits.val.length, train: splits.train.length, val: splits.val.length, images, files, rejected };
+    return {
+      format: options.format,
+      outDir: root,
+      exported: splits.train.length + splits.val.length,
+      train: splits.train.length,
+      val: splits.val.length,
+      images,
+      files,
+      rejected,
+    };
   } catch (thrown) {
     throw ioFailure(thrown, options.outDir);
   }

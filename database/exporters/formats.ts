@@ -47,7 +47,8 @@ export function validateRecord(record: ExportRecord, imageExists: boolean): stri
   for (const r of record.regions) {
     const w = record.image?.width ?? 0;
     const h = record.image?.height ?? 0;
-    if (!(r.x1 >= 0 && r.y1 >= 0 && r.x2 <= w && r.y2 <= h && r.x2 > r.x1 && r.y2 > r.y1)) return `region ${r.id} lies outside the ${w}×${h} image`;
+    if (!(r.x1 >= 0 && r.y1 >= 0 && r.x2 <= w && r.y2 <= h && r.x2 > r.x1 && r.y2 > r.y1))
+      return `region ${r.id} lies outside the ${w}×${h} image`;
   }
   return null;
 }
@@ -61,7 +62,12 @@ export function toLlava(record: ExportRecord): Record<string, unknown> {
 /** LLaMA-Factory ShareGPT record. */
 export function toShareGpt(record: ExportRecord): Record<string, unknown> {
   const image = imageRelPath(record);
-  return { id: record.id, conversations: conversationOf(record), ...(record.system ? { system: record.system } : {}), images: image ? [image] : [] };
+  return {
+    id: record.id,
+    conversations: conversationOf(record),
+    ...(record.system ? { system: record.system } : {}),
+    images: image ? [image] : [],
+  };
 }
 
 /** OpenAI-style messages record (LLaMA-Factory "openai" flavour: string content with `<image>` plus `images`). */
@@ -113,5 +119,10 @@ export function toCoco(records: ExportRecord[]): Record<string, unknown> {
       });
     }
   }
-  return { info: { description: 'SliME Studio regions' }, images: [...images.values()], annotations, categories: [{ id: 1, name: 'region', supercategory: 'region' }] };
+  return {
+    info: { description: 'SliME Studio regions' },
+    images: [...images.values()],
+    annotations,
+    categories: [{ id: 1, name: 'region', supercategory: 'region' }],
+  };
 }

@@ -28,7 +28,8 @@ async function readRecords(file: string): Promise<unknown[]> {
   } catch (thrown) {
     throw new DbFailure('dataset/invalid', `${path.basename(file)} is not valid JSON: ${(thrown as Error).message}`);
   }
-  if (!Array.isArray(data)) throw new DbFailure('dataset/invalid', `${path.basename(file)} must hold a JSON array of records (LLaVA or ShareGPT).`);
+  if (!Array.isArray(data))
+    throw new DbFailure('dataset/invalid', `${path.basename(file)} must hold a JSON array of records (LLaVA or ShareGPT).`);
   return data;
 }
 
@@ -58,7 +59,9 @@ function toNewExample(record: ParsedRecord, sha256: string | null, options: Impo
 }
 
 function existingIds(ctx: DbContext, ids: string[]): Set<string> {
-  return new Set(all<{ external_id: string }>(ctx.db, sql`SELECT external_id FROM examples WHERE external_id IN ${list(ids)}`).map((r) => r.external_id));
+  return new Set(
+    all<{ external_id: string }>(ctx.db, sql`SELECT external_id FROM examples WHERE external_id IN ${list(ids)}`).map((r) => r.external_id),
+  );
 }
 
 /** Imports a file. Errors: `io/not-found`, `dataset/invalid` (not a JSON array), `process/cancelled`. */
@@ -73,7 +76,10 @@ export async function importDataset(ctx: DbContext, job: JobContext, options: Im
   for (let start = 0; start < records.length; start += CHUNK) {
     if (job.signal.aborted) throw new DbFailure('process/cancelled', `The import was cancelled after ${imported} records.`);
     const chunk = records.slice(start, start + CHUNK);
-    const taken = existingIds(ctx, chunk.map((r, i) => recordId(r, start + i)));
+    const taken = existingIds(
+      ctx,
+      chunk.map((r, i) => recordId(r, start + i)),
+    );
     const ready: NewExample[] = [];
     for (const [offset, raw] of chunk.entries()) {
       const parsed = parseRecord(raw, start + offset, options.format ?? 'auto');
@@ -98,7 +104,23 @@ export async function importDataset(ctx: DbContext, job: JobContext, options: Im
     }
     const now = ctx.now();
     ctx.db.transaction(() => {
-      for (const example of ready) insertExample(ctx.db, { ...example, externalId: example.externalId ?? null, imageSha256: example.imageSha256, system: example.system ?? null, sourceMessageId: null, answerSource: 'human', status: example.status ?? 'draft', notes: '', provenance: example.provenance ?? {}, tags: example.tags ?? [] }, now);
+      for (const example of ready)
+        insertExample(
+          ctx.db,
+          {
+            ...example,
+            externalId: example.externalId ?? null,
+            imageSha256: example.imageSha256,
+            system: example.system ?? null,
+            sourceMessageId: null,
+            answerSource: 'human',
+            status: example.status ?? 'draft',
+            notes: '',
+            provenance: example.provenance ?? {},
+            tags: example.tags ?? [],
+          },
+          now,
+        );
     })();
     imported += ready.length;
     job.emit({ phase: 'importing', done: Math.min(start + CHUNK, records.length), total: records.length });

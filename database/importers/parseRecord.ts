@@ -57,7 +57,8 @@ function toTurns(conversations: unknown): { turns: Turn[]; system: string | null
   for (let i = 0; i < rest.length; i += 2) {
     const q = rest[i]!;
     const a = rest[i + 1]!;
-    if (q.from !== 'human' || a.from !== 'gpt') return `roles must alternate human/gpt starting with human (turn ${i + 1} is "${q.from}", turn ${i + 2} is "${a.from}")`;
+    if (q.from !== 'human' || a.from !== 'gpt')
+      return `roles must alternate human/gpt starting with human (turn ${i + 1} is "${q.from}", turn ${i + 2} is "${a.from}")`;
     turns.push({ question: q.value, answer: a.value });
   }
   return { turns, system };
@@ -80,8 +81,10 @@ export function parseRecord(record: unknown, index: number, wanted: 'auto' | 'll
   if (answerTokens > 0) return { reason: `${IMAGE_TOKEN} appears in an answer` };
   if (humanTokens !== images.length) return { reason: `${humanTokens} ${IMAGE_TOKEN} placeholders for ${images.length} image(s)` };
   const first = parsed.turns[0]!;
-  if (images.length === 1 && !first.question.includes(IMAGE_TOKEN)) return { reason: `the ${IMAGE_TOKEN} placeholder must be in the first question` };
-  const { text, placement } = images.length === 1 ? stripPlaceholder(first.question) : { text: first.question, placement: 'prefix' as const };
+  if (images.length === 1 && !first.question.includes(IMAGE_TOKEN))
+    return { reason: `the ${IMAGE_TOKEN} placeholder must be in the first question` };
+  const { text, placement } =
+    images.length === 1 ? stripPlaceholder(first.question) : { text: first.question, placement: 'prefix' as const };
   if (text.includes(IMAGE_TOKEN)) return { reason: `the ${IMAGE_TOKEN} placeholder must start or end the first question` };
   const turns = [{ question: text, answer: first.answer }, ...parsed.turns.slice(1)];
   return { id: recordId(record, index), format, system, turns, image: images[0] ?? null, imagePlacement: placement };

@@ -22,14 +22,22 @@ export function schemaVersion(db: Database.Database): number {
  * Brings `db` up to `target` (default: latest). Throws `db/future-version` when the file was written by a
  * newer build, so an old app never touches a schema it does not understand.
  */
-export function migrate(db: Database.Database, target: number = LATEST_VERSION, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(
+  db: Database.Database,
+  target: number = LATEST_VERSION,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
   });
   const from = schemaVersion(db);
   const latest = migrations.length;
   if (from > latest) {
-    throw new DbFailure('db/future-version', `This dataset was written by a newer version of the app (schema ${from}; this app knows up to ${latest}). Update the app to open it.`, { found: from, latest });
+    throw new DbFailure(
+      'db/future-version',
+      `This dataset was written by a newer version of the app (schema ${from}; this app knows up to ${latest}). Update the app to open it.`,
+      { found: from, latest },
+    );
   }
   for (const m of migrations) {
     if (m.version <= from || m.version > target) continue;

@@ -68,7 +68,10 @@ export function listConversations(db: Database.Database, search: string | undefi
     const pattern = `%${search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where = sql`(c.title LIKE ${pattern} ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ${pattern} ESCAPE '\\'))`;
   }
-  const rows = all<ConversationRow>(db, sql`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE ${where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ${limit} OFFSET ${offset}`);
+  const rows = all<ConversationRow>(
+    db,
+    sql`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE ${where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ${limit} OFFSET ${offset}`,
+  );
   const total = get<{ n: number }>(db, sql`SELECT count(*) AS n FROM conversations c WHERE ${where}`)?.n ?? 0;
   return { items: rows.map(toConversation), total, offset, limit };
 }
@@ -92,14 +95,17 @@ export function appendMessage(db: Database.Database, conversationId: number, mes
   getConversation(db, conversationId);
   const images = message.images ?? [];
   const known = all<{ sha256: string }>(db, sql`SELECT sha256 FROM images WHERE sha256 IN ${list(images)}`);
-  if (known.length !== new Set(images).size) throw new DbFailure('db/not-found', 'A message image is not in the image store; add it first.');
+  if (known.length !== new Set(images).size)
+    throw new DbFailure('db/not-found', 'A message image is not in the image store; add it first.');
   const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
   const { lastInsertRowid } = run(
     db,
     sql`INSERT INTO messages (conversation_id, role, text, inspection, perf, provenance, created_at)
         VALUES (${conversationId}, ${message.role}, ${message.text}, ${json(message.inspection)}, ${json(message.perf)}, ${json(message.provenance)}, ${now})`,
   );
-  images.forEach((sha256, position) => run(db, sql`INSERT INTO message_images (message_id, position, sha256) VALUES (${lastInsertRowid}, ${position}, ${sha256})`));
+  images.forEach((sha256, position) =>
+    run(db, sql`INSERT INTO message_images (message_id, position, sha256) VALUES (${lastInsertRowid}, ${position}, ${sha256})`),
+  );
   run(db, sql`UPDATE conversations SET updated_at = ${now} WHERE id = ${conversationId}`);
   return getMessage(db, lastInsertRowid);
 }
@@ -118,7 +124,10 @@ export function listMessages(db: Database.Database, conversationId: number): Mes
 
 /** The last user message before `messageId` in its conversation, or undefined. */
 export function previousUserMessage(db: Database.Database, message: Message): Message | undefined {
-  const row = get<MessageRow>(db, sql`${MESSAGE_SELECT} WHERE m.conversation_id = ${message.conversationId} AND m.id < ${message.id} AND m.role = 'user' ORDER BY m.id DESC LIMIT 1`);
+  const row = get<MessageRow>(
+    db,
+    sql`${MESSAGE_SELECT} WHERE m.conversation_id = ${message.conversationId} AND m.id < ${message.id} AND m.role = 'user' ORDER BY m.id DESC LIMIT 1`,
+  );
   return row ? toMessage(row) : undefined;
 }
 

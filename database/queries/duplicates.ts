@@ -24,7 +24,15 @@ export function findDuplicates(db: Database.Database, maxDistance: number): Dupl
     sql`SELECT i.sha256, i.phash, group_concat(e.id) AS ids FROM examples e JOIN images i ON i.sha256 = e.image_sha256
         WHERE e.deleted_at IS NULL GROUP BY i.sha256 ORDER BY i.sha256`,
   );
-  const idsOf = new Map(uses.map((u) => [u.sha256, u.ids.split(',').map(Number).sort((a, b) => a - b)]));
+  const idsOf = new Map(
+    uses.map((u) => [
+      u.sha256,
+      u.ids
+        .split(',')
+        .map(Number)
+        .sort((a, b) => a - b),
+    ]),
+  );
   const groups: DuplicateGroup[] = [];
   for (const u of uses) {
     const ids = idsOf.get(u.sha256)!;

@@ -86,19 +86,36 @@ const FTS_DRIVE_LIMIT = 5000;
  * The ids of one page, and the SQL that counts all matches. A selective search starts from its FTS hits (cost grows
  * with the hits); a broad one walks the sort index and checks membership (cost grows with the page's depth).
  */
-function pageQuery(db: Database.Database, query: ExampleQuery, orderBy: Sql, limit: number, offset: number): { ids: Sql; count: Sql; cacheKey: Sql } {
+function pageQuery(
+  db: Database.Database,
+  query: ExampleQuery,
+  orderBy: Sql,
+  limit: number,
+  offset: number,
+): { ids: Sql; count: Sql; cacheKey: Sql } {
   const match = ftsQuery(query.search);
   if (match) {
     // The FTS query runs once: its hits drive the page and the count when they are few.
-    const hits = all<{ id: number }>(db, sql`SELECT rowid AS id FROM examples_fts WHERE examples_fts MATCH ${match} LIMIT ${FTS_DRIVE_LIMIT + 1}`);
+    const hits = all<{ id: number }>(
+      db,
+      sql`SELECT rowid AS id FROM examples_fts WHERE examples_fts MATCH ${match} LIMIT ${FTS_DRIVE_LIMIT + 1}`,
+    );
     if (hits.length <= FTS_DRIVE_LIMIT) {
       const rest = exampleWhere({ ...query, search: undefined });
       const from = sql`json_each(${JSON.stringify(hits.map((h) => h.id))}) hit CROSS JOIN examples e ON e.id = hit.value WHERE ${rest}`;
-      return { ids: sql`SELECT e.id FROM ${from} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`, count: sql`SELECT count(*) AS n FROM ${from}`, cacheKey: from };
+      return {
+        ids: sql`SELECT e.id FROM ${from} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`,
+        count: sql`SELECT count(*) AS n FROM ${from}`,
+        cacheKey: from,
+      };
     }
   }
   const where = exampleWhere(query);
-  return { ids: sql`SELECT e.id FROM examples e WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`, count: sql`SELECT count(*) AS n FROM examples e WHERE ${where}`, cacheKey: where };
+  return {
+    ids: sql`SELECT e.id FROM examples e WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`,
+    count: sql`SELECT count(*) AS n FROM examples e WHERE ${where}`,
+    cacheKey: where,
+  };
 }
 
 /** One page of example summaries plus the total matching count. */

@@ -43,7 +43,9 @@ export interface ExampleRow {
 
 function writeTurns(db: Database.Database, id: number, turns: readonly Turn[]): void {
   run(db, sql`DELETE FROM turns WHERE example_id = ${id}`);
-  turns.forEach((t, position) => run(db, sql`INSERT INTO turns (example_id, position, question, answer) VALUES (${id}, ${position}, ${t.question}, ${t.answer})`));
+  turns.forEach((t, position) =>
+    run(db, sql`INSERT INTO turns (example_id, position, question, answer) VALUES (${id}, ${position}, ${t.question}, ${t.answer})`),
+  );
 }
 
 /** The text the FTS index holds for an example: system prompt, notes, every question and answer. */
@@ -71,7 +73,9 @@ export function insertExample(db: Database.Database, input: ExampleInput, now: n
           VALUES (${input.externalId}, ${input.imageSha256}, ${input.system}, ${input.sourceMessageId}, ${input.answerSource}, ${input.status}, ${input.notes},
                   ${JSON.stringify(input.provenance)}, ${input.turns.length}, ${now}, ${now})`,
     );
-    input.turns.forEach((t, position) => run(db, sql`INSERT INTO turns (example_id, position, question, answer) VALUES (${id}, ${position}, ${t.question}, ${t.answer})`));
+    input.turns.forEach((t, position) =>
+      run(db, sql`INSERT INTO turns (example_id, position, question, answer) VALUES (${id}, ${position}, ${t.question}, ${t.answer})`),
+    );
     for (const name of new Set(input.tags)) {
       let tagId = tagIds.get(name);
       if (tagId === undefined) {

@@ -70,7 +70,12 @@ export function getRegion(db: Database.Database, id: number): Region {
 /** Changes a region's box, note or tokens. Throws `db/not-found`, `dataset/invalid`. */
 export function updateRegion(db: Database.Database, id: number, patch: Partial<NewRegion>): Region {
   const current = getRegion(db, id);
-  const next = { ...current, ...patch, note: patch.note ?? current.note, tokens: patch.tokens === undefined ? current.tokens : patch.tokens };
+  const next = {
+    ...current,
+    ...patch,
+    note: patch.note ?? current.note,
+    tokens: patch.tokens === undefined ? current.tokens : patch.tokens,
+  };
   const size = imageSize(db, current.exampleId);
   checkBox(next, size.width, size.height);
   run(

@@ -13,7 +13,12 @@ export interface ScoreCandidate {
 }
 
 /** Live examples with an image that need a score (all of `ids`, or every unscored one unless `rescore`). */
-export function scoreCandidates(db: Database.Database, imagesDir: string, ids: readonly number[] | undefined, rescore: boolean): ScoreCandidate[] {
+export function scoreCandidates(
+  db: Database.Database,
+  imagesDir: string,
+  ids: readonly number[] | undefined,
+  rescore: boolean,
+): ScoreCandidate[] {
   const byIds = ids ? sql`AND e.id IN ${list(ids)}` : trusted('');
   const unscored = rescore ? trusted('') : sql`AND e.detail_score IS NULL`;
   const rows = all<{ id: number; sha256: string; ext: string }>(
@@ -27,10 +32,20 @@ export function scoreCandidates(db: Database.Database, imagesDir: string, ids: r
 /** Stores one example's score (full minus global-only). Returns false when the example is gone. */
 export function recordScore(db: Database.Database, id: number, full: number, globalOnly: number, now: number): boolean {
   const score = full - globalOnly;
-  return run(db, sql`UPDATE examples SET detail_full = ${full}, detail_global = ${globalOnly}, detail_score = ${score}, detail_scored_at = ${now} WHERE id = ${id}`).changes > 0;
+  return (
+    run(
+      db,
+      sql`UPDATE examples SET detail_full = ${full}, detail_global = ${globalOnly}, detail_score = ${score}, detail_scored_at = ${now} WHERE id = ${id}`,
+    ).changes > 0
+  );
 }
 
 /** Live examples with an image and no score yet. */
 export function unscoredCount(db: Database.Database): number {
-  return all<{ n: number }>(db, sql`SELECT count(*) AS n FROM examples WHERE deleted_at IS NULL AND image_sha256 IS NOT NULL AND detail_score IS NULL`)[0]?.n ?? 0;
+  return (
+    all<{ n: number }>(
+      db,
+      sql`SELECT count(*) AS n FROM examples WHERE deleted_at IS NULL AND image_sha256 IS NOT NULL AND detail_score IS NULL`,
+    )[0]?.n ?? 0
+  );
 }

@@ -14,7 +14,8 @@ export function addTags(db: Database.Database, exampleIds: readonly number[], na
   let changes = 0;
   for (const name of names) {
     const tagId = ensureTag(db, name);
-    for (const id of exampleIds) changes += run(db, sql`INSERT OR IGNORE INTO example_tags (example_id, tag_id) VALUES (${id}, ${tagId})`).changes;
+    for (const id of exampleIds)
+      changes += run(db, sql`INSERT OR IGNORE INTO example_tags (example_id, tag_id) VALUES (${id}, ${tagId})`).changes;
   }
   return changes;
 }
@@ -23,7 +24,10 @@ export function addTags(db: Database.Database, exampleIds: readonly number[], na
 export function removeTags(db: Database.Database, exampleIds: readonly number[], names: readonly string[]): number {
   let changes = 0;
   for (const name of names) {
-    changes += run(db, sql`DELETE FROM example_tags WHERE tag_id = (SELECT id FROM tags WHERE name = ${name}) AND example_id IN ${list(exampleIds)}`).changes;
+    changes += run(
+      db,
+      sql`DELETE FROM example_tags WHERE tag_id = (SELECT id FROM tags WHERE name = ${name}) AND example_id IN ${list(exampleIds)}`,
+    ).changes;
   }
   return changes;
 }
@@ -36,7 +40,10 @@ export function setTags(db: Database.Database, exampleId: number, names: readonl
 
 /** Tags of one example, sorted. */
 export function tagsOf(db: Database.Database, exampleId: number): string[] {
-  return all<{ name: string }>(db, sql`SELECT t.name FROM example_tags et JOIN tags t ON t.id = et.tag_id WHERE et.example_id = ${exampleId} ORDER BY t.name`).map((r) => r.name);
+  return all<{ name: string }>(
+    db,
+    sql`SELECT t.name FROM example_tags et JOIN tags t ON t.id = et.tag_id WHERE et.example_id = ${exampleId} ORDER BY t.name`,
+  ).map((r) => r.name);
 }
 
 /** Every tag with its live example count (tags with no live examples included, count 0). */

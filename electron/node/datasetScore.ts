@@ -20,12 +20,18 @@ function unwrap<T>(result: Result<T>): T {
 }
 
 /** Mean of per-turn scores (each turn conditioned on its own question). */
-async function scoreExample(scorer: DetailScorer, imagePath: string, turns: { question: string; answer: string }[], signal: AbortSignal): Promise<DetailScores> {
+async function scoreExample(
+  scorer: DetailScorer,
+  imagePath: string,
+  turns: { question: string; answer: string }[],
+  signal: AbortSignal,
+): Promise<DetailScores> {
   let full = 0;
   let globalOnly = 0;
   for (const turn of turns) {
     const s = await scorer(imagePath, turn.question, turn.answer, signal);
-    if (!Number.isFinite(s.full) || !Number.isFinite(s.globalOnly)) throw new AppFailure('inference/failed', 'the engine returned a non-finite log-likelihood');
+    if (!Number.isFinite(s.full) || !Number.isFinite(s.globalOnly))
+      throw new AppFailure('inference/failed', 'the engine returned a non-finite log-likelihood');
     full += s.full;
     globalOnly += s.globalOnly;
   }

@@ -26,7 +26,11 @@ export interface DatasetSetupDeps {
 /** A DetailScorer that asks the inference process (`score`) for full and global-only log-likelihoods. */
 export function inferenceScorer(inference: Supervisor, modelDir: string, timeoutMs = 600_000): DetailScorer {
   return async (imagePath, question, answer, signal) => {
-    const r = await inference.request<ScoreResult>('score', { image: { path: imagePath }, question, answer, modelDir }, { signal, timeoutMs });
+    const r = await inference.request<ScoreResult>(
+      'score',
+      { image: { path: imagePath }, question, answer, modelDir },
+      { signal, timeoutMs },
+    );
     if (!r.ok) throw new AppFailure(r.error.code, r.error.message);
     return { full: r.value.full, globalOnly: r.value.globalOnly };
   };
@@ -34,8 +38,17 @@ export function inferenceScorer(inference: Supervisor, modelDir: string, timeout
 
 /** Starts the dataset worker and returns the `dataset` binding; pushes the worker's stop onto `disposers`. */
 export function setupDataset(deps: DatasetSetupDeps, disposers: (() => Promise<void> | void)[]): Binding {
-  const worker = startDatasetWorker({ dataDir: deps.dataDir, ...(deps.databaseWorkerEntry ? { entry: deps.databaseWorkerEntry } : {}), ...(deps.log ? { log: deps.log } : {}) });
+  const worker = startDatasetWorker({
+    dataDir: deps.dataDir,
+    ...(deps.databaseWorkerEntry ? { entry: deps.databaseWorkerEntry } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   disposers.push(() => worker.stop());
-  const impl = createDatasetService({ worker, emit: deps.events.sinkFor(datasetContract), scorer: inferenceScorer(deps.inference, deps.defaultModelDir), ...(deps.images ? { images: deps.images } : {}) });
+  const impl = createDatasetService({
+    worker,
+    emit: deps.events.sinkFor(datasetContract),
+    scorer: inferenceScorer(deps.inference, deps.defaultModelDir),
+    ...(deps.images ? { images: deps.images } : {}),
+  });
   return bind(datasetContract, impl);
 }

@@ -9,13 +9,22 @@ import { classify } from '../../database/errors.ts';
 import { openTestDataset, tempDir } from './fixtures.ts';
 
 function addExamples(t: ReturnType<typeof openTestDataset>, n: number, text = 'x'): Promise<number[]> {
-  return t.call('createExamples', Array.from({ length: n }, (_, i) => ({ imageSha256: null, turns: [{ question: `q${i} ${text}`, answer: `a${i} ${text}` }] })));
+  return t.call(
+    'createExamples',
+    Array.from({ length: n }, (_, i) => ({ imageSha256: null, turns: [{ question: `q${i} ${text}`, answer: `a${i} ${text}` }] })),
+  );
 }
 
 describe('openDatabase', () => {
   it('uses WAL, synchronous=NORMAL and foreign keys', () => {
     const t = openTestDataset();
-    expect(t.ctx.health).toMatchObject({ status: 'ok', readOnly: false, journalMode: 'wal', synchronous: 'normal', schemaVersion: LATEST_VERSION });
+    expect(t.ctx.health).toMatchObject({
+      status: 'ok',
+      readOnly: false,
+      journalMode: 'wal',
+      synchronous: 'normal',
+      schemaVersion: LATEST_VERSION,
+    });
     expect(t.ctx.db.pragma('foreign_keys', { simple: true })).toBe(1);
     t.close();
   });
@@ -27,7 +36,11 @@ describe('openDatabase', () => {
     // Point an index's definition at another column: the stored index no longer matches its table.
     t.ctx.db.unsafeMode(true);
     t.ctx.db.pragma('writable_schema = ON');
-    t.ctx.db.prepare("UPDATE sqlite_schema SET sql = 'CREATE INDEX examples_live_created ON examples(notes, turn_count)' WHERE name = 'examples_live_created'").run();
+    t.ctx.db
+      .prepare(
+        "UPDATE sqlite_schema SET sql = 'CREATE INDEX examples_live_created ON examples(notes, turn_count)' WHERE name = 'examples_live_created'",
+      )
+      .run();
     t.close();
     const { db, health } = openDatabase(file);
     expect(health.status).toBe('damaged');
@@ -71,7 +84,9 @@ describe('openDatabase', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     const ids = (db.prepare('SELECT id FROM examples ORDER BY id').all() as { id: number }[]).map((r) => r.id);
     expect(ids).toEqual([...committed, ...more]);
-    expect(db.prepare('SELECT count(*) AS n FROM examples e WHERE turn_count <> (SELECT count(*) FROM turns t WHERE t.example_id = e.id)').get()).toEqual({ n: 0 });
+    expect(
+      db.prepare('SELECT count(*) AS n FROM examples e WHERE turn_count <> (SELECT count(*) FROM turns t WHERE t.example_id = e.id)').get(),
+    ).toEqual({ n: 0 });
     db.close();
   });
 });

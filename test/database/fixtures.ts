@@ -26,7 +26,9 @@ export async function makePng(seed: number, width = 64, height = 48): Promise<Bu
       pixels[i + 2] = inSquare ? 0 : ((x + y + seed) * 3) % 256;
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** An opened dataset in a temp folder, with a way to call the worker's handlers in-process. */

@@ -11,7 +11,13 @@ async function chat(t: ReturnType<typeof openTestDataset>): Promise<{ sha: strin
     text: 'It reads 42.',
     inspection: { kept: [1, 5, 9], grid: [2, 2] },
     perf: { ttftMs: 120, decodeTokensPerS: 31.5 },
-    provenance: { model: 'slime-nano', manifestHash: 'abc', executionProvider: 'cpu', selector: { topP: 0.6 }, generation: { temperature: 0 } },
+    provenance: {
+      model: 'slime-nano',
+      manifestHash: 'abc',
+      executionProvider: 'cpu',
+      selector: { topP: 0.6 },
+      generation: { temperature: 0 },
+    },
   });
   return { sha: image.sha256, answerId: answer.id, conversationId: c.id };
 }
@@ -24,7 +30,13 @@ describe('curation handlers', () => {
     expect(e.image?.sha256).toBe(sha);
     expect(e.turns).toEqual([{ question: 'What does the dial read?', answer: 'It reads 42.' }]);
     expect(e).toMatchObject({ answerSource: 'model', status: 'draft', tags: ['dials'], sourceMessageId: answerId });
-    expect(e.provenance).toMatchObject({ model: 'slime-nano', manifestHash: 'abc', executionProvider: 'cpu', conversationId, perf: { ttftMs: 120 } });
+    expect(e.provenance).toMatchObject({
+      model: 'slime-nano',
+      manifestHash: 'abc',
+      executionProvider: 'cpu',
+      conversationId,
+      perf: { ttftMs: 120 },
+    });
     const edited = await t.call('saveExampleFromMessage', { messageId: answerId, answer: 'It reads 42 km/h.' });
     expect(edited.answerSource).toBe('human-edited');
     await expect(t.call('saveExampleFromMessage', { messageId: answerId - 1 })).rejects.toMatchObject({ code: 'dataset/invalid' });
@@ -38,7 +50,11 @@ describe('curation handlers', () => {
     const t = openTestDataset();
     const { answerId } = await chat(t);
     const e = await t.call('saveExampleFromMessage', { messageId: answerId });
-    const u = await t.call('updateExample', e.id, { turns: [{ question: 'Read the dial', answer: 'The needle points at 42 knots.' }], status: 'accepted', notes: 'checked' });
+    const u = await t.call('updateExample', e.id, {
+      turns: [{ question: 'Read the dial', answer: 'The needle points at 42 knots.' }],
+      status: 'accepted',
+      notes: 'checked',
+    });
     expect(u).toMatchObject({ answerSource: 'human-edited', status: 'accepted', notes: 'checked' });
     expect((await t.call('listExamples', { search: 'knots' })).items.map((i) => i.id)).toEqual([e.id]);
     expect((await t.call('listExamples', { search: 'reads' })).total).toBe(0);
@@ -62,7 +78,14 @@ describe('curation handlers', () => {
 
   it('soft-deletes with undo, bulk-updates status and tags, and counts stats', async () => {
     const t = openTestDataset();
-    const ids = await t.call('createExamples', Array.from({ length: 6 }, (_, i) => ({ imageSha256: null, turns: [{ question: `q${i}`, answer: `a${i}` }], tags: i < 3 ? ['a'] : [] })));
+    const ids = await t.call(
+      'createExamples',
+      Array.from({ length: 6 }, (_, i) => ({
+        imageSha256: null,
+        turns: [{ question: `q${i}`, answer: `a${i}` }],
+        tags: i < 3 ? ['a'] : [],
+      })),
+    );
     expect(await t.call('setDeleted', ids.slice(0, 2), true)).toEqual({ changed: 2 });
     expect((await t.call('listExamples', {})).total).toBe(4);
     expect((await t.call('listExamples', { deleted: 'deleted' })).items.map((i) => i.id).sort()).toEqual(ids.slice(0, 2));
@@ -70,7 +93,10 @@ describe('curation handlers', () => {
     await t.call('bulkUpdate', ids, { status: 'needs-review', addTags: ['batch'], removeTags: ['a'] });
     const stats = await t.call('stats');
     expect(stats).toMatchObject({ examples: 5, deleted: 1, byStatus: { 'needs-review': 5, draft: 0 }, byAnswerSource: { human: 5 } });
-    expect(stats.tags).toEqual([{ name: 'batch', count: 5 }, { name: 'a', count: 0 }]);
+    expect(stats.tags).toEqual([
+      { name: 'batch', count: 5 },
+      { name: 'a', count: 0 },
+    ]);
     expect(await t.call('setExampleTags', ids[3]!, ['x', 'y', 'x'])).toEqual(['x', 'y']);
     t.close();
   });

@@ -13,7 +13,14 @@ describe('image store', () => {
     const png = await makePng(1, 80, 60);
     const a = await t.call('addImage', new Uint8Array(png), 'one.png');
     const b = await t.call('addImage', new Uint8Array(png), 'again.png');
-    expect(a).toMatchObject({ sha256: createHash('sha256').update(png).digest('hex'), width: 80, height: 60, format: 'png', bytes: png.length, fileName: 'one.png' });
+    expect(a).toMatchObject({
+      sha256: createHash('sha256').update(png).digest('hex'),
+      width: 80,
+      height: 60,
+      format: 'png',
+      bytes: png.length,
+      fileName: 'one.png',
+    });
     expect(b.fileName).toBe('one.png');
     expect(fs.readFileSync(a.path).equals(png)).toBe(true);
     expect(a.phash).toMatch(/^[0-9a-f]{16}$/);
@@ -23,7 +30,10 @@ describe('image store', () => {
   it('gives near-identical pHashes to a re-encoded JPEG of the same picture and distant ones to another picture', async () => {
     const png = await makePng(3, 128, 96);
     const jpeg = await sharp(png).jpeg({ quality: 70 }).toBuffer();
-    const other = await sharp(await makePng(40, 128, 96)).flop().png().toBuffer();
+    const other = await sharp(await makePng(40, 128, 96))
+      .flop()
+      .png()
+      .toBuffer();
     const [p, j, o] = await Promise.all([measureImage(png), measureImage(jpeg), measureImage(other)]);
     expect(j.format).toBe('jpeg');
     expect(hamming(splitHash(p.phash), splitHash(j.phash))).toBeLessThanOrEqual(4);
@@ -33,10 +43,16 @@ describe('image store', () => {
   it('rejects text, truncated files, SVG and tiny images with clear codes', async () => {
     const png = await makePng(2);
     await expect(measureImage(new TextEncoder().encode('hello, not an image'))).rejects.toMatchObject({ code: 'image/unsupported' });
-    await expect(measureImage(png.subarray(0, Math.floor(png.length / 2)))).rejects.toMatchObject({ code: expect.stringMatching(/^image\/(corrupt|unsupported)$/) });
-    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>');
+    await expect(measureImage(png.subarray(0, Math.floor(png.length / 2)))).rejects.toMatchObject({
+      code: expect.stringMatching(/^image\/(corrupt|unsupported)$/),
+    });
+    const svg = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>',
+    );
     await expect(measureImage(svg)).rejects.toMatchObject({ code: 'image/unsupported' });
-    const tiny = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
+    const tiny = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     await expect(measureImage(tiny)).rejects.toMatchObject({ code: 'image/too-small' });
     await expect(measureImage(new Uint8Array(0))).rejects.toMatchObject({ code: 'image/corrupt' });
   });

@@ -9,7 +9,10 @@ import { handlers, type DbContext, type JobContext } from '../../database/handle
 export function expectedTurns(extId: string, edited: boolean): { question: string; answer: string }[] {
   const seq = Number(extId.split('-').pop());
   const n = edited ? (seq % 3) + 1 : (seq % 4) + 1;
-  return Array.from({ length: n }, (_, j) => ({ question: `q${j} ${extId}`, answer: `${edited ? 'edited' : 'answer'}${j} ${extId} ${'detail '.repeat(j * 5)}` }));
+  return Array.from({ length: n }, (_, j) => ({
+    question: `q${j} ${extId}`,
+    answer: `${edited ? 'edited' : 'answer'}${j} ${extId} ${'detail '.repeat(j * 5)}`,
+  }));
 }
 
 async function main(): Promise<void> {

@@ -21,25 +21,76 @@ describe('slime dataset', () => {
     fs.writeFileSync(path.join(src, 'img', 'a.png'), await makePng(1));
     fs.writeFileSync(path.join(src, 'img', 'b.png'), await makePng(2));
     const records = [
-      { id: 'a', image: 'img/a.png', conversations: [{ from: 'human', value: '<image>\nWhat is it?' }, { from: 'gpt', value: 'A square.' }] },
-      { id: 'b', image: 'img/b.png', conversations: [{ from: 'human', value: '<image>\nAnd this?' }, { from: 'gpt', value: 'Another.' }] },
-      { id: 'c', image: '../escape.png', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'a' }] },
+      {
+        id: 'a',
+        image: 'img/a.png',
+        conversations: [
+          { from: 'human', value: '<image>\nWhat is it?' },
+          { from: 'gpt', value: 'A square.' },
+        ],
+      },
+      {
+        id: 'b',
+        image: 'img/b.png',
+        conversations: [
+          { from: 'human', value: '<image>\nAnd this?' },
+          { from: 'gpt', value: 'Another.' },
+        ],
+      },
+      {
+        id: 'c',
+        image: '../escape.png',
+        conversations: [
+          { from: 'human', value: '<image>\nq' },
+          { from: 'gpt', value: 'a' },
+        ],
+      },
     ];
     fs.writeFileSync(path.join(src, 'llava.json'), JSON.stringify(records));
     const db = path.join(tempDir('slime-cli-db-'), 'dataset.sqlite');
 
     const imported = await cli('dataset', 'import', path.join(src, 'llava.json'), '--db', db, '--tag', 'cli', '--json');
     expect(imported.code).toBe(0);
-    const summary = JSON.parse(imported.out.join('\n')) as { imported: number; rejected: { id: string; reason: string }[]; exported: number };
-    expect(summary).toMatchObject({ imported: 2, exported: 0, rejected: [{ id: 'c', reason: expect.stringMatching(/leaves the dataset's folder/) }] });
+    const summary = JSON.parse(imported.out.join('\n')) as {
+      imported: number;
+      rejected: { id: string; reason: string }[];
+      exported: number;
+    };
+    expect(summary).toMatchObject({
+      imported: 2,
+      exported: 0,
+      rejected: [{ id: 'c', reason: expect.stringMatching(/leaves the dataset's folder/) }],
+    });
 
     const human = await cli('dataset', 'import', path.join(src, 'llava.json'), '--db', db);
     expect(human.out[0]).toBe('imported 0 records (llava), rejected 3');
 
     const out = tempDir('slime-cli-out-');
-    const exported = await cli('dataset', 'export', '--format', 'sharegpt', '--out', out, '--tag', 'cli', '--val-fraction', '0.5', '--seed', '3', '--db', db, '--json');
+    const exported = await cli(
+      'dataset',
+      'export',
+      '--format',
+      'sharegpt',
+      '--out',
+      out,
+      '--tag',
+      'cli',
+      '--val-fraction',
+      '0.5',
+      '--seed',
+      '3',
+      '--db',
+      db,
+      '--json',
+    );
     expect(exported.code).toBe(0);
-    const ex = JSON.parse(exported.out.join('\n')) as { exported: number; rejected: unknown[]; imported: number; train: number; val: number };
+    const ex = JSON.parse(exported.out.join('\n')) as {
+      exported: number;
+      rejected: unknown[];
+      imported: number;
+      train: number;
+      val: number;
+    };
     expect(ex).toMatchObject({ exported: 2, rejected: [], imported: 0 });
     expect(ex.train + ex.val).toBe(2);
     expect(fs.existsSync(path.join(out, 'dataset_info.json'))).toBe(true);
@@ -48,7 +99,11 @@ describe('slime dataset', () => {
     expect(bad.code).toBe(2);
     expect(bad.err[0]).toMatch(/^error \[ipc\/bad-args\]/);
 
-    const stats = execFileSync(process.execPath, [path.join(REPO_ROOT, 'electron', 'cli', 'main.ts'), 'dataset', 'stats', '--db', db, '--json'], { encoding: 'utf8' });
+    const stats = execFileSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'electron', 'cli', 'main.ts'), 'dataset', 'stats', '--db', db, '--json'],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(stats)).toMatchObject({ examples: 2, images: 2, tags: [{ name: 'cli', count: 2 }] });
   });
 });

@@ -39,31 +39,40 @@ const digest = (file: string): string => createHash('sha256').update(fs.readFile
 
 async function seed(dataDir: string, n: number): Promise<void> {
   const worker = startDatasetWorker({ dataDir });
-  const r = await worker.client.call('createExamples', Array.from({ length: n }, (_, i) => ({ imageSha256: null, turns: [{ question: `q${i}`, answer: `a${i}` }] })));
+  const r = await worker.client.call(
+    'createExamples',
+    Array.from({ length: n }, (_, i) => ({ imageSha256: null, turns: [{ question: `q${i}`, answer: `a${i}` }] })),
+  );
   expect(r.ok).toBe(true);
   await worker.stop();
 }
 
 describe('dataset on a read-only folder', () => {
-  it.skipIf(!canMount && isRoot)('refuses to open for writing with db/read-only, exports fail with io/permission, and the file is unchanged', async () => {
-    const dir = tempDir('slime-ro-');
-    if (canMount) tryMount(dir, '8m');
-    await seed(dir, 10);
-    const file = path.join(dir, 'dataset.sqlite');
-    const before = digest(file);
-    if (canMount) execFileSync('mount', ['-o', 'remount,ro', dir]);
-    else fs.chmodSync(dir, 0o555);
-    const worker = startDatasetWorker({ dataDir: dir });
-    const r = await worker.client.call('stats');
-    expect(r).toMatchObject({ ok: false, error: { code: 'db/read-only', message: expect.stringMatching(/read-only|cannot be opened for writing/) } });
-    await worker.supervisor.stop();
-    const reader = startDatasetWorker({ dataDir: tempDir() });
-    const exported = await reader.client.call('exportDataset', { format: 'llava', outDir: path.join(dir, 'out') });
-    expect(exported).toMatchObject({ ok: false, error: { code: 'io/permission' } });
-    await reader.stop();
-    if (!canMount) fs.chmodSync(dir, 0o755);
-    expect(digest(file)).toBe(before);
-  });
+  it.skipIf(!canMount && isRoot)(
+    'refuses to open for writing with db/read-only, exports fail with io/permission, and the file is unchanged',
+    async () => {
+      const dir = tempDir('slime-ro-');
+      if (canMount) tryMount(dir, '8m');
+      await seed(dir, 10);
+      const file = path.join(dir, 'dataset.sqlite');
+      const before = digest(file);
+      if (canMount) execFileSync('mount', ['-o', 'remount,ro', dir]);
+      else fs.chmodSync(dir, 0o555);
+      const worker = startDatasetWorker({ dataDir: dir });
+      const r = await worker.client.call('stats');
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: 'db/read-only', message: expect.stringMatching(/read-only|cannot be opened for writing/) },
+      });
+      await worker.supervisor.stop();
+      const reader = startDatasetWorker({ dataDir: tempDir() });
+      const exported = await reader.client.call('exportDataset', { format: 'llava', outDir: path.join(dir, 'out') });
+      expect(exported).toMatchObject({ ok: false, error: { code: 'io/permission' } });
+      await reader.stop();
+      if (!canMount) fs.chmodSync(dir, 0o755);
+      expect(digest(file)).toBe(before);
+    },
+  );
 });
 
 describe('dataset on a full disk', () => {
@@ -74,7 +83,10 @@ describe('dataset on a full disk', () => {
     const committed: number[] = [];
     let failure: { code: string; message: string } | undefined;
     for (let i = 0; i < 400 && !failure; i++) {
-      const r = await worker.client.call('createExamples', Array.from({ length: 5 }, (_, k) => ({ imageSha256: null, turns: [{ question: `q${i}-${k}`, answer: 'x'.repeat(2000) }] })));
+      const r = await worker.client.call(
+        'createExamples',
+        Array.from({ length: 5 }, (_, k) => ({ imageSha256: null, turns: [{ question: `q${i}-${k}`, answer: 'x'.repeat(2000) }] })),
+      );
       if (r.ok) committed.push(...r.value);
       else failure = r.error;
     }

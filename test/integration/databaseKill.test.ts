@@ -43,7 +43,11 @@ function checkFile(file: string, iteration: number, committed: Set<string>, edit
   db.close();
   const ro = new Database(file, { readonly: true });
   const present = new Set((ro.prepare('SELECT external_id FROM examples').all() as { external_id: string }[]).map((r) => r.external_id));
-  const rows = ro.prepare('SELECT id, external_id, turn_count FROM examples WHERE external_id LIKE ?').all(`k-${iteration}-%`) as { id: number; external_id: string; turn_count: number }[];
+  const rows = ro.prepare('SELECT id, external_id, turn_count FROM examples WHERE external_id LIKE ?').all(`k-${iteration}-%`) as {
+    id: number;
+    external_id: string;
+    turn_count: number;
+  }[];
   for (const id of committed) if (!present.has(id)) throw new Error(`committed example ${id} is missing`);
   const turnsOf = ro.prepare('SELECT position, question, answer FROM turns WHERE example_id = ? ORDER BY position');
   const fts = ro.prepare('SELECT count(*) AS n FROM examples_fts WHERE rowid = ? AND body LIKE ?');
@@ -53,9 +57,12 @@ function checkFile(file: string, iteration: number, committed: Set<string>, edit
     const asWritten = expectedTurns(row.external_id, false);
     const asEdited = expectedTurns(row.external_id, true);
     const ok = JSON.stringify(plain) === JSON.stringify(asWritten) || JSON.stringify(plain) === JSON.stringify(asEdited);
-    if (!ok || turns.length !== row.turn_count) throw new Error(`example ${row.external_id} is half-written (${turns.length} turns, turn_count ${row.turn_count})`);
-    if (edited.has(row.external_id) && JSON.stringify(plain) !== JSON.stringify(asEdited)) throw new Error(`committed edit of ${row.external_id} is lost`);
-    if ((fts.get(row.id, `%${plain.at(-1)!.answer.split(' ')[0]}%`) as { n: number }).n !== 1) throw new Error(`FTS row of ${row.external_id} is out of step`);
+    if (!ok || turns.length !== row.turn_count)
+      throw new Error(`example ${row.external_id} is half-written (${turns.length} turns, turn_count ${row.turn_count})`);
+    if (edited.has(row.external_id) && JSON.stringify(plain) !== JSON.stringify(asEdited))
+      throw new Error(`committed edit of ${row.external_id} is lost`);
+    if ((fts.get(row.id, `%${plain.at(-1)!.answer.split(' ')[0]}%`) as { n: number }).n !== 1)
+      throw new Error(`FTS row of ${row.external_id} is out of step`);
   }
   ro.close();
 }
@@ -66,7 +73,7 @@ describe('database writer killed at random points', () => {
     const committed = new Set<string>();
     const edited = new Set<string>();
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < KILLS; i++) {
       const r = await runAndKill(file, i, Math.floor(random() * 60));
       for (const id of r.committed) committed.add(id);

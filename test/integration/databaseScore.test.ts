@@ -28,11 +28,16 @@ describe('detail score with the real engine', () => {
       progress.push(p);
       if (p.jobId === 'tiny' && p.done === 2) void service.cancelJob('tiny');
     };
-    const service = createDatasetService({ worker, scorer: inferenceScorer(inference, MODEL), emit: (name, payload) => name === 'jobProgress' && onProgress(payload as JobProgress) });
+    const service = createDatasetService({
+      worker,
+      scorer: inferenceScorer(inference, MODEL),
+      emit: (name, payload) => name === 'jobProgress' && onProgress(payload as JobProgress),
+    });
     const shas: string[] = [];
     for (let i = 0; i < 3; i++) shas.push((await service.addImage(new Uint8Array(await makePng(50 + i, 96, 64)), `s${i}.png`)).sha256);
     const answers = ['It is red.', 'A square in the corner.', 'Blue and green stripes.', 'Nothing.', 'Two squares.'];
-    for (const [i, answer] of answers.entries()) await service.createExample({ imageSha256: shas[i % 3]!, turns: [{ question: 'What is in the picture?', answer }] });
+    for (const [i, answer] of answers.entries())
+      await service.createExample({ imageSha256: shas[i % 3]!, turns: [{ question: 'What is in the picture?', answer }] });
 
     const partial = await service.scoreDetail({ jobId: 'tiny' });
     expect(partial).toMatchObject({ scored: 2, cancelled: true, remaining: 3 });
@@ -44,7 +49,12 @@ describe('detail score with the real engine', () => {
     const page = await service.listExamples({ sort: 'detail', order: 'desc' });
     expect(page.items.every((e) => e.detailScore !== null)).toBe(true);
     const one = await service.getExample(page.items[0]!.id);
-    const direct = await inference.request<ScoreResult>('score', { image: { path: one.image!.path }, question: one.turns[0]!.question, answer: one.turns[0]!.answer, modelDir: MODEL });
+    const direct = await inference.request<ScoreResult>('score', {
+      image: { path: one.image!.path },
+      question: one.turns[0]!.question,
+      answer: one.turns[0]!.answer,
+      modelDir: MODEL,
+    });
     expect(direct.ok).toBe(true);
     if (!direct.ok) return;
     expect(one.detailFull).toBeCloseTo(direct.value.full, 5);

@@ -4,7 +4,14 @@ import type { CliCommand, CliClient, CliContext } from '../command.ts';
 import { AppFailure } from '../../shared/errors.ts';
 import { methodChannel } from '../../shared/ipc/contract.ts';
 import { createRouter, bind } from '../../shared/ipc/router.ts';
-import { datasetContract, type DatasetContract, type DatasetStats, type ExportFormat, type ReviewStatus, type ScoreSummary } from '../../shared/ipc/dataset.ts';
+import {
+  datasetContract,
+  type DatasetContract,
+  type DatasetStats,
+  type ExportFormat,
+  type ReviewStatus,
+  type ScoreSummary,
+} from '../../shared/ipc/dataset.ts';
 import { startDatasetWorker } from '../../node/datasetWorker.ts';
 import { inferenceScorer } from '../../node/datasetSetup.ts';
 import { DEFAULT_MODEL_DIR } from '../../node/paths.ts';
@@ -41,7 +48,8 @@ async function openDataset(ctx: CliContext): Promise<{ client: CliClient<Dataset
   if (!db) return { client: await ctx.client(datasetContract), close: async () => {} };
   const file = path.resolve(db);
   const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
-  const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) => inferenceScorer((await ctx.services()).inference, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
+  const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) =>
+    inferenceScorer((await ctx.services()).inference, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
   const router = createRouter([bind(datasetContract, createDatasetService({ worker, emit: () => {}, scorer }))]);
   const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of Object.keys(datasetContract.methods)) {
@@ -56,8 +64,16 @@ async function openDataset(ctx: CliContext): Promise<{ client: CliClient<Dataset
 
 function printStats(ctx: CliContext, s: DatasetStats): void {
   ctx.out(`examples   ${s.examples} (${s.deleted} in the trash)`);
-  ctx.out(`status     ${Object.entries(s.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  ctx.out(`answers    ${Object.entries(s.byAnswerSource).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  ctx.out(
+    `status     ${Object.entries(s.byStatus)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  ctx.out(
+    `answers    ${Object.entries(s.byAnswerSource)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   ctx.out(`images     ${s.images}, regions ${s.regions}, turns ${s.turns}`);
   ctx.out(`scored     ${s.scored}${s.meanDetailScore === null ? '' : ` (mean detail score ${s.meanDetailScore.toFixed(4)})`}`);
   ctx.out(`tags       ${s.tags.map((t) => `${t.name} ${t.count}`).join(', ') || 'none'}`);
@@ -80,9 +96,31 @@ async function run(ctx: CliContext, client: CliClient<DatasetContract>): Promise
     const format = str(ctx, 'format') as ExportFormat | undefined;
     const out = str(ctx, 'out');
     if (!format || !out) throw new AppFailure('ipc/bad-args', `dataset export needs --format and --out\nUsage: ${USAGE}`);
-    const filter = { tags: strings(ctx, 'tag'), status: strings(ctx, 'status') as ReviewStatus[] | undefined, minDetail: num(ctx, 'min-detail') };
-    const r = await client.exportDataset({ format, outDir: path.resolve(out), filter, valFraction: num(ctx, 'val-fraction'), seed: num(ctx, 'seed') });
-    if (ctx.json) ctx.out(JSON.stringify({ imported: 0, rejected: r.rejected, exported: r.exported, train: r.train, val: r.val, images: r.images, files: r.files, outDir: r.outDir }));
+    const filter = {
+      tags: strings(ctx, 'tag'),
+      status: strings(ctx, 'status') as ReviewStatus[] | undefined,
+      minDetail: num(ctx, 'min-detail'),
+    };
+    const r = await client.exportDataset({
+      format,
+      outDir: path.resolve(out),
+      filter,
+      valFraction: num(ctx, 'val-fraction'),
+      seed: num(ctx, 'seed'),
+    });
+    if (ctx.json)
+      ctx.out(
+        JSON.stringify({
+          imported: 0,
+          rejected: r.rejected,
+          exported: r.exported,
+          train: r.train,
+          val: r.val,
+          images: r.images,
+          files: r.files,
+          outDir: r.outDir,
+        }),
+      );
     else {
       ctx.out(`exported ${r.exported} records (${r.train} train, ${r.val} validation, ${r.images} images) as ${r.format} to ${r.outDir}`);
       for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);

@@ -37,7 +37,11 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
     deps.emit('changed', { entity, ids });
   }
 
-  async function job<T>(kind: JobProgress['kind'], requested: string | undefined, run: (signal: AbortSignal, progress: (p: Omit<JobProgress, 'jobId' | 'kind'>) => void) => Promise<T>): Promise<T> {
+  async function job<T>(
+    kind: JobProgress['kind'],
+    requested: string | undefined,
+    run: (signal: AbortSignal, progress: (p: Omit<JobProgress, 'jobId' | 'kind'>) => void) => Promise<T>,
+  ): Promise<T> {
     const jobId = requested ?? randomUUID();
     if (jobs.has(jobId)) throw new AppFailure('db/conflict', `A job with id ${jobId} is already running.`);
     const controller = new AbortController();
@@ -137,7 +141,9 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
       return saved;
     },
     exportDataset: (options) =>
-      job('export', options.jobId, (signal, progress) => call('exportDataset', [options], { signal, timeoutMs: jobTimeoutMs, onProgress: progress })),
+      job('export', options.jobId, (signal, progress) =>
+        call('exportDataset', [options], { signal, timeoutMs: jobTimeoutMs, onProgress: progress }),
+      ),
     importDataset: (options) =>
       job('import', options.jobId, async (signal, progress) => {
         const summary = await call('importDataset', [options], { signal, timeoutMs: jobTimeoutMs, onProgress: progress });
@@ -146,7 +152,8 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
       }),
     scoreDetail: (options) =>
       job('score', options.jobId, async (signal, progress) => {
-        if (!deps.scorer) throw new AppFailure('inference/model-missing', 'Detail scores need the inference engine, which is not available.');
+        if (!deps.scorer)
+          throw new AppFailure('inference/model-missing', 'Detail scores need the inference engine, which is not available.');
         const summary = await runScoreJob(deps.worker.client, deps.scorer, options, signal, progress);
         changed('examples', []);
         return summary;

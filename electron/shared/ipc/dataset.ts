@@ -432,7 +432,13 @@ export const datasetContract = defineContract(
     createConversation: takes<Conversation>()(z.tuple([z.object({ title: z.string().max(500).optional() })])),
     /** Conversations, newest activity first; `search` matches titles and message text. */
     listConversations: takes<Page<Conversation>>()(
-      z.tuple([z.object({ search: z.string().max(500).optional(), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).optional() })]),
+      z.tuple([
+        z.object({
+          search: z.string().max(500).optional(),
+          offset: z.number().int().min(0).optional(),
+          limit: z.number().int().min(1).max(1000).optional(),
+        }),
+      ]),
     ),
     /** A conversation with its messages in order. Errors: `db/not-found`. */
     getConversation: takes<{ conversation: Conversation; messages: Message[] }>()(z.tuple([id])),

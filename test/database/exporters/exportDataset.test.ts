@@ -31,29 +31,51 @@ describe('exportDataset', () => {
     const llava = tempDir();
     await t.call('exportDataset', { format: 'llava', outDir: llava });
     const first = (read(llava, 'train.json') as Record<string, unknown>[])[0]!;
-    expect(first).toEqual({ id: `ex-${ids[0]}`, image: expect.stringMatching(/^images\/[0-9a-f]{64}\.png$/), conversations: [{ from: 'human', value: '<image>\nQuestion 0' }, { from: 'gpt', value: 'Answer 0' }] });
+    expect(first).toEqual({
+      id: `ex-${ids[0]}`,
+      image: expect.stringMatching(/^images\/[0-9a-f]{64}\.png$/),
+      conversations: [
+        { from: 'human', value: '<image>\nQuestion 0' },
+        { from: 'gpt', value: 'Answer 0' },
+      ],
+    });
     expect(fs.existsSync(path.join(llava, first.image as string))).toBe(true);
-    const sidecar = fs.readFileSync(path.join(llava, 'provenance.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const sidecar = fs
+      .readFileSync(path.join(llava, 'provenance.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(sidecar).toHaveLength(12);
     expect(sidecar[0]).toMatchObject({ id: `ex-${ids[0]}`, split: 'train', answerSource: 'human', status: 'accepted', tags: ['keep'] });
 
     const sg = tempDir();
     await t.call('exportDataset', { format: 'sharegpt', outDir: sg });
     expect((read(sg, 'train.json') as Record<string, unknown>[])[0]).toMatchObject({ system: 'Be brief.', images: [first.image] });
-    expect(read(sg, 'dataset_info.json')).toMatchObject({ slime_train: { file_name: 'train.json', formatting: 'sharegpt', columns: { messages: 'conversations', images: 'images' } } });
+    expect(read(sg, 'dataset_info.json')).toMatchObject({
+      slime_train: { file_name: 'train.json', formatting: 'sharegpt', columns: { messages: 'conversations', images: 'images' } },
+    });
 
     const oa = tempDir();
     await t.call('exportDataset', { format: 'openai', outDir: oa });
-    const lines = fs.readFileSync(path.join(oa, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: { role: string }[] });
+    const lines = fs
+      .readFileSync(path.join(oa, 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { messages: { role: string }[] });
     expect(lines).toHaveLength(12);
     expect(lines[0]!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
 
     const coco = tempDir();
     await t.call('exportDataset', { format: 'coco', outDir: coco });
-    const c = read(coco, 'coco_train.json') as { images: { width: number }[]; annotations: { bbox: number[]; area: number; caption: string }[] };
+    const c = read(coco, 'coco_train.json') as {
+      images: { width: number }[];
+      annotations: { bbox: number[]; area: number; caption: string }[];
+    };
     expect(c.images).toHaveLength(6);
     expect(c.images[0]!.width).toBe(100);
-    expect(c.annotations).toEqual([expect.objectContaining({ bbox: [10, 20, 40, 40], area: 1600, caption: 'the square', category_id: 1, iscrowd: 0 })]);
+    expect(c.annotations).toEqual([
+      expect.objectContaining({ bbox: [10, 20, 40, 40], area: 1600, caption: 'the square', category_id: 1, iscrowd: 0 }),
+    ]);
     t.close();
   });
 
@@ -61,7 +83,11 @@ describe('exportDataset', () => {
     const { t, ids } = await populated();
     t.ctx.db.prepare('UPDATE examples SET detail_score = id').run();
     const out = tempDir();
-    const r = await t.call('exportDataset', { format: 'llava', outDir: out, filter: { tags: ['keep'], status: ['accepted'], minDetail: ids[1]! } });
+    const r = await t.call('exportDataset', {
+      format: 'llava',
+      outDir: out,
+      filter: { tags: ['keep'], status: ['accepted'], minDetail: ids[1]! },
+    });
     expect(r.exported).toBe(1);
     expect((read(out, 'train.json') as { id: string }[]).map((x) => x.id)).toEqual([`ex-${ids[6]}`]);
     t.close();
@@ -99,7 +125,9 @@ describe('exportDataset', () => {
 
   it('never writes outside the chosen folder: relative folder, symlinked images folder, symlinked output file', async () => {
     const { t } = await populated();
-    await expect(t.call('exportDataset', { format: 'llava', outDir: 'relative/out' })).rejects.toMatchObject({ code: 'dataset/path-escape' });
+    await expect(t.call('exportDataset', { format: 'llava', outDir: 'relative/out' })).rejects.toMatchObject({
+      code: 'dataset/path-escape',
+    });
     const outside = tempDir('slime-outside-');
     const out1 = tempDir();
     fs.symlinkSync(outside, path.join(out1, 'images'));

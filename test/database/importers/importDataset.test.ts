@@ -23,7 +23,11 @@ const gpt = (value: string): { from: string; value: string } => ({ from: 'gpt', 
 
 const LLAVA = [
   { id: 'good-1', image: 'images/a.png', conversations: [human('<image>\nWhat is in the corner?'), gpt('A red square.')] },
-  { id: 'good-2', image: 'images/b.png', conversations: [human('Describe it.\n<image>'), gpt('A gradient.'), human('And the square?'), gpt('Top left.')] },
+  {
+    id: 'good-2',
+    image: 'images/b.png',
+    conversations: [human('Describe it.\n<image>'), gpt('A gradient.'), human('And the square?'), gpt('Top left.')],
+  },
   { id: 'text-3', conversations: [human('No image here'), gpt('Fine.')] },
   { id: 'missing', image: 'images/nope.png', conversations: [human('<image>\nq'), gpt('a')] },
   { id: 'dotdot', image: '../outside.png', conversations: [human('<image>\nq'), gpt('a')] },
@@ -44,7 +48,9 @@ describe('importDataset', () => {
     const r = await t.call('importDataset', { file: path.join(dir, 'data.json') });
     expect(r.imported).toBe(3);
     const reasons = Object.fromEntries(r.rejected.map((x) => [x.id, x.reason]));
-    expect(Object.keys(reasons).sort()).toEqual(['#11', 'absolute', 'count', 'decode', 'dotdot', 'good-1', 'missing', 'order', 'symlink'].sort());
+    expect(Object.keys(reasons).sort()).toEqual(
+      ['#11', 'absolute', 'count', 'decode', 'dotdot', 'good-1', 'missing', 'order', 'symlink'].sort(),
+    );
     expect(reasons.missing).toMatch(/not found/);
     expect(reasons.dotdot).toMatch(/leaves the dataset's folder/);
     expect(reasons.absolute).toMatch(/absolute path/);
@@ -56,7 +62,10 @@ describe('importDataset', () => {
     const page = await t.call('listExamples', { sort: 'created', order: 'asc' });
     expect(page.items.map((e) => e.externalId)).toEqual(['good-1', 'good-2', 'text-3']);
     const second = await t.call('getExample', page.items[1]!.id);
-    expect(second.turns).toEqual([{ question: 'Describe it.', answer: 'A gradient.' }, { question: 'And the square?', answer: 'Top left.' }]);
+    expect(second.turns).toEqual([
+      { question: 'Describe it.', answer: 'A gradient.' },
+      { question: 'And the square?', answer: 'Top left.' },
+    ]);
     expect((await t.call('stats')).images).toBe(2);
     t.close();
   });
@@ -71,7 +80,9 @@ describe('importDataset', () => {
     const summary = await t.call('exportDataset', { format: 'llava', outDir: out });
     expect(summary).toMatchObject({ exported: 3, rejected: [] });
     const exported = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8')) as typeof good;
-    expect(exported.map((r) => ({ id: r.id, conversations: r.conversations }))).toEqual(good.map((r) => ({ id: r.id, conversations: r.conversations })));
+    expect(exported.map((r) => ({ id: r.id, conversations: r.conversations }))).toEqual(
+      good.map((r) => ({ id: r.id, conversations: r.conversations })),
+    );
     for (const [i, record] of exported.entries()) {
       if (!good[i]!.image) expect(record.image).toBeUndefined();
       else expect(fs.readFileSync(path.join(out, record.image!)).equals(fs.readFileSync(path.join(dir, good[i]!.image!)))).toBe(true);
@@ -87,10 +98,19 @@ describe('importDataset', () => {
     ];
     fs.writeFileSync(path.join(dir, 'sg.json'), JSON.stringify(records));
     const t = openTestDataset();
-    expect(await t.call('importDataset', { file: path.join(dir, 'sg.json'), format: 'sharegpt' })).toMatchObject({ imported: 2, rejected: [], format: 'sharegpt' });
+    expect(await t.call('importDataset', { file: path.join(dir, 'sg.json'), format: 'sharegpt' })).toMatchObject({
+      imported: 2,
+      rejected: [],
+      format: 'sharegpt',
+    });
     const out = tempDir('slime-export-');
     await t.call('exportDataset', { format: 'sharegpt', outDir: out });
-    const exported = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8')) as { id: string; system?: string; images: string[]; conversations: unknown[] }[];
+    const exported = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8')) as {
+      id: string;
+      system?: string;
+      images: string[];
+      conversations: unknown[];
+    }[];
     expect(exported.map((r) => ({ id: r.id, system: r.system, conversations: r.conversations, n: r.images.length }))).toEqual(
       records.map((r) => ({ id: r.id, system: r.system, conversations: r.conversations, n: r.images.length })),
     );

@@ -14,10 +14,16 @@ describe('migration 0001-images-conversations', () => {
     const sha = 'a'.repeat(64);
     db.prepare("INSERT INTO images VALUES (?, 10, 10, 'png', 'png', 5, '0123456789abcdef', 'x.png', 1)").run(sha);
     db.prepare("INSERT INTO conversations (title, created_at, updated_at) VALUES ('t', 1, 1)").run();
-    db.prepare("INSERT INTO messages (conversation_id, role, text, perf, created_at) VALUES (1, 'assistant', 'hi', '{\"ttft\":1}', 1)").run();
+    db.prepare(
+      "INSERT INTO messages (conversation_id, role, text, perf, created_at) VALUES (1, 'assistant', 'hi', '{\"ttft\":1}', 1)",
+    ).run();
     db.prepare('INSERT INTO message_images VALUES (1, 0, ?)').run(sha);
-    expect(() => db.prepare("INSERT INTO messages (conversation_id, role, text, created_at) VALUES (1, 'robot', 'x', 1)").run()).toThrow(/CHECK/);
-    expect(() => db.prepare("INSERT INTO messages (conversation_id, role, text, perf, created_at) VALUES (1, 'user', 'x', 'not json', 1)").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO messages (conversation_id, role, text, created_at) VALUES (1, 'robot', 'x', 1)").run()).toThrow(
+      /CHECK/,
+    );
+    expect(() =>
+      db.prepare("INSERT INTO messages (conversation_id, role, text, perf, created_at) VALUES (1, 'user', 'x', 'not json', 1)").run(),
+    ).toThrow(/CHECK/);
     expect(() => db.prepare('INSERT INTO message_images VALUES (1, 1, ?)').run('b'.repeat(64))).toThrow(/FOREIGN KEY/);
     db.prepare('DELETE FROM conversations WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM message_images').get()).toEqual({ n: 0 });

@@ -15,7 +15,9 @@ describe('migration 0004-status-sort-indexes', () => {
   it('moves a populated version-3 file to 4; the filtered page seeks by status instead of reading rows', () => {
     const db = new Database(path.join(tempDir(), 'm4.sqlite'));
     migrate(db, 3);
-    const insert = db.prepare("INSERT INTO examples (answer_source, status, turn_count, created_at, updated_at, detail_score) VALUES ('human', ?, 1, ?, ?, ?)");
+    const insert = db.prepare(
+      "INSERT INTO examples (answer_source, status, turn_count, created_at, updated_at, detail_score) VALUES ('human', ?, 1, ?, ?, ?)",
+    );
     for (let i = 0; i < 40; i++) insert.run(i % 2 ? 'accepted' : 'draft', i, i, (i * 7) % 11);
     const before = db.prepare(PAGE).all();
     // Before: the detail index gives the order, and every skipped row is read from the table to check its status.

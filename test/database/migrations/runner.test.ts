@@ -29,7 +29,14 @@ describe('migration runner', () => {
 
   it('rolls back a failing step entirely (version and schema unchanged)', () => {
     const db = new Database(path.join(tempDir(), 'b.sqlite'));
-    const broken = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE half (x); SELECT * FROM nowhere;') }];
+    const broken = [
+      ...MIGRATIONS,
+      {
+        version: MIGRATIONS.length + 1,
+        name: 'broken',
+        up: (d: Database.Database) => d.exec('CREATE TABLE half (x); SELECT * FROM nowhere;'),
+      },
+    ];
     expect(() => migrate(db, broken.length, broken)).toThrow(/no such table/);
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });

@@ -16,7 +16,12 @@ describe('example list', () => {
     const words = ['red dial', 'blue gauge', 'red gauge', 'green dial', 'red needle'];
     const ids = await t.call(
       'createExamples',
-      words.map((w, i) => ({ imageSha256: null, turns: [{ question: `What colour is the ${w}?`, answer: `It is ${w.split(' ')[0]}.` }], status: i % 2 ? 'accepted' : 'draft', tags: i < 3 ? ['gauges'] : [] })),
+      words.map((w, i) => ({
+        imageSha256: null,
+        turns: [{ question: `What colour is the ${w}?`, answer: `It is ${w.split(' ')[0]}.` }],
+        status: i % 2 ? 'accepted' : 'draft',
+        tags: i < 3 ? ['gauges'] : [],
+      })),
     );
     ids.forEach((id, i) => t.ctx.db.prepare('UPDATE examples SET detail_score = ? WHERE id = ?').run(i === 4 ? null : i / 10, id));
     expect((await t.call('listExamples', { search: 'red' })).items.map((e) => e.id)).toEqual([ids[4], ids[2], ids[0]]);
@@ -24,19 +29,39 @@ describe('example list', () => {
     expect((await t.call('listExamples', { search: 'red', status: ['draft'] })).items.map((e) => e.id)).toEqual([ids[4], ids[2], ids[0]]);
     expect((await t.call('listExamples', { status: ['accepted'], tags: ['gauges'] })).items.map((e) => e.id)).toEqual([ids[1]]);
     expect((await t.call('listExamples', { minDetail: 0.15 })).items.map((e) => e.id)).toEqual([ids[3], ids[2]]);
-    expect((await t.call('listExamples', { sort: 'detail', order: 'desc' })).items.map((e) => e.id)).toEqual([ids[3], ids[2], ids[1], ids[0], ids[4]]);
+    expect((await t.call('listExamples', { sort: 'detail', order: 'desc' })).items.map((e) => e.id)).toEqual([
+      ids[3],
+      ids[2],
+      ids[1],
+      ids[0],
+      ids[4],
+    ]);
     const page = await t.call('listExamples', { sort: 'created', order: 'asc', offset: 1, limit: 2 });
     expect(page).toMatchObject({ total: 5, offset: 1, limit: 2 });
     expect(page.items.map((e) => e.id)).toEqual([ids[1], ids[2]]);
-    expect(page.items[0]).toMatchObject({ question: 'What colour is the blue gauge?', answer: 'It is blue.', tags: ['gauges'], turnCount: 1 });
+    expect(page.items[0]).toMatchObject({
+      question: 'What colour is the blue gauge?',
+      answer: 'It is blue.',
+      tags: ['gauges'],
+      turnCount: 1,
+    });
     t.close();
   });
 
   it('gives the same order from the FTS-driven path (few hits) and the index-driven path (many hits)', async () => {
     const t = openTestDataset();
-    const ids = await t.call('createExamples', Array.from({ length: 5200 }, (_, i) => ({ imageSha256: null, turns: [{ question: `alpha ${i % 7 === 0 ? 'beta' : ''}`, answer: 'x' }], status: i % 3 ? ('draft' as const) : ('accepted' as const) })));
+    const ids = await t.call(
+      'createExamples',
+      Array.from({ length: 5200 }, (_, i) => ({
+        imageSha256: null,
+        turns: [{ question: `alpha ${i % 7 === 0 ? 'beta' : ''}`, answer: 'x' }],
+        status: i % 3 ? ('draft' as const) : ('accepted' as const),
+      })),
+    );
     const broad = await t.call('listExamples', { search: 'alpha', sort: 'status', order: 'asc', offset: 20, limit: 10 });
-    const expected = ids.map((id, i) => ({ id, status: i % 3 ? 'draft' : 'accepted' })).sort((a, b) => a.status.localeCompare(b.status) || a.id - b.id);
+    const expected = ids
+      .map((id, i) => ({ id, status: i % 3 ? 'draft' : 'accepted' }))
+      .sort((a, b) => a.status.localeCompare(b.status) || a.id - b.id);
     expect(broad.total).toBe(5200);
     expect(broad.items.map((e) => e.id)).toEqual(expected.slice(20, 30).map((e) => e.id));
     const narrow = await t.call('listExamples', { search: 'beta', sort: 'status', order: 'asc', offset: 20, limit: 10 });
@@ -51,8 +76,20 @@ describe('example list', () => {
     const png = await makePng(8, 128, 96);
     const a = await t.call('addImage', new Uint8Array(png), 'a.png');
     const b = await t.call('addImage', new Uint8Array(await sharp(png).jpeg({ quality: 60 }).toBuffer()), 'a.jpg');
-    const c = await t.call('addImage', new Uint8Array(await sharp(await makePng(77, 128, 96)).flip().png().toBuffer()), 'c.png');
-    const ex = (sha: string): { imageSha256: string; turns: { question: string; answer: string }[] } => ({ imageSha256: sha, turns: [{ question: 'q', answer: 'a' }] });
+    const c = await t.call(
+      'addImage',
+      new Uint8Array(
+        await sharp(await makePng(77, 128, 96))
+          .flip()
+          .png()
+          .toBuffer(),
+      ),
+      'c.png',
+    );
+    const ex = (sha: string): { imageSha256: string; turns: { question: string; answer: string }[] } => ({
+      imageSha256: sha,
+      turns: [{ question: 'q', answer: 'a' }],
+    });
     const ids = await t.call('createExamples', [ex(a.sha256), ex(a.sha256), ex(b.sha256), ex(c.sha256)]);
     const groups = await t.call('findDuplicates', 6);
     expect(groups).toContainEqual({ kind: 'exact', images: [a.sha256], exampleIds: [ids[0], ids[1]], distance: 0 });

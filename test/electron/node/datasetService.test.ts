@@ -39,7 +39,9 @@ function setup(scorer?: DetailScorer, dataDir = tempDir()): { api: Api; events: 
   const events: { name: string; payload: unknown }[] = [];
   const impl = createDatasetService({ worker, emit: (name, payload) => events.push({ name, payload }), ...(scorer ? { scorer } : {}) });
   const router = createRouter([bind(datasetContract, impl)]);
-  const api = Object.fromEntries(methodChannels(datasetContract).map((channel) => [channel.split(':')[1], (...args: unknown[]) => router.dispatch(channel, args)])) as unknown as Api;
+  const api = Object.fromEntries(
+    methodChannels(datasetContract).map((channel) => [channel.split(':')[1], (...args: unknown[]) => router.dispatch(channel, args)]),
+  ) as unknown as Api;
   return { api, events, router };
 }
 
@@ -48,7 +50,10 @@ describe('dataset service', () => {
     const { api, router } = setup();
     expect(await router.dispatch('dataset:getExample', ['one'])).toMatchObject({ ok: false, error: { code: 'ipc/bad-args' } });
     expect(await api.getExample(99)).toMatchObject({ ok: false, error: { code: 'db/not-found' } });
-    expect(await api.addImage(new TextEncoder().encode('plain text'), 'x.png')).toMatchObject({ ok: false, error: { code: 'image/unsupported' } });
+    expect(await api.addImage(new TextEncoder().encode('plain text'), 'x.png')).toMatchObject({
+      ok: false,
+      error: { code: 'image/unsupported' },
+    });
     const image = await api.addImage(new Uint8Array(await makePng(1)), 'a.png');
     expect(image).toMatchObject({ ok: true, value: { width: 64, height: 48 } });
   });
@@ -58,12 +63,12 @@ describe('dataset service', () => {
     const sha = must(await api.addImage(new Uint8Array(await makePng(2)), 'a.png')).sha256;
     const many = Array.from({ length: 2500 }, (_, i) => ({ imageSha256: sha, turns: [{ question: `q${i}`, answer: `a${i}` }] }));
     expect((await worker!.client.call('createExamples', many)).ok).toBe(true);
-    const done = await api.exportDataset( { format: 'llava', outDir: tempDir(), jobId: 'full' });
+    const done = await api.exportDataset({ format: 'llava', outDir: tempDir(), jobId: 'full' });
     expect(done).toMatchObject({ ok: true, value: { exported: 2500, images: 1 } });
     const progress = events.filter((e) => e.name === 'jobProgress').map((e) => e.payload as JobProgress);
     expect(progress.at(-1)).toMatchObject({ jobId: 'full', kind: 'export', done: 2500, total: 2500 });
     const out = tempDir();
-    const pending = api.exportDataset( { format: 'llava', outDir: out, jobId: 'stop-me' });
+    const pending = api.exportDataset({ format: 'llava', outDir: out, jobId: 'stop-me' });
     expect(await api.cancelJob('stop-me')).toEqual({ ok: true, value: true });
     expect(await pending).toMatchObject({ ok: false, error: { code: 'process/cancelled' } });
     expect(await api.cancelJob('stop-me')).toEqual({ ok: true, value: false });
@@ -82,7 +87,10 @@ describe('dataset service', () => {
     holder.api = api;
     const shas: string[] = [];
     for (let i = 0; i < 4; i++) shas.push(must(await api.addImage(new Uint8Array(await makePng(30 + i * 9)), `${i}.png`)).sha256);
-    const ids = (await worker!.client.call('createExamples', shas.flatMap((sha, i) => [0, 1].map((k) => ({ imageSha256: sha, turns: [{ question: 'q', answer: 'x'.repeat(i + k + 1) }] })))));
+    const ids = await worker!.client.call(
+      'createExamples',
+      shas.flatMap((sha, i) => [0, 1].map((k) => ({ imageSha256: sha, turns: [{ question: 'q', answer: 'x'.repeat(i + k + 1) }] }))),
+    );
     expect(ids.ok).toBe(true);
     const first = await api.scoreDetail({ jobId: 'score-1' });
     expect(first).toMatchObject({ ok: true, value: { scored: 3, cancelled: true, remaining: 5 } });
@@ -109,7 +117,9 @@ describe('dataset service', () => {
     const db = new Database(path.join(dir, 'dataset.sqlite'));
     db.unsafeMode(true);
     db.pragma('writable_schema = ON');
-    db.prepare("UPDATE sqlite_schema SET sql = 'CREATE INDEX examples_live_created ON examples(notes, id)' WHERE name = 'examples_live_created'").run();
+    db.prepare(
+      "UPDATE sqlite_schema SET sql = 'CREATE INDEX examples_live_created ON examples(notes, id)' WHERE name = 'examples_live_created'",
+    ).run();
     db.close();
     const b = setup(undefined, dir);
     const health = must(await b.api.health());
@@ -121,12 +131,21 @@ describe('dataset service', () => {
     expect(write.ok || write.error.message).toContain(health.backupPath);
   });
 
-  it('restarts the worker after it dies; pending calls fail with process/crashed', async () => {
+  it('fails a call in flight with process/crashed when the worker dies, and restarts it on the next call', async () => {
     const { api } = setup();
-    expect((await api.stats()).ok).toBe(true);
+    const sha = must(await api.addImage(new Uint8Array(await makePng(4)), 'a.png')).sha256;
+    expect(
+      (
+        await worker!.client.call(
+          'createExamples',
+          Array.from({ length: 3000 }, () => ({ imageSha256: sha, turns: [{ question: 'q', answer: 'a' }] })),
+        )
+      ).ok,
+    ).toBe(true);
+    const inFlight = api.exportDataset({ format: 'llava', outDir: tempDir() });
     worker!.supervisor.kill();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await api.stats()).toMatchObject({ ok: true, value: { examples: 0 } });
+    expect(await inFlight).toMatchObject({ ok: false, error: { code: 'process/crashed' } });
     expect(worker!.supervisor.crashCount).toBe(1);
+    expect(await api.stats()).toMatchObject({ ok: true, value: { examples: 3000 } });
   });
 });
