@@ -164,6 +164,14 @@ describe('dataset curation', () => {
     await page.getByTestId('undo').click();
     await expect.poll(() => page.getByTestId('stat-total').textContent(), { timeout: 5000 }).toBe('25');
     for (const id of ids) expect((await call<Example>('getExample', id)).deletedAt).toBeNull();
+
+    // The grid shows the same results as cards; the open example stays marked.
+    await page.getByTestId('layout-grid').click();
+    await page.getByTestId('example-card').first().waitFor();
+    expect(await page.locator(`[data-testid=example-card][data-example-id="${exampleId}"] [aria-current=true]`).count()).toBe(1);
+    await app.screenshot('dataset-grid');
+    await page.getByRole('button', { name: 'List', exact: true }).click();
+    await page.getByTestId('example-row').first().waitFor();
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 
