@@ -27,8 +27,9 @@ function firstSample(): Sample {
   if (!HAS_NANO)
     return { image: path.join(TINY_DIR, 'images', 'wide.png'), question: 'What colour is the circle?', answer: '', box: [0, 0, 1, 1] };
   const dir = path.join(NANO_DIR, 'samples');
-  const samples = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[];
-  const s = samples[0]!;
+  const raw = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[] | { samples: Sample[] };
+  const samples = Array.isArray(raw) ? raw : raw.samples;
+  const s = samples.find((x) => Array.isArray(x.box) && x.box.length === 4) ?? samples[0]!;
   return { ...s, image: path.isAbsolute(s.image) ? s.image : path.join(dir, s.image) };
 }
 

@@ -23,14 +23,24 @@ interface Sample {
   question: string;
   answer: string;
   box: [number, number, number, number];
+  family?: string;
+}
+
+function rank(order: string[], family: string | undefined): number {
+  const i = order.indexOf(family ?? '');
+  return i < 0 ? order.length : i;
 }
 
 function firstSample(): Sample {
   if (!HAS_NANO)
     return { image: path.join(TINY_DIR, 'images', 'wide.png'), question: 'What colour is the circle?', answer: '', box: [0, 0, 1, 1] };
   const dir = path.join(NANO_DIR, 'samples');
-  const samples = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[];
-  const s = samples[0]!;
+  const raw = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[] | { samples: Sample[] };
+  const samples = Array.isArray(raw) ? raw : raw.samples;
+  // A detail question about one object ("What is written on the …?") first: the selector should look there.
+  const order = ['glyph', 'colour', 'shape'];
+  const withBox = samples.filter((x) => Array.isArray(x.box) && x.box.length === 4);
+  const s = [...withBox].sort((a, b) => rank(order, a.family) - rank(order, b.family))[0] ?? samples[0]!;
   return { ...s, image: path.isAbsolute(s.image) ? s.image : path.join(dir, s.image) };
 }
 
