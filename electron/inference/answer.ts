@@ -89,6 +89,8 @@ export async function answer(
   const H = model.manifest.llm.hidden;
   let t = performance.now();
   const prompt = await promptEmbeds(model, conversation(req.history, req.question), req.systemPrompt, enc.features);
+  const embedMs = performance.now() - t;
+  t = performance.now();
   const settings = selectorSettings(model, req.selector);
   const selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, settings);
   const selectMs = performance.now() - t;
@@ -132,6 +134,7 @@ export async function answer(
   const { cacheHit, ...encodeTimings } = enc.timings;
   const timings: StageTimings = {
     ...encodeTimings,
+    embed: embedMs,
     select: selectMs,
     assemble: assembleMs,
     prefill: loop.prefillMs,

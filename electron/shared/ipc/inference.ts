@@ -104,6 +104,8 @@ export interface StageTimings {
   preprocess: number;
   encode: number;
   project: number;
+  /** embed_tokens over the prompt (and the separator row). */
+  embed: number;
   select: number;
   assemble: number;
   prefill: number;
