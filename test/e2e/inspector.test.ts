@@ -127,6 +127,11 @@ describe('inspector', () => {
     await page.getByTestId('overlay-heatmap').check();
     await page.getByTestId('overlay-grid').check();
     expect(await overlayPixels()).toBe(withHeat);
+    if (record.attentionHeat) {
+      await page.getByLabel('Heatmap value').selectOption('attention');
+      expect(await overlayPixels()).toBeGreaterThan(0);
+      await page.getByLabel('Heatmap value').selectOption('score');
+    }
   });
 
   it('zooms with the keyboard and shows what the model saw', async () => {
@@ -182,6 +187,7 @@ describe('inspector', () => {
     await page.getByTestId('region-clear').waitFor();
     await page.getByText('Save with region').click();
     await page.getByTestId('save-region').waitFor();
+    expect(await page.getByTestId('save-region-coverage').innerText()).toMatch(/kept \d+ of the \d+ local tokens/);
     await page.getByTestId('save-confirm').click();
     await page.getByTestId('saved-notice').waitFor();
     const id = Number(/#(\d+)/.exec(await page.getByTestId('saved-notice').innerText())?.[1]);

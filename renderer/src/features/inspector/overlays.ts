@@ -1,15 +1,25 @@
 // Renderer: draws the inspector overlays (tile grid, selector heatmap with kept/dropped, router weights, region)
 // onto a 2D canvas laid over the original image; `scale` = canvas pixels per original pixel.
 import type { InspectionRecord } from '$shared/ipc/inference.ts';
-import { boxRect, globalPatchRect, hottestToken, routerGrid, tileRect, tokenRect, type Box, type Rect } from './geometry.ts';
+import {
+  boxRect,
+  canvasToOriginal,
+  globalPatchRect,
+  hottestToken,
+  routerGrid,
+  tileRect,
+  tokenRect,
+  type Box,
+  type Rect,
+} from './geometry.ts';
 
 /** Which overlays are on. */
 export interface OverlayOptions {
   grid: boolean;
   heatmap: boolean;
   router: boolean;
-  /** Heat value: the raw selector score or the final probability. */
-  heatValue: 'score' | 'prob';
+  /** Heat value: the raw selector score, the final probability, or the compressor attention refined onto patches. */
+  heatValue: 'score' | 'prob' | 'attention';
   opacity: number;
 }
 
@@ -45,7 +55,32 @@ function range(values: number[]): { min: number; span: number } {
   return { min, span: max - min || 1 };
 }
 
+/** Σ_q p_q·attn over kept queries, per tile patch: finer than the query cells (see InspectionRecord.attentionHeat). */
+function drawAttention(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number, o: OverlayOptions): void {
+  const heat = rec.attentionHeat;
+  if (!heat) return;
+  const P = heat.patchGrid;
+  const { min, span } = range(heat.data);
+  const side = rec.tileSize / P;
+  for (let i = 0; i < heat.data.length; i++) {
+    const tile = Math.floor(i / (P * P));
+    const p = i % (P * P);
+    const x = (tile % rec.grid.cols) * rec.tileSize + (p % P) * side;
+    const y = Math.floor(tile / rec.grid.cols) * rec.tileSize + Math.floor(p / P) * side;
+    const r = canvasToOriginal(rec, { x, y, width: side, height: side });
+    if (r.width <= 0 || r.height <= 0) continue;
+    const t = (heat.data[i]! - min) / span;
+    const [cr, cg, cb] = heatColor(t);
+    ctx.fillStyle = `rgba(${cr},${cg},${cb},${o.opacity * (0.25 + 0.75 * t)})`;
+    fillRect(ctx, r, scale);
+  }
+}
+
 function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number, o: OverlayOptions): void {
+  if (o.heatValue === 'attention' && rec.attentionHeat) {
+    drawAttention(ctx, rec, scale, o);
+    return;
+  }
   const values = o.heatValue === 'prob' ? rec.selector.probs : rec.selector.scores;
   const { min, span } = range(values);
   for (let j = 0; j < values.length; j++) {
