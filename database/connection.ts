@@ -27,7 +27,7 @@ function applyPragmas(db: Database.Database, readOnly: boolean): void {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -32000');
+  db.pragma('cache_size = -64000');
 }
 
 function integrityProblems(db: Database.Database): string[] {

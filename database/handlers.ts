@@ -43,9 +43,18 @@ async function addImage(ctx: DbContext, bytes: Uint8Array, fileName: string | nu
 /** Adds an image row for bytes already measured and stored (used by import). */
 export { addImage };
 
-function createExample(ctx: DbContext, input: NewExample, tagIds?: Map<string, number>): number {
-  if (input.imageSha256 && !getImageRow(ctx.db, input.imageSha256))
-    throw new DbFailure('db/not-found', `Image ${input.imageSha256} is not in the store.`);
+/** Per-batch caches: tag ids, and images already checked to be in the store. */
+interface BatchCache {
+  tagIds: Map<string, number>;
+  images: Set<string>;
+}
+
+function createExample(ctx: DbContext, input: NewExample, cache: BatchCache = { tagIds: new Map(), images: new Set() }): number {
+  const sha = input.imageSha256;
+  if (sha && !cache.images.has(sha)) {
+    if (!getImageRow(ctx.db, sha)) throw new DbFailure('db/not-found', `Image ${sha} is not in the store.`);
+    cache.images.add(sha);
+  }
   return examples.insertExample(
     ctx.db,
     {
@@ -61,7 +70,7 @@ function createExample(ctx: DbContext, input: NewExample, tagIds?: Map<string, n
       tags: input.tags ?? [],
     },
     ctx.now(),
-    tagIds,
+    cache.tagIds,
   );
 }
 
@@ -136,8 +145,8 @@ export const handlers: Handlers = {
   createExample: (ctx, _job, input) => examples.getExample(ctx.db, createExample(ctx, input), ctx.imagesDir),
   createExamples: (ctx, _job, inputs) =>
     ctx.db.transaction(() => {
-      const tagIds = new Map<string, number>();
-      return inputs.map((input) => createExample(ctx, input, tagIds));
+      const cache: BatchCache = { tagIds: new Map(), images: new Set() };
+      return inputs.map((input) => createExample(ctx, input, cache));
     })(),
   getExample: (ctx, _job, id) => examples.getExample(ctx.db, id, ctx.imagesDir),
   updateExample: (ctx, _job, id, patch) => {
