@@ -1,0 +1,153 @@
+"""SliME-Nano evaluation: exact-match accuracy per split, variant and question family, visual tokens, prefill time.
+
+Usage: .venv/bin/python -m models.nano.evaluate [--scenes 200] [--work models/nano/work]
+Writes models/nano/results.json and models/nano/RESULTS.md. Variants whose trained model is missing are
+listed with "status": "not run".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from tokenizers import Tokenizer
+
+from models.nano import data
+from models.nano import samples_data as sd
+from models.nano.train import NANO_DIR, WORK, load_final
+from models.slime import SlimeForCausalLM
+from models.slime.preprocess import process_image
+
+SHIPPED = "slime_legacy_p095"
+# variant -> (trained model run, forward options)
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "global_only": ("global_only", dict(use_global_only=True)),
+    "hd_uncompressed": ("hd_uncompressed", dict(local_mode="uncompressed", topp=1.0)),
+    "slime_keep_all": ("staged", dict(mode="legacy", topp=1.0)),
+    "slime_legacy_p095": ("staged", dict(mode="legacy", topp=0.95)),
+    "slime_single_p095": ("staged", dict(mode="single", topp=0.95)),
+    "slime_single_p080": ("staged", dict(mode="single", topp=0.80)),
+    "slime_single_p050": ("staged", dict(mode="single", topp=0.50)),
+}
+TRAINING_VARIANTS = {"staged": "staged", "alternating": "alternating", "joint": "joint"}
+SPLITS = ("heldout", "hard")
+
+
+def answer(model: SlimeForCausalLM, tok: Tokenizer, c: sd.CachedScene, question: str,
+           opts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Greedy answer (special tokens dropped) and the pipeline info for one question on cached features."""
+    out = model.generate_greedy(sd.prompt_ids(tok, question), c.feats.float(), c.grid, max_new_tokens=6, **opts)
+    stops = set(model.cfg.eos_ids)
+    text = tok.decode([t for t in out["tokens"] if t not in stops]).strip()
+    return text, out["info"]
+
+
+def prefill_ms(model: SlimeForCausalLM, tok: Tokenizer, scenes: list[sd.CachedScene], opts: dict[str, Any],
+               n: int = 30) -> float:
+    """Median wall time (1 thread, fp32 PyTorch) from pixels to first-token logits: vision, projector,
+    selector, assembly and the LLM prefill."""
+    fresh = type(model)(model.cfg)
+    fresh.load_state_dict(model.state_dict())
+    fresh.eval()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    times = []
+    try:
+        for c in scenes[:n]:
+            pix, grid = process_image(c.scene.image, model.cfg)
+            ids = sd.prompt_ids(tok, c.scene.questions[0].question)
+            t0 = time.perf_counter()
+            fresh.generate_greedy(ids, pix, grid, max_new_tokens=1, **opts)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        torch.set_num_threads(threads)
+    return round(statistics.median(times), 2)
+
+
+def evaluate_variant(model: SlimeForCausalLM, tok: Tokenizer, scenes: list[sd.CachedScene],
+                     opts: dict[str, Any]) -> dict[str, Any]:
+    """Accuracy, per-family accuracy and mean visual tokens over every question of ``scenes``."""
+    right: dict[str, list[int]] = {f: [] for f in data.FAMILIES}
+    visual = []
+    with torch.no_grad():
+        for c in scenes:
+            for q in c.scene.questions:
+                text, info = answer(model, tok, c, q.question, opts)
+                right[q.family].append(int(text == q.answer))
+                visual.append(info["n_visual"])
+    allr = [x for v in right.values() for x in v]
+    return {
+        "accuracy": round(100 * sum(allr) / len(allr), 2),
+        "accuracy_by_family": {f: round(100 * sum(v) / len(v), 2) if v else None for f, v in right.items()},
+        "mean_visual_tokens": round(sum(visual) / len(visual), 1),
+        "questions": len(allr),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--scenes", type=int, default=200, help="scenes per split (about 6 questions each)")
+    ap.add_argument("--work", type=Path, default=WORK)
+    ap.add_argument("--out", type=Path, default=NANO_DIR)
+    ap.add_argument("--prefill-n", type=int, default=30)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    tok = Tokenizer.from_file(str(args.work / "tokenizer.json"))
+    runs: dict[str, SlimeForCausalLM] = {}
+    for run in {*(r for r, _ in VARIANTS.values()), *TRAINING_VARIANTS.values()}:
+        path = args.work / run / "final.pt"
+        if path.exists():
+            runs[run], _ = load_final(path)
+            sd.use_cached_features(runs[run])
+    if "staged" not in runs:
+        raise SystemExit(f"no staged model under {args.work}; run python -m models.nano.train first")
+    base = runs["staged"]
+    cfg = base.cfg
+    caches = {s: sd.cache_scenes(base, cfg, s, 0, args.scenes) for s in SPLITS}
+    results: dict[str, Any] = {"shipped": SHIPPED, "splits": {}, "training_variants": {}, "notes": {}}
+    for split in SPLITS:
+        res: dict[str, Any] = {}
+        for name, (run, opts) in VARIANTS.items():
+            if run not in runs:
+                res[name] = {"status": "not run", "model": run}
+                continue
+            t0 = time.time()
+            res[name] = evaluate_variant(runs[run], tok, caches[split], opts)
+            res[name]["prefill_ms"] = prefill_ms(runs[run], tok, caches[split], opts, args.prefill_n)
+            res[name]["model"] = run
+            print(f"{split:8s} {name:18s} acc {res[name]['accuracy']:6.2f} visual {res[name]['mean_visual_tokens']:6.1f}"
+                  f" prefill {res[name]['prefill_ms']:.1f}ms ({time.time() - t0:.0f}s)", flush=True)
+        results["splits"][split] = res
+    shipped_opts = VARIANTS[SHIPPED][1]
+    for name, run in TRAINING_VARIANTS.items():
+        tv: dict[str, Any] = {}
+        for split in SPLITS:
+            if run not in runs:
+                tv[split] = {"status": "not run"}
+            elif run == VARIANTS[SHIPPED][0]:
+                tv[split] = {k: v for k, v in results["splits"][split][SHIPPED].items() if k != "model"}
+            else:
+                tv[split] = evaluate_variant(runs[run], tok, caches[split], shipped_opts)
+            print(f"{split:8s} training={name:12s} {tv[split].get('accuracy', 'not run')}", flush=True)
+        results["training_variants"][name] = tv
+    for split in SPLITS:  # the spec's flat layout too: splits.<split>.<training variant>
+        for name, tv in results["training_variants"].items():
+            results["splits"][split].setdefault(name, tv[split])
+    from models.nano.report import targets, write_report
+
+    results["targets"] = targets(results)
+    timings = args.work / "staged" / "timings.json"
+    if timings.exists():
+        results["notes"]["staged_training_seconds"] = json.loads(timings.read_text())
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    write_report(results, args.out / "RESULTS.md", args.work)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Training/eval samples for SliME-Nano: scene caches with frozen-encoder features, multi-turn llama3 conversations.
+
+Conversations are tokenized turn by turn exactly as inference tokenizes a prompt (the user chunk through the
+assistant header, then the answer and `<|eot_id|>`), so the "\\n\\n" before an answer is the same token at
+training and at inference time.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+from tokenizers import Tokenizer
+
+from models.nano import data
+from models.slime.config import SlimeConfig
+from models.slime.preprocess import process_image
+from models.slime.template import build_prompt, tokenize_with_image, user_message
+
+HEADER_USER = "<|start_header_id|>user<|end_header_id|>\n\n"
+
+
+@dataclass
+class CachedScene:
+    """A scene's questions with its frozen-encoder features (fp16 [1+N, P, Dv]) and grid."""
+
+    scene: data.Scene
+    feats: torch.Tensor
+    grid: tuple[int, int]
+
+
+def prompt_ids(tok: Tokenizer, question: str) -> list[int]:
+    """Inference prompt ids (with the -200 image placeholder) for one question."""
+    return tokenize_with_image(build_prompt("llama3", [("user", user_message(question))]), tok)
+
+
+def _answer_ids(tok: Tokenizer, answer: str, eot: int) -> list[int]:
+    return tok.encode(answer, add_special_tokens=False).ids + [eot]
+
+
+def conversation(tok: Tokenizer, eot: int, qa: list[tuple[str, str]], first_chunk: str | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multi-turn ids/labels. Turn 1 carries the image (or ``first_chunk`` text in place of `<image>`);
+    labels are -100 except on answers and their `<|eot_id|>`."""
+    ids: list[int] = []
+    labels: list[int] = []
+    for k, (q, a) in enumerate(qa):
+        if k == 0:
+            if first_chunk is None:
+                p = prompt_ids(tok, q)
+            else:
+                p = tok.encode(build_prompt("llama3", [("user", f"{first_chunk}\n{q}")])).ids
+        else:
+            p = tok.encode(build_prompt("llama3", [("user", q)]), add_special_tokens=False).ids
+        ans = _answer_ids(tok, a, eot)
+        ids += p + ans
+        labels += [-100] * len(p) + ans
+    return torch.tensor(ids), torch.tensor(labels)
+
+
+@torch.no_grad()
+def cache_scenes(model: torch.nn.Module, cfg: SlimeConfig, split: str, start: int, count: int,
+                 log_every: int = 0) -> list[CachedScene]:
+    """Generate scenes ``start..start+count`` of ``split`` and run the (frozen) vision encoder once."""
+    out = []
+    for i in range(start, start + count):
+        scene = data.make_scene(split, i, cfg.image_size)
+        pix, grid = process_image(scene.image, cfg)
+        feats = model.vision(pix).to(torch.float16)
+        out.append(CachedScene(scene, feats, grid))
+        if log_every and (i - start + 1) % log_every == 0:
+            print(f"  cached {i - start + 1}/{count} {split} scenes", flush=True)
+    return out
+
+
+def scene_batch(tok: Tokenizer, eot: int, items: list[CachedScene], rng: random.Random) -> dict[str, list]:
+    """A batch for SlimeForCausalLM.forward with cached features as `pixel_values` (see use_cached_features)."""
+    ids, labels, feats, grids = [], [], [], []
+    for c in items:
+        qa = [(q.question, q.answer) for q in c.scene.questions]
+        rng.shuffle(qa)
+        i, lab = conversation(tok, eot, qa)
+        ids.append(i)
+        labels.append(lab)
+        feats.append(c.feats.float())
+        grids.append(c.grid)
+    return {"input_ids": ids, "labels": labels, "pixel_values": feats, "grids": grids}
+
+
+def text_batch(tok: Tokenizer, eot: int, split: str, indices: list[int], rng: random.Random) -> dict[str, list]:
+    """LLM text pretraining batch: the symbolic scene description stands where the image will be."""
+    ids, labels = [], []
+    for i in indices:
+        scene = data.make_scene(split, i)
+        qa = [(q.question, q.answer) for q in scene.questions]
+        rng.shuffle(qa)
+        a, b = conversation(tok, eot, qa, first_chunk=data.describe(scene))
+        ids.append(a)
+        labels.append(b)
+    return {"input_ids": ids, "labels": labels}
+
+
+def use_cached_features(model: torch.nn.Module) -> None:
+    """Make `model` treat `pixel_values` as precomputed vision features (the encoder is frozen after stage 0).
+    Instance-level override only: the module's weights and export path are unchanged."""
+    model.encode_views = lambda x: x.float()  # type: ignore[method-assign]

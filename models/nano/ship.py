@@ -1,0 +1,94 @@
+"""Ship SliME-Nano: export the trained model with models.export into models/nano/ and pick the sample images.
+
+Usage: .venv/bin/python -m models.nano.ship [--final models/nano/work/staged/final.pt] [--out models/nano]
+Samples are held-out scenes answered correctly by the exported ONNX model (onnxruntime, the same graphs the
+app runs); samples.json lists image, question, answer, family and the box of the object the question names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from models.nano import data
+from models.nano.train import NANO_DIR, WORK, load_final
+from models.slime.template import build_prompt, tokenize_with_image, user_message
+
+ARTIFACTS = ("manifest.json", "vision_encoder.onnx", "projector.onnx", "embed_tokens.onnx", "decoder.onnx",
+             "tokenizer.json")
+PER_FAMILY = 2
+
+
+def export_folder(final: Path, tokenizer_json: Path, out: Path) -> Path:
+    """Export ``final`` (a train.save_final checkpoint) into ``out`` with the project exporter."""
+    from models.export import export_model
+
+    model, cfg = load_final(final)
+    export_model(model, {"tokenizer.json": tokenizer_json}, out, dtype="fp32", name="SliME-Nano",
+                 source={"checkpoint": "models/nano (python -m models.nano.train)"}, log=lambda s: None,
+                 max_new_tokens=16)
+    return out
+
+
+def ort_answer(ort: Any, image: Any, question: str) -> tuple[str, dict[str, Any]]:
+    """Answer with the exported graphs through models.ort_pipeline.OrtSlime (greedy, manifest selector)."""
+    pv, grid = ort.preprocess(image)
+    ids = tokenize_with_image(build_prompt("llama3", [("user", user_message(question))]), ort.tokenizer)
+    out = ort.generate(ids, pv, grid, max_new_tokens=6)
+    stops = set(ort.cfg.eos_ids)
+    return ort.tokenizer.decode([t for t in out["tokens"] if t not in stops]).strip(), out["info"]
+
+
+def pick_samples(folder: Path, start: int = 5000, max_scenes: int = 300) -> list[dict[str, Any]]:
+    """Two correctly answered questions per family from held-out scenes beyond the evaluation range, on
+    distinct images; exist questions are "yes" ones (they name an object); every sample has a box."""
+    from models.ort_pipeline import OrtSlime
+
+    ort = OrtSlime(folder)
+    samples_dir = folder / "samples"
+    if samples_dir.exists():
+        shutil.rmtree(samples_dir)
+    samples_dir.mkdir()
+    need = {f: PER_FAMILY for f in data.FAMILIES}
+    chosen: list[dict[str, Any]] = []
+    for i in range(start, start + max_scenes):
+        if not any(need.values()):
+            break
+        scene = data.make_scene("heldout", i)
+        for q in scene.questions:
+            if not need[q.family] or q.box is None or (q.family == "count" and q.answer == "0"):
+                continue
+            got, _ = ort_answer(ort, scene.image, q.question)
+            if got != q.answer:
+                continue
+            name = f"{len(chosen) + 1:02d}-{q.family}.png"
+            scene.image.save(samples_dir / name)
+            chosen.append({"image": name, "question": q.question, "answer": q.answer, "family": q.family,
+                           "box": list(q.box), "size": list(scene.image.size), "scene": f"heldout/{i}"})
+            need[q.family] -= 1
+            break  # one question per image
+    (samples_dir / "samples.json").write_text(json.dumps(chosen, indent=1) + "\n")
+    missing = {f: n for f, n in need.items() if n}
+    if missing:
+        print(f"warning: no correct sample found for {missing}")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--final", type=Path, default=WORK / "staged" / "final.pt")
+    ap.add_argument("--tokenizer", type=Path, default=WORK / "tokenizer.json")
+    ap.add_argument("--out", type=Path, default=NANO_DIR)
+    args = ap.parse_args(argv)
+    export_folder(args.final, args.tokenizer, args.out)
+    size = sum((args.out / f).stat().st_size for f in ARTIFACTS)
+    print(f"exported {args.out} ({size / 1e6:.2f} MB)")
+    samples = pick_samples(args.out)
+    print(f"{len(samples)} samples: {[s['family'] for s in samples]}")
+
+
+if __name__ == "__main__":
+    main()
