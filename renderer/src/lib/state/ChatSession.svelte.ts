@@ -5,7 +5,8 @@ import type { AskResult, StageEvent } from '$shared/ipc/inference.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
 import { askStreaming, newRequestId } from './ChatStream.ts';
-import { perfOf, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
+import { asInspection, perfOf, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
+import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
 
@@ -49,6 +50,26 @@ export class ChatSession {
     if (this.attachment) return this.attachment.sha256;
     for (let i = this.path.length - 1; i >= 0; i--) if (this.path[i]!.images.length) return this.path[i]!.images[0]!;
     return null;
+  }
+
+  /** The image URL and the request answer `message` replied to, so the inspector can ask it again. */
+  replayOf(message: Message): { url: string | null; context: AnswerContext | null } {
+    const at = this.path.findIndex((m) => m.id === message.id);
+    const userIndex = this.path.slice(0, at).findLastIndex((m) => m.role === 'user');
+    const req = userIndex >= 0 ? requestFor(this.path, userIndex) : null;
+    if (!req?.image) return { url: null, context: null };
+    const gen = (message.provenance?.generation ?? {}) as { systemPrompt?: string | null };
+    const modelDir = message.provenance?.['modelDir'];
+    const context: AnswerContext = {
+      ...(typeof modelDir === 'string' ? { modelDir } : {}),
+      image: { hash: req.image },
+      question: req.question,
+      history: req.history,
+      ...(gen.systemPrompt ? { systemPrompt: gen.systemPrompt } : {}),
+      // Replay with the answer's own sampling so only the selection differs.
+      sampling: asInspection(message.inspection)?.sampling ?? toSampling(this.settings),
+    };
+    return { url: this.urls[req.image] ?? null, context };
   }
 
   /** Opens conversation `id`. */
@@ -224,6 +245,7 @@ export class ChatSession {
       return;
     }
     this.streaming = null;
+    void models.refreshStatus();
     await this.append({
       role: 'assistant',
       text: result.answer,
