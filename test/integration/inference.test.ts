@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
 import path from 'node:path';
 import { Supervisor } from '../../electron/shared/process/supervisor.ts';
 import { forkSpawner } from '../../electron/node/forkChild.ts';
@@ -207,6 +209,40 @@ describe('bad input through the process gives clear codes and leaves it serving'
     expect(await code(svc.ask(req({ image: { path: path.join(tmp, 'gone.png') } })))).toBe('image/not-found');
     expect(await code(svc.ask(req({ image: { hash: 'ab'.repeat(32) } })))).toBe('image/not-found');
   });
+  it('1×1 and 30000×20 images run the whole pipeline; a PNG declaring 100000×100000 → image/too-large', async () => {
+    const dot = path.join(tmp, 'dot.png');
+    const pano = path.join(tmp, 'pano.png');
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ff0000' } })
+      .png()
+      .toFile(dot);
+    await sharp({ create: { width: 30_000, height: 20, channels: 3, background: '#00ff00' } })
+      .png()
+      .toFile(pano);
+    const a = await svc.ask(req({ image: { path: dot } }));
+    expect([a.inspection.grid.cols, a.inspection.grid.rows]).toEqual([1, 2]);
+    const b = await svc.ask(req({ image: { path: pano } }));
+    // Every candidate grid rounds the 20-pixel side to 0 effective pixels, so the least-waste rule of spec §2.2
+    // keeps the first five-tile candidate, 1×5 (the reference does the same).
+    expect([b.inspection.grid.cols, b.inspection.grid.rows]).toEqual([1, 5]);
+    expect(b.inspection.original).toEqual({ width: 30_000, height: 20 });
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(100_000, 0);
+    ihdr.writeUInt32BE(100_000, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    const chunk = (type: string, data: Buffer): Buffer => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+      return Buffer.concat([len, Buffer.from(type), data, crc]);
+    };
+    writeFileSync(
+      path.join(tmp, 'bomb.png'),
+      Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))]),
+    );
+    expect(await code(svc.ask(req({ image: { path: path.join(tmp, 'bomb.png') } })))).toBe('image/too-large');
+  });
+
   it('still answers afterwards', async () => {
     const r: AskResult = await svc.ask(req({ modelDir: MODEL }));
     expect(r.model.dir).toBe(MODEL);

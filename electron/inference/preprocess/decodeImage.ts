@@ -41,6 +41,7 @@ export async function decodeImageBytes(bytes: Buffer): Promise<DecodedImage> {
   if (bytes.length === 0) throw new AppFailure('image/corrupt', 'The image file is empty (0 bytes)');
   if (bytes.length > MAX_IMAGE_BYTES)
     throw new AppFailure('image/too-large', `The image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
+  checkPngHeader(bytes);
   const meta = await readHeader(bytes);
   const hash = createHash('sha256').update(bytes).digest('hex');
   try {
@@ -59,6 +60,21 @@ export async function decodeImageBytes(bytes: Buffer): Promise<DecodedImage> {
     };
   } catch (thrown) {
     throw new AppFailure('image/corrupt', `The ${meta.format.toUpperCase()} image could not be decoded: ${firstLine(thrown)}`);
+  }
+}
+
+/** Refuses a PNG whose IHDR declares more than the pixel limit, before any decoder sees it. */
+function checkPngHeader(bytes: Buffer): void {
+  const sig = [137, 80, 78, 71, 13, 10, 26, 10];
+  if (bytes.length < 24 || !sig.every((b, i) => bytes[i] === b) || bytes.toString('ascii', 12, 16) !== 'IHDR') return;
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new AppFailure(
+      'image/too-large',
+      `The image is ${width}×${height} (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP`,
+      { width, height },
+    );
   }
 }
 

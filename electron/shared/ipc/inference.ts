@@ -204,7 +204,11 @@ export interface StageEvent {
   stage: 'queued' | 'decode' | 'preprocess' | 'encode' | 'select' | 'prefill' | 'generate';
 }
 
-/** What `score` returns: mean per-token log-likelihood of the answer tokens. */
+/**
+ * What `score` returns: mean per-token log-likelihood (natural log) of the answer tokens after the llama3/vicuna
+ * prompt for `question`. `globalOnly` removes the local tokens *and* the separator row (SliME's own global-only
+ * path, `use_global_only`, has no separator); the selector runs on the question prompt without the answer.
+ */
 export interface ScoreResult {
   full: number;
   globalOnly: number;
