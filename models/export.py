@@ -306,9 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default=None)
     a = ap.parse_args(argv)
     try:
-        loaded = load_checkpoint(a.checkpoint, a.clip, a.use_checkpoint_clip, log=lambda s: print(s, flush=True))
+        load_dtype = torch.float16 if a.dtype == "fp16" else torch.float32
+        loaded = load_checkpoint(a.checkpoint, a.clip, a.use_checkpoint_clip, load_dtype,
+                                 log=lambda s: print(s, flush=True))
         export_model(loaded.model, loaded.tokenizer_files, a.out, a.dtype, a.name, loaded.source,
-                     log=lambda s: print(s, flush=True))
+                     log=lambda s: print(s, flush=True), inplace=True)
     except (CheckpointError, ConfigError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
