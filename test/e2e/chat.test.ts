@@ -166,6 +166,21 @@ describe('chat', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('exports the chat as Markdown and JSON', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-export').click();
+    const [md] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chat-export-md').click()]);
+    const text = readFileSync(await md.path(), 'utf8');
+    expect(md.suggestedFilename()).toMatch(/\.md$/);
+    expect(text).toContain(`**You (image `);
+    expect(text).toContain(sample.question);
+    expect(text).toMatch(/local kept; grid \d+×\d+/);
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chat-export-json').click()]);
+    const parsed = JSON.parse(readFileSync(await json.path(), 'utf8')) as { messages: { role: string; text: string }[] };
+    expect(parsed.messages[0]).toMatchObject({ role: 'user', text: sample.question });
+    await page.getByTestId('chat-export').click();
+  });
+
   it('shows a clear error for a file that is not an image', async () => {
     const { page } = app;
     const bad = path.join(dataDir, 'notes.png');
