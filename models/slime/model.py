@@ -109,12 +109,13 @@ class SlimeForCausalLM(nn.Module):
     def visual_block(
         self, pixel_values: torch.Tensor, grid: tuple[int, int], text_embeds: torch.Tensor, **over: Any
     ) -> tuple[torch.Tensor, dict[str, Any]]:
-        """[G ; E[sep] ; L_kept] (or G only / L only for the stage switches) and what happened on the way."""
+        """[G ; E[sep] ; L_kept] (or G only / L only for the stage switches) and what happened on the way.
+        pixel_values [V,3,T,T], or precomputed vision features [V,P,Dv] (3-D) to skip the tower."""
         o = self.options(**over)
         gw, gh = grid
         if pixel_values.shape[0] != 1 + gw * gh:
             raise ValueError(f"pixel_values has {pixel_values.shape[0]} views, grid {gw}x{gh} needs {1 + gw * gh}")
-        feats = self.encode_views(pixel_values)
+        feats = pixel_values if pixel_values.dim() == 3 else self.encode_views(pixel_values)
         proj = self.project(feats[:1], feats[1:], o["learnable_gated"], o["router_noise"], o["local_mode"])
         info: dict[str, Any] = {"grid": (gw, gh), "router_weights": proj["router_weights"]}
         parts: list[torch.Tensor] = []

@@ -246,3 +246,35 @@ def test_vicuna_chunks_keep_sentencepiece_dummy_prefix() -> None:
     i = ids.index(-200)
     assert ids[0] == tok.token_to_id("<s>") and ids.count(ids[0]) == 1
     assert ids[i + 1] == tok.token_to_id("▁") and ids[i + 2] == tok.token_to_id("<0x0A>")
+
+
+def test_released_configs_as_published() -> None:
+    l3 = {  # spec §3, SliME-Llama3-8B config.json (no slime block)
+        "model_type": "llava_llama", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "rope_theta": 500000.0, "rope_scaling": None,
+        "rms_norm_eps": 1e-5, "max_position_embeddings": 8192, "vocab_size": 128257, "bos_token_id": 128000,
+        "eos_token_id": 128009, "pad_token_id": 128256, "mm_vision_tower": "openai/clip-vit-large-patch14-336",
+        "mm_vision_select_layer": -2, "mm_vision_select_feature": "patch", "mm_hidden_size": 1024,
+        "mm_projector_type": "gated", "mm_learnable_gated": -1, "mm_resampler_type": "cosine", "mm_resampler_dim": 144,
+        "mm_resampler_topp": 0.95, "mm_resampler_temp": 1.0, "mm_patch_merge_type": "spatial",
+        "image_aspect_ratio": "anyres", "seperator": 11, "mm_use_im_start_end": False,
+    }
+    c = SlimeConfig.from_hf_config(l3)
+    assert (c.template, c.separator_id, c.eos_ids, c.bos_id, c.pad_id, c.kv_heads, c.topp) == (
+        "llama3", 11, [128009, 128001], 128000, 128256, 8, 0.95)
+    assert (c.patch_tokens, c.global_queries, c.local_queries, c.vision_kept_layers, c.max_length) == (
+        576, 576, 144, 23, 2048)
+    v7 = {**l3, "num_key_value_heads": 32, "intermediate_size": 11008, "rope_theta": 10000.0, "vocab_size": 32000,
+          "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0, "mm_resampler_topp": 1.0, "seperator": 1919}
+    c = SlimeConfig.from_hf_config(v7)
+    assert (c.template, c.separator_id, c.eos_ids, c.topp) == ("vicuna_v1", 1919, [2], 1.0)
+    with pytest.raises(Exception, match="mm_patch_merge_type"):
+        SlimeConfig.from_hf_config({**l3, "mm_patch_merge_type": "spatial_unpad"}, "x/config.json")
+
+
+def test_precomputed_features_equal_pixels(tiny: SlimeForCausalLM) -> None:
+    pv, grid = process_image(Image.new("RGB", (70, 20), (50, 60, 70)), tiny.cfg)
+    ids = [0, 7, -200, 9]
+    a, _ = tiny.build_inputs_embeds(ids, pv, grid)
+    b, _ = tiny.build_inputs_embeds(ids, tiny.encode_views(pv), grid)
+    assert torch.equal(a, b)
