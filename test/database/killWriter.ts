@@ -1,9 +1,12 @@
-// Test child (plain Node): writes examples in a loop through the real database code and prints each committed
-// batch after COMMIT returns; test/integration/databaseKill.test.ts SIGKILLs it at random points.
+// Test child (plain Node): writes examples in a loop through the real query code the worker runs (batched inserts in
+// one transaction, edits, bulk tag/status changes) and prints each committed batch after COMMIT returns;
+// test/integration/databaseKill.test.ts SIGKILLs it at random points. It skips the handler table only so that it
+// does not load sharp, which would slow each of the 100 starts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../../database/connection.ts';
-import { handlers, type DbContext, type JobContext } from '../../database/handlers.ts';
+import { insertExample, setStatus, touch, updateExample } from '../../database/queries/examples.ts';
+import { addTags } from '../../database/queries/tags.ts';
 
 /** The turns an example with external id `extId` must have: original (`edited` false) or after an edit. */
 export function expectedTurns(extId: string, edited: boolean): { question: string; answer: string }[] {
@@ -15,11 +18,9 @@ export function expectedTurns(extId: string, edited: boolean): { question: strin
   }));
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const [file, iteration] = process.argv.slice(2);
-  const { db, health } = openDatabase(file!);
-  const ctx: DbContext = { db, health, imagesDir: path.join(path.dirname(file!), 'images'), now: () => Date.now() };
-  const job: JobContext = { signal: new AbortController().signal, emit: () => {} };
+  const { db } = openDatabase(file!);
   const say = (line: string): void => {
     fs.writeSync(1, `${line}\n`);
   };
@@ -28,22 +29,47 @@ async function main(): Promise<void> {
   const mine: number[] = [];
   for (;;) {
     const size = 1 + (seq % 17);
-    const batch = Array.from({ length: size }, () => {
-      const extId = `k-${iteration}-${seq++}`;
-      return { externalId: extId, imageSha256: null, turns: expectedTurns(extId, false), tags: [`t${seq % 5}`], notes: `batch of ${size}` };
-    });
-    const ids = handlers.createExamples(ctx, job, batch) as number[];
+    const batch = Array.from({ length: size }, () => `k-${iteration}-${seq++}`);
+    const tagIds = new Map<string, number>();
+    const ids = db.transaction(() =>
+      batch.map((extId) =>
+        insertExample(
+          db,
+          {
+            externalId: extId,
+            imageSha256: null,
+            system: null,
+            sourceMessageId: null,
+            answerSource: 'human',
+            status: 'draft',
+            notes: `batch of ${size}`,
+            provenance: {},
+            turns: expectedTurns(extId, false),
+            tags: [`t${seq % 5}`],
+          },
+          Date.now(),
+          tagIds,
+        ),
+      ),
+    )();
     mine.push(...ids);
-    say(`C ${batch.map((b) => b.externalId).join(',')}`);
-    if (seq % 3 === 0 && mine.length > 0) {
+    say(`C ${batch.join(',')}`);
+    if (seq % 3 === 0) {
       const id = mine[seq % mine.length]!;
       const extId = (db.prepare('SELECT external_id FROM examples WHERE id = ?').get(id) as { external_id: string }).external_id;
-      await handlers.updateExample(ctx, job, id, { turns: expectedTurns(extId, true), status: 'accepted' });
+      updateExample(db, id, { turns: expectedTurns(extId, true), status: 'accepted' }, Date.now());
       say(`E ${extId}`);
     }
-    if (seq % 7 === 0) handlers.bulkUpdate(ctx, job, mine.slice(-10), { addTags: ['bulk'], status: 'needs-review' });
+    if (seq % 7 === 0) {
+      const recent = mine.slice(-10);
+      db.transaction(() => {
+        addTags(db, recent, ['bulk']);
+        setStatus(db, recent, 'needs-review', Date.now());
+        touch(db, recent, Date.now());
+      })();
+    }
   }
 }
 
 // Runs only as the forked child, not when the test imports expectedTurns.
-if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) void main();
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) main();
