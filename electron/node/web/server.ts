@@ -1,5 +1,6 @@
 // Node-only entry of browser mode (`npm run web`): the real services (inference process forked, database
 // worker) behind a token-protected HTTP server on 127.0.0.1, so the app runs in any browser without Electron.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServices, type Services } from '../services/createServices.ts';
@@ -87,6 +88,7 @@ function handleSignals(server: WebServer, services: Services): void {
 
 async function main(options: WebOptions): Promise<void> {
   if (options.rendererDir === null && options.build) await ensureRendererBuilt((line) => console.log(line));
+  await mkdir(options.dataDir, { recursive: true });
   const services = await createServices({
     spawnInference: forkSpawner(INFERENCE_ENTRY),
     dataDir: options.dataDir,
