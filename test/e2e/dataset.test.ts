@@ -2,13 +2,18 @@
 // edit its answer, tag it, draw a region, accept it with the keyboard (and undo), export LLaVA JSON through the dialog
 // and check the file on disk. Screenshots: dataset.png, example-editor.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Example, ImageRecord } from '../../electron/shared/ipc/dataset.ts';
 import { E2E_OUTPUT_DIR, startApp, type RunningApp } from './harness/startApp.ts';
-import { DEFAULT_MODEL_DIR } from '../../electron/node/paths.ts';
+import { REPO_ROOT } from '../../electron/node/paths.ts';
+
+const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
+/** SliME-Nano once it has shipped, else the tiny fixture model (the detail score only needs finite numbers here). */
+const MODEL_DIR = existsSync(path.join(NANO_DIR, 'manifest.json')) ? NANO_DIR : path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
 
 let app: RunningApp;
 let dataDir: string;
@@ -70,7 +75,7 @@ async function seed(): Promise<void> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-dataset-'));
-  app = await startApp({ dataDir, modelDir: DEFAULT_MODEL_DIR, viewport: { width: 1024, height: 700 } });
+  app = await startApp({ dataDir, modelDir: MODEL_DIR, viewport: { width: 1024, height: 700 } });
   await seed();
 }, 60_000);
 
@@ -140,6 +145,7 @@ describe('dataset curation', () => {
       expect(Math.abs(got - want)).toBeLessThanOrEqual(4);
 
     await page.getByTestId('dataset-search').fill('');
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('25 results');
     await page.locator(`[data-testid=example-row][data-example-id="${exampleId}"] button.open`).click();
     await editor.getByTestId('region-box').first().waitFor();
     await app.screenshot('dataset');
@@ -151,6 +157,22 @@ describe('dataset curation', () => {
     await page.setViewportSize({ width: 1024, height: 700 });
     expect(app.pageErrors).toEqual([]);
   }, 60_000);
+
+  it('scores the selected example with the inference engine', async () => {
+    const page = app.page;
+    await page.locator(`[data-testid=example-row][data-example-id="${exampleId}"] input[type=checkbox]`).check();
+    await page.getByTestId('open-score').click();
+    const dialog = page.getByTestId('score-dialog');
+    await dialog.getByTestId('score-start').click();
+    await dialog.getByTestId('score-summary').waitFor({ timeout: 60_000 });
+    expect(await dialog.getByTestId('score-count').textContent()).toBe('1');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const scored = await call<Example>('getExample', exampleId);
+    expect(Number.isFinite(scored.detailScore)).toBe(true);
+    await expect.poll(() => page.getByTestId('detail-score').textContent(), { timeout: 5000 }).toContain(scored.detailScore!.toFixed(3));
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    expect(app.pageErrors).toEqual([]);
+  }, 90_000);
 
   it('bulk-deletes selected examples and undoes the delete', async () => {
     const page = app.page;

@@ -13,6 +13,13 @@ const NEXT_STEPS: Record<string, string> = {
   'dataset/invalid': 'The file is not a LLaVA JSON or ShareGPT array; check its format or pick another file.',
   'ipc/bad-args': 'Check the fields of the form: a value is missing or out of range.',
   'db/read-only': 'The dataset is open read-only because it was damaged; see Settings for the backup.',
+  'inference/model-missing': 'Scoring needs a model: check the model folder in Settings, then score again.',
+};
+
+/** The advice for codes of a whole family (e.g. every `inference/…` failure). */
+const FAMILY_STEPS: Record<string, string> = {
+  inference: 'The inference engine failed; check the model in Settings (it must load), then score again. Stored scores are kept.',
+  process: 'A background process stopped; try again — it is restarted automatically.',
 };
 
 /** A job's state: idle → running (with progress) → done (result) or failed (error). */
@@ -43,7 +50,8 @@ export class DatasetJob<R> {
     } catch (thrown) {
       this.error = describeError(thrown);
       const code = thrown instanceof ApiError ? thrown.code : '';
-      this.hint = NEXT_STEPS[code] ?? 'Check the message above, adjust the settings and try again.';
+      this.hint =
+        NEXT_STEPS[code] ?? FAMILY_STEPS[code.split('/')[0] ?? ''] ?? 'Check the message above, adjust the settings and try again.';
     } finally {
       unsubscribe();
       this.running = false;
