@@ -175,7 +175,7 @@ export const handlers: Handlers = {
   recordScore: (ctx, _job, id, full, globalOnly) => recordScore(ctx.db, id, full, globalOnly, ctx.now()),
   unscoredCount: (ctx) => unscoredCount(ctx.db),
   close: (ctx) => {
-    ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (!ctx.health.readOnly) ctx.db.pragma('wal_checkpoint(TRUNCATE)');
     ctx.db.close();
     return true;
   },

@@ -36,7 +36,9 @@ async function readRecords(file: string): Promise<unknown[]> {
 /** Stores the record's image (resolved inside `root`) and returns its hash; throws with the rejection reason. */
 async function storeImage(ctx: DbContext, root: string, relative: string): Promise<string> {
   const real = await resolveInside(root, relative);
-  const bytes = await fs.readFile(real);
+  const bytes = await fs.readFile(real).catch((thrown: NodeJS.ErrnoException) => {
+    throw new DbFailure('io/permission', `cannot read image ${relative}: ${thrown.code ?? thrown.message}`);
+  });
   const measured = await measureImage(bytes);
   await writeImageFile(ctx.imagesDir, measured, bytes);
   upsertImage(ctx.db, measured, path.basename(relative), ctx.now());
