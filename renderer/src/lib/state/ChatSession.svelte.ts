@@ -74,7 +74,7 @@ export class ChatSession {
 
   /** Opens conversation `id`. */
   async open(id: number): Promise<void> {
-    if (this.streaming) this.stop();
+    this.detachStreaming();
     try {
       const { conversation, messages } = await api.dataset.getConversation(id);
       this.conversation = conversation;
@@ -90,7 +90,7 @@ export class ChatSession {
 
   /** Starts an empty chat (created in the store with the first question). */
   reset(): void {
-    if (this.streaming) this.stop();
+    this.detachStreaming();
     this.conversation = null;
     this.messages = [];
     this.attachment = null;
@@ -177,6 +177,12 @@ export class ChatSession {
     if (last?.role === 'user') await this.answer(last.id, null);
   }
 
+  /** Leaving a chat stops its answer; the partial text is still saved to that chat. */
+  private detachStreaming(): void {
+    this.stop();
+    this.streaming = null;
+  }
+
   /** Stops the answer being generated; the text so far is kept. */
   stop(): void {
     if (this.streaming) void api.inference.cancel(this.streaming.requestId).catch(() => false);
@@ -195,12 +201,13 @@ export class ChatSession {
     }
   }
 
-  private async append(message: NewMessage): Promise<Message | null> {
-    const conversation = await this.ensureConversation(message.text);
-    if (!conversation) return null;
+  /** Appends to the open chat, or to chat `to` (an answer that finishes after the user switched chats). */
+  private async append(message: NewMessage, to?: number): Promise<Message | null> {
+    const id = to ?? (await this.ensureConversation(message.text))?.id;
+    if (id === undefined) return null;
     try {
-      const saved = await api.dataset.appendMessage(conversation.id, message);
-      this.messages = [...this.messages, saved];
+      const saved = await api.dataset.appendMessage(id, message);
+      if (this.conversation?.id === id) this.messages = [...this.messages, saved];
       this.onchange?.();
       return saved;
     } catch (thrown) {
@@ -214,10 +221,12 @@ export class ChatSession {
     const { image, history, question } = requestFor(this.path, index);
     if (!image) return;
     const requestId = newRequestId('chat');
+    const conversationId = this.conversation?.id;
     this.streaming = { requestId, text: '', generated: 0, stage: 'queued', replaces };
     this.error = null;
     const s = this.settings;
     let result: AskResult;
+    let partial = { text: '', generated: 0 };
     try {
       result = await askStreaming(
         'ask',
@@ -231,9 +240,9 @@ export class ChatSession {
           sampling: toSampling(s),
         },
         {
-          ontext: (text, generated) => {
-            if (this.streaming?.requestId === requestId)
-              this.streaming = { ...this.streaming, text: this.streaming.text + text, generated, stage: 'generate' };
+          ontext: (piece, count) => {
+            partial = { text: partial.text + piece, generated: count };
+            if (this.streaming?.requestId === requestId) this.streaming = { ...this.streaming, ...partial, stage: 'generate' };
           },
           onstage: (stage) => {
             if (this.streaming?.requestId === requestId) this.streaming = { ...this.streaming, stage };
@@ -241,42 +250,52 @@ export class ChatSession {
         },
       );
     } catch (thrown) {
-      await this.finishFailed(thrown, replaces);
+      if (this.streaming?.requestId === requestId) this.streaming = null;
+      await this.finishFailed(thrown, replaces, partial, conversationId);
       return;
     }
-    this.streaming = null;
+    if (this.streaming?.requestId === requestId) this.streaming = null;
     void models.refreshStatus();
-    await this.append({
-      role: 'assistant',
-      text: result.answer,
-      inspection: result.inspection,
-      perf: perfOf(result.inspection),
-      provenance: {
-        model: result.model.name,
-        modelDir: result.model.dir,
-        executionProvider: result.inspection.providers.map((p) => `${p.graph}:${p.provider}`).join(','),
-        selector: { mode: result.inspection.selector.mode, topP: result.inspection.selector.topP },
-        generation: { ...result.inspection.sampling, systemPrompt: s.systemPrompt || null },
-        ...(replaces !== null ? { replaces } : {}),
+    await this.append(
+      {
+        role: 'assistant',
+        text: result.answer,
+        inspection: result.inspection,
+        perf: perfOf(result.inspection),
+        provenance: {
+          model: result.model.name,
+          modelDir: result.model.dir,
+          executionProvider: result.inspection.providers.map((p) => `${p.graph}:${p.provider}`).join(','),
+          selector: { mode: result.inspection.selector.mode, topP: result.inspection.selector.topP },
+          generation: { ...result.inspection.sampling, systemPrompt: s.systemPrompt || null },
+          ...(replaces !== null ? { replaces } : {}),
+        },
       },
-    });
+      conversationId,
+    );
   }
 
-  private async finishFailed(thrown: unknown, replaces: number | null): Promise<void> {
-    const partial = this.streaming;
-    this.streaming = null;
+  private async finishFailed(
+    thrown: unknown,
+    replaces: number | null,
+    partial: { text: string; generated: number },
+    to: number | undefined,
+  ): Promise<void> {
     if (thrown instanceof ApiError && thrown.code === 'inference/cancelled') {
-      if (partial && partial.text) {
+      if (partial.text) {
         const perf: AnswerPerf = { ttftMs: null, tokensPerSecond: null, totalMs: null, generated: partial.generated, stopped: true };
-        await this.append({
-          role: 'assistant',
-          text: partial.text,
-          perf,
-          provenance: replaces !== null ? { replaces, stopped: true } : { stopped: true },
-        });
+        await this.append(
+          {
+            role: 'assistant',
+            text: partial.text,
+            perf,
+            provenance: replaces !== null ? { replaces, stopped: true } : { stopped: true },
+          },
+          to,
+        );
       }
       return;
     }
-    this.error = { ...toErrorView(thrown, 'The model could not answer'), retry: true };
+    if (this.conversation?.id === to) this.error = { ...toErrorView(thrown, 'The model could not answer'), retry: true };
   }
 }
