@@ -105,5 +105,12 @@ describe('slime dataset', () => {
       { encoding: 'utf8' },
     );
     expect(JSON.parse(stats)).toMatchObject({ examples: 2, images: 2, tags: [{ name: 'cli', count: 2 }] });
+
+    const model = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
+    const scored = await cli('dataset', 'score', '--db', db, '--model-dir', model, '--json');
+    expect(scored.code).toBe(0);
+    expect(JSON.parse(scored.out.join('\n'))).toMatchObject({ scored: 2, failed: [], cancelled: false, remaining: 0 });
+    const again = await cli('dataset', 'score', '--db', db, '--model-dir', model);
+    expect(again.out).toEqual(['scored 0, failed 0, remaining 0']);
   });
 });
