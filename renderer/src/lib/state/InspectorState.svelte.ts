@@ -108,13 +108,14 @@ export class InspectorState {
         { ontext: (text) => patch({ answer: (this.runs.find((r) => r.id === id)?.answer ?? '') + text }) },
       );
       patch({ answer: result.answer, record: result.inspection, done: true });
-      this.record = result.inspection;
+      // Only when the inspector still shows the answer this run belongs to.
+      if (this.runs.some((r) => r.id === id)) this.record = result.inspection;
     } catch (thrown) {
       this.runs = this.runs.filter((r) => r.id !== id || r.answer);
       patch({ done: true });
       this.error = toErrorView(thrown, 'Re-selection failed');
     } finally {
-      this.running = null;
+      if (this.running === id) this.running = null;
     }
   }
 
