@@ -13,7 +13,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 
-want="$(sha256sum "$REQ" | cut -d' ' -f1)"
+want="$("$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$REQ")"
 have="$(cat "$STAMP" 2>/dev/null || true)"
 if [ "$want" = "$have" ]; then
   exit 0
