@@ -132,7 +132,11 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
       changed('examples', [saved.exampleId]);
       return saved;
     },
-    deleteRegion: (id) => call('deleteRegion', [id]),
+    deleteRegion: async (id) => {
+      const result = await call('deleteRegion', [id]);
+      changed('examples', []);
+      return result;
+    },
     listTags: () => call('listTags', []),
     setExampleTags: async (id, tags) => {
       const saved = await call('setExampleTags', [id, tags]);
