@@ -1,0 +1,62 @@
+// Unit: the engine on the slime-tiny model in-process — KV-prefix reuse gives the same tokens as a cold run,
+// a request cancelled while queued leaves at once, stream pieces add up to the answer, bad arguments are named.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { Engine } from '../../../electron/inference/engine.ts';
+import { toAppError } from '../../../electron/shared/errors.ts';
+
+const MODEL = path.resolve(import.meta.dirname, '../../fixtures/slime-tiny');
+const IMAGE = path.join(MODEL, 'images', 'square.png');
+const engine = new Engine();
+const none = (): void => undefined;
+const live = (): AbortSignal => new AbortController().signal;
+
+beforeAll(async () => {
+  await engine.load({ modelDir: MODEL, providers: ['cpu'] });
+});
+afterAll(() => engine.unload());
+
+const ask = (requestId: string, question: string, signal = live(), emit: (p: unknown) => void = none) =>
+  engine.ask({ requestId, image: { path: IMAGE }, question, selector: { topP: 1 }, sampling: { maxNewTokens: 6 } }, signal, emit);
+
+describe('Engine', () => {
+  it('reuses the KV prefix across questions on the same image and matches a cold run token for token', async () => {
+    await ask('a', 'What color is the small square?');
+    const warm = await ask('b', 'What color is the big circle?');
+    expect(warm.inspection.timings.kvReusedTokens).toBeGreaterThan(64);
+    expect(warm.inspection.timings.kvReusedTokens).toBeLessThan(warm.inspection.tokens.prefill - 1);
+    engine.resetCaches();
+    const cold = await ask('c', 'What color is the big circle?');
+    expect(cold.inspection.timings.kvReusedTokens).toBe(0);
+    expect(cold.inspection.timings.featureCacheHit).toBe(false);
+    expect(warm.tokenIds).toEqual(cold.tokenIds);
+  });
+
+  it('streams pieces that add up to the answer', async () => {
+    const pieces: string[] = [];
+    const r = await ask('s', 'Describe the image.', live(), (p) => {
+      const e = p as { kind: string; text?: string };
+      if (e.kind === 'token') pieces.push(e.text!);
+    });
+    expect(pieces.join('')).toBe(r.answer);
+  });
+
+  it('a request cancelled while queued fails with inference/cancelled and the queue goes on', async () => {
+    const first = ask('q1', 'How many circles are there?');
+    const controller = new AbortController();
+    const second = ask('q2', 'How many circles are there?', controller.signal);
+    controller.abort();
+    const third = ask('q3', 'How many circles are there?');
+    const codes = await Promise.all([first, second, third].map((p) => p.then(() => 'ok').catch((e: unknown) => toAppError(e).code)));
+    expect(codes).toEqual(['ok', 'inference/cancelled', 'ok']);
+    expect(engine.status()).toMatchObject({ busy: false, queued: 0 });
+  });
+
+  it('names bad arguments', async () => {
+    const e = await engine
+      .ask({ requestId: 'x', image: { path: IMAGE }, question: 'Hi', sampling: { temperature: -1 } }, live(), none)
+      .catch((t: unknown) => toAppError(t));
+    expect(e).toMatchObject({ code: 'ipc/bad-args' });
+    expect((e as { message: string }).message).toContain('sampling.temperature');
+  });
+});
