@@ -249,6 +249,30 @@ describe('dataset curation', () => {
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 
+  it('adds, moves and deletes a region with the keyboard', async () => {
+    const page = app.page;
+    const editor = page.getByTestId('example-editor');
+    await editor.getByTestId('add-region').click();
+    await expect.poll(() => editor.getByTestId('region-box').count()).toBe(2);
+    const before = (await call<Example>('getExample', exampleId)).regions[1]!;
+    expect([before.x1, before.y1, before.x2, before.y2]).toEqual([240, 180, 400, 300]);
+    await editor.getByTestId('region-box').nth(1).focus();
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Alt+ArrowDown');
+    await expect
+      .poll(async () => (await call<Example>('getExample', exampleId)).regions[1]!.x1, { timeout: 5000 })
+      .toBeGreaterThan(before.x1);
+    const moved = (await call<Example>('getExample', exampleId)).regions[1]!;
+    expect(moved.x2 - moved.x1).toBe(before.x2 - before.x1);
+    await expect
+      .poll(async () => (await call<Example>('getExample', exampleId)).regions[1]!.y2, { timeout: 5000 })
+      .toBeGreaterThan(before.y2);
+    await editor.getByTestId('region-box').nth(1).focus();
+    await page.keyboard.press('Delete');
+    await expect.poll(async () => (await call<Example>('getExample', exampleId)).regions.length, { timeout: 5000 }).toBe(1);
+    expect(app.pageErrors).toEqual([]);
+  }, 30_000);
+
   it('uses a shortcut rebound in Settings', async () => {
     const page = app.page;
     await page.getByTestId('nav-settings').click();

@@ -164,16 +164,20 @@ export class DatasetEditor {
     const ex = this.example;
     const before = ex?.regions.find((r) => r.id === id);
     if (!ex || !before) return false;
-    return this.run(
+    const setRegion = (region: Region): void => {
+      if (this.example?.id === ex.id)
+        this.example = { ...this.example, regions: this.example.regions.map((r) => (r.id === id ? region : r)) };
+    };
+    // Shown at once, so quick successive nudges build on each other rather than on the last saved box.
+    setRegion({ ...before, ...patch, note: patch.note ?? before.note, tokens: patch.tokens ?? before.tokens });
+    const ok = await this.run(
       `Edit region of #${ex.id}`,
       ex.id,
-      async () => {
-        const saved = await api.dataset.updateRegion(id, patch);
-        if (this.example?.id === ex.id)
-          this.example = { ...this.example, regions: this.example.regions.map((r) => (r.id === id ? saved : r)) };
-      },
+      async () => setRegion(await api.dataset.updateRegion(id, patch)),
       async () => void (await api.dataset.updateRegion(id, boxOf(before))),
     );
+    if (!ok) setRegion(before);
+    return ok;
   }
 
   /** Deletes a region (undo re-creates it). */
