@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import { AppFailure } from '../shared/errors.ts';
 import type { AskResult, InferenceStatus, LoadOptions, ScoreResult, StageEvent } from '../shared/ipc/inference.ts';
 import { askRequestSchema, loadOptionsSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
-import { loadModel, releaseModel, type LoadedModel } from './model.ts';
-import { emptyKv, type KvState } from './generate.ts';
+import { loadModel, releaseModel, runEmbed, runProjector, runVision, type LoadedModel } from './model.ts';
+import { decoderStep, emptyKv, type KvState } from './generate.ts';
 import { FeatureCache } from './encode.ts';
 import { answer, scoreAnswer } from './answer.ts';
 import type { SessionSettings } from './sessions.ts';
@@ -112,12 +112,13 @@ export class Engine {
     return this.model;
   }
 
-  /** One decoder step and one embed so first-request latency does not include graph initialisation. */
+  /** Runs every graph once on a blank 3-view input so the first request does not pay graph initialisation. */
   private async warmup(): Promise<void> {
     const m = this.model;
     if (!m) return;
-    const { runEmbed } = await import('./model.ts');
-    const { decoderStep } = await import('./generate.ts');
+    const S = m.manifest.vision.image_size;
+    const feats = await runVision(m, new Float32Array(3 * 3 * S * S), 3);
+    await runProjector(m, feats, 2);
     const e = await runEmbed(m, [m.manifest.separator_id]);
     await decoderStep(m, emptyKv(m), e, ['warmup']);
   }
