@@ -28,16 +28,19 @@ export class ReviewUndo {
     this.entries = [...this.entries.slice(-(LIMIT - 1)), entry];
   }
 
-  /** Undoes the latest change; resolves with it (null when there was nothing to undo). Throws what the contract threw. */
+  /**
+   * Undoes the latest change; resolves with it (null when there was nothing to undo). When the reverse fails (e.g. the
+   * example was changed elsewhere) the entry is dropped so older changes stay undoable, and the error is rethrown.
+   */
   async undo(): Promise<UndoEntry | null> {
     const entry = this.entries.at(-1);
     if (!entry || this.busy) return null;
     this.busy = true;
     try {
       await entry.undo();
-      this.entries = this.entries.slice(0, -1);
       return entry;
     } finally {
+      this.entries = this.entries.filter((e) => e !== entry);
       this.busy = false;
     }
   }
