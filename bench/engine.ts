@@ -21,6 +21,7 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     repeats: { type: 'string', default: '7' },
     model: { type: 'string' },
+    checkpoint: { type: 'string' },
     image: { type: 'string', default: path.join(ROOT, 'test', 'fixtures', 'slime-tiny', 'images', 'wide.png') },
     question: { type: 'string', default: 'What color is the small square?' },
   },
@@ -28,6 +29,14 @@ const { values } = parseArgs({
 const repeats = Math.max(1, Number(values.repeats));
 const modelDir = path.resolve(values.model ?? path.join(os.tmpdir(), 'slime-bench-model'));
 const image = path.resolve(values.image);
+/** PyTorch weights of the model folder: its bench_model.pt, --checkpoint, or Nano's training output for models/nano. */
+const nanoFinal = path.join(ROOT, 'models', 'nano', 'work', 'staged', 'final.pt');
+const checkpoint = values.checkpoint
+  ? path.resolve(values.checkpoint)
+  : !existsSync(path.join(modelDir, 'bench_model.pt')) && modelDir === path.join(ROOT, 'models', 'nano') && existsSync(nanoFinal)
+    ? nanoFinal
+    : null;
+const matmulFile = path.join(os.tmpdir(), 'slime-bench-matmul.onnx');
 const log = (s: string): void => void (values.json ? process.stderr : process.stdout).write(`${s}\n`);
 
 /** One timed PyTorch run as bench/engine_reference.py reports it. */
@@ -45,7 +54,18 @@ interface RefRun {
 
 /** The PyTorch reference as a long-lived process: one JSON line per request. */
 async function startReference(): Promise<{ run(): Promise<RefRun>; stop(): void; threads: number }> {
-  const child = spawn(PYTHON, [REFERENCE, 'serve', '--model', modelDir, '--image', image, '--question', values.question], {
+  const args = [
+    REFERENCE,
+    'serve',
+    '--model',
+    modelDir,
+    '--image',
+    image,
+    '--question',
+    values.question,
+    ...(checkpoint ? ['--checkpoint', checkpoint] : []),
+  ];
+  const child = spawn(PYTHON, args, {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -97,10 +117,11 @@ function hostShare(t: StageTimings): number {
   return (t.decode + t.preprocess + t.select + t.assemble + t.sample + t.detokenize) / t.total;
 }
 
-if (!existsSync(path.join(modelDir, 'bench_model.pt'))) {
+if (!checkpoint && !existsSync(path.join(modelDir, 'bench_model.pt'))) {
   log(`exporting the benchmark model to ${modelDir} …`);
   execFileSync(PYTHON, [REFERENCE, 'export', '--out', modelDir], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
+if (!existsSync(matmulFile)) execFileSync(PYTHON, [REFERENCE, 'matmul', '--out', matmulFile], { stdio: ['ignore', 'ignore', 'inherit'] });
 log(`starting the PyTorch eager reference and the engine on ${modelDir} …`);
 const ref = await startReference();
 const engine = new Engine();
@@ -114,7 +135,7 @@ const ask = async (i: number): Promise<AskResult> => {
   );
 };
 await ask(-1);
-const matmul = await InferenceSession.create(path.join(modelDir, 'matmul.onnx'), {
+const matmul = await InferenceSession.create(matmulFile, {
   executionProviders: ['cpu'],
   graphOptimizationLevel: 'all',
 });
@@ -150,6 +171,7 @@ const result = {
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   details: {
     model: modelDir,
+    pytorch_weights: checkpoint ?? path.join(modelDir, 'bench_model.pt'),
     machine: `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load average ${os.loadavg()[0]!.toFixed(1)}`,
     providers: first.ours.inspection.providers.map((p) => `${p.graph}:${p.provider}`),
     engine_ms: Object.fromEntries(

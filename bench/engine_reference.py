@@ -3,9 +3,12 @@
   export --out DIR   build a deterministic random SliME at SliME-Nano dimensions (models/nano/nano_config.py),
                      export it with the project exporter (manifest v1) and save its weights (bench_model.pt) and a
                      square fp32 MatMul graph (matmul.onnx) for the onnxruntime peak measurement.
-  serve --model DIR --image PNG --question TEXT
+  serve --model DIR [--checkpoint PT] --image PNG --question TEXT
                      load once, warm up, then answer every stdin line with one timed run as a JSON line (the
                      benchmark interleaves these with the engine's runs so machine load hits both alike).
+                     The weights are DIR/bench_model.pt (the export above) or --checkpoint, a models.nano.train
+                     final.pt (the source of the shipped models/nano folder); the tokenizer is DIR/tokenizer.json.
+  matmul --out FILE  write only the MatMul graph.
   run --model DIR --image PNG --question TEXT --repeats R
                      time the eager pipeline (PIL preprocess → encode → project → select → assemble → prefill →
                      greedy decode with KV cache, stopping on the manifest's eos ids) and print one JSON object.
@@ -131,9 +134,22 @@ def cmd_run(model_dir: Path, image: Path, question: str, repeats: int) -> None:
     print(json.dumps(out))
 
 
-def cmd_serve(model_dir: Path, image: Path, question: str) -> None:
-    model, tok = build()
-    model.load_state_dict(torch.load(model_dir / "bench_model.pt"))
+def load_for(model_dir: Path, checkpoint: Path | None) -> tuple[SlimeForCausalLM, object]:
+    """The PyTorch model behind a model folder and the folder's own tokenizer."""
+    from tokenizers import Tokenizer
+
+    if checkpoint is not None:
+        from models.nano.train import load_final
+
+        model, _cfg = load_final(checkpoint)
+    else:
+        model, _tok = build()
+        model.load_state_dict(torch.load(model_dir / "bench_model.pt"))
+    return model.eval(), Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+
+
+def cmd_serve(model_dir: Path, checkpoint: Path | None, image: Path, question: str) -> None:
+    model, tok = load_for(model_dir, checkpoint)
     max_new = json.loads((model_dir / "manifest.json").read_text())["generation"]["max_new_tokens"]
     once(model, tok, image, question, max_new)
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
@@ -156,6 +172,9 @@ def main() -> None:
         sv.add_argument("--model", required=True, type=Path)
         sv.add_argument("--image", required=True, type=Path)
         sv.add_argument("--question", required=True)
+        sv.add_argument("--checkpoint", type=Path, default=None)
+    mm = sub.add_parser("matmul")
+    mm.add_argument("--out", required=True, type=Path)
     r = sub.add_parser("run")
     r.add_argument("--model", required=True, type=Path)
     r.add_argument("--image", required=True, type=Path)
@@ -165,7 +184,10 @@ def main() -> None:
     if a.cmd == "export":
         cmd_export(a.out)
     elif a.cmd == "serve":
-        cmd_serve(a.model, a.image, a.question)
+        cmd_serve(a.model, a.checkpoint, a.image, a.question)
+    elif a.cmd == "matmul":
+        write_matmul(a.out, MATMUL_N)
+        print(json.dumps({"ok": True, "out": str(a.out), "matmul_n": MATMUL_N}))
     else:
         cmd_run(a.model, a.image, a.question, a.repeats)
 
