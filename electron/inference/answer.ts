@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { LoadedModel } from './model.ts';
 import { runEmbed } from './model.ts';
 import { encodeImage, type FeatureCache, type ImageFeatures } from './encode.ts';
-import { buildPrompt, IMAGE_TOKEN_INDEX, tokenizeWithImage, userMessageWithImage, type ChatTurn } from './prompt.ts';
+import { buildPrompt, IMAGE_TOKEN, IMAGE_TOKEN_INDEX, tokenizeWithImage, userMessageWithImage, type ChatTurn } from './prompt.ts';
 import { selectLocal, type Selection, type SelectorSettings } from './select.ts';
 import { assemble } from './assemble.ts';
 import { checkAbort, decoderStep, emptyKv, generateLoop, type KvState } from './generate.ts';
@@ -33,7 +33,9 @@ function checkQuestion(question: string, model: LoadedModel): void {
 
 /** Turns with the image placeholder on the first user turn. */
 function conversation(history: ChatTurn[], question: string): ChatTurn[] {
-  const turns = [...history, { role: 'user' as const, content: question }];
+  // The one image placeholder is ours; a literal "<image>" typed by the user (or kept in a stored turn) is dropped.
+  const clean = (t: ChatTurn): ChatTurn => ({ role: t.role, content: t.content.split(IMAGE_TOKEN).join('') });
+  const turns = [...history, { role: 'user' as const, content: question }].map(clean);
   const first = turns.findIndex((t) => t.role === 'user');
   turns[first] = { role: 'user', content: userMessageWithImage(turns[first]!.content) };
   return turns;

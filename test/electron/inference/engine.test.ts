@@ -52,6 +52,23 @@ describe('Engine', () => {
     expect(engine.status()).toMatchObject({ busy: false, queued: 0 });
   });
 
+  it('treats a literal <image> in the question or history as text, not a second placeholder', async () => {
+    const r = await engine.ask(
+      {
+        requestId: 'lit',
+        image: { path: IMAGE },
+        question: 'What is <image> here?',
+        history: [
+          { role: 'user', content: '<image>\nHi' },
+          { role: 'assistant', content: 'Hello.' },
+        ],
+      },
+      live(),
+      none,
+    );
+    expect(r.inspection.tokens.prompt).toBeGreaterThan(10);
+  });
+
   it('names bad arguments', async () => {
     const e = await engine
       .ask({ requestId: 'x', image: { path: IMAGE }, question: 'Hi', sampling: { temperature: -1 } }, live(), none)
