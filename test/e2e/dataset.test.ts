@@ -90,6 +90,10 @@ describe('dataset curation', () => {
     await page.getByTestId('nav-dataset').click();
     await expect.poll(() => page.getByTestId('stat-total').textContent()).toBe('25');
     await page.getByTestId('example-row').first().waitFor();
+    // Virtualised: only the rows in view (plus a few) are in the DOM.
+    const drawn = await page.locator('[data-testid=example-list] [role=listitem]').count();
+    expect(drawn).toBeGreaterThan(5);
+    expect(drawn).toBeLessThan(25);
 
     await page.getByTestId('dataset-search').fill('ball');
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('1 result');

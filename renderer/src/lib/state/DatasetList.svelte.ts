@@ -5,6 +5,8 @@ import { api, describeError } from '../api/client.ts';
 
 /** Rows per `listExamples` call. */
 export const PAGE_SIZE = 100;
+/** How many recently drawn pages count as on screen (a tall window shows at most two or three). */
+const RECENT_PAGES = 4;
 
 /** The list's filters and ordering (what the toolbar edits). */
 export interface DatasetFilters {
@@ -53,11 +55,14 @@ export class DatasetList {
   private pages = new Map<number, ExampleSummary[]>();
   private pending = new Map<number, Promise<void>>();
   private generation = 0;
+  /** Pages drawn most recently (the visible ones), newest last; only these are re-fetched on `reload`. */
+  private recent: number[] = [];
 
   /** The row at `index`, fetching its page on first use (undefined until it arrives). */
   rowAt(index: number): ExampleSummary | undefined {
     void this.version;
     const page = Math.floor(index / PAGE_SIZE);
+    if (this.recent.at(-1) !== page) this.recent = [...this.recent.filter((p) => p !== page), page].slice(-RECENT_PAGES);
     const rows = this.pages.get(page);
     if (!rows) void this.loadPage(page);
     return rows?.[index % PAGE_SIZE];
@@ -68,18 +73,24 @@ export class DatasetList {
     this.generation++;
     this.pages = new Map();
     this.pending = new Map();
+    this.recent = [];
     this.loading = true;
     await this.loadPage(0);
     this.loading = false;
     await this.refreshMeta();
   }
 
-  /** Re-fetches the pages already seen (after an edit elsewhere) without resetting the scroll position. */
+  /**
+   * Re-fetches the pages on screen (after an edit) without resetting the scroll position; other cached pages are
+   * dropped and fetched again when they scroll into view, so a reload costs a few queries however far one scrolled.
+   */
   async reload(): Promise<void> {
-    const seen = [...this.pages.keys()];
+    const visible = new Set(this.recent.length ? this.recent : [0]);
+    if (this.currentIndex >= 0) visible.add(Math.floor(this.currentIndex / PAGE_SIZE));
+    for (const page of [...this.pages.keys()]) if (!visible.has(page)) this.pages.delete(page);
     this.generation++;
     this.pending = new Map();
-    await Promise.all((seen.length ? seen : [0]).map((p) => this.loadPage(p, true)));
+    await Promise.all([...visible].map((p) => this.loadPage(p, true)));
     this.syncCurrentIndex();
     await this.refreshMeta();
   }
