@@ -57,7 +57,8 @@ export class DatasetEditor {
       this.error = null;
       this.imageUrl = example.image ? await api.dataset.imageUrl(example.image.sha256) : null;
     } catch (thrown) {
-      if (token === this.loadToken) this.error = `Could not open example #${id}: ${describeError(thrown)}`;
+      if (token === this.loadToken)
+        this.error = `Could not open example #${id}: ${describeError(thrown)}. It may have been deleted; pick another example or clear the filters.`;
     }
   }
 
@@ -77,7 +78,7 @@ export class DatasetEditor {
       this.error = null;
       return true;
     } catch (thrown) {
-      this.error = `${label} failed: ${describeError(thrown)}`;
+      this.error = `${label} failed: ${describeError(thrown)}. Nothing was changed; adjust it and try again.`;
       return false;
     } finally {
       this.busy = false;
