@@ -1,7 +1,7 @@
 // Inference process: the ask and score flows — question checks, prompt, selection, assembly, generation with
 // streamed text, timings and the inspection record; score compares full vs global-only answer likelihood.
 import { AppFailure } from '../shared/errors.ts';
-import type { AskResult, StageEvent, StageTimings } from '../shared/ipc/inference.ts';
+import type { AskResult, InspectionRecord, StageEvent, StageTimings } from '../shared/ipc/inference.ts';
 import type { askRequestSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
 import type { z } from 'zod';
 import type { LoadedModel } from './model.ts';
@@ -72,6 +72,47 @@ function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorS
   };
 }
 
+/** Everything before the decoder: encoded image, prompt, selection, assembled rows, and their stage times. */
+async function prepare(
+  model: LoadedModel,
+  features: FeatureCache,
+  req: AskArgs,
+  signal: AbortSignal,
+  stage: (s: StageEvent['stage']) => void,
+) {
+  checkQuestion(req.question, model);
+  if (!('path' in req.image))
+    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
+  const enc = await encodeImage(model, features, req.image.path, signal, stage);
+  checkAbort(signal);
+  stage('select');
+  const H = model.manifest.llm.hidden;
+  let t = performance.now();
+  const prompt = await promptEmbeds(model, conversation(req.history, req.question), req.systemPrompt, enc.features);
+  const embed = performance.now() - t;
+  t = performance.now();
+  const settings = selectorSettings(model, req.selector);
+  const selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, settings);
+  const select = performance.now() - t;
+  t = performance.now();
+  const seq = assemble(prompt.ids, prompt.text, H, enc.features, selection.kept, false, model.manifest.separator_id);
+  const times = { embed, select, assemble: performance.now() - t };
+  checkAbort(signal);
+  return { enc, prompt, settings, selection, seq, times };
+}
+
+/** Sampling settings after defaults: greedy unless a temperature is given; the manifest's token limit. */
+function samplingSettings(model: LoadedModel, sp: AskArgs['sampling']): InspectionRecord['sampling'] {
+  return {
+    temperature: sp.temperature ?? 0,
+    topK: sp.topK ?? 0,
+    topP: sp.topP ?? 1,
+    repetitionPenalty: sp.repetitionPenalty ?? 1,
+    maxNewTokens: sp.maxNewTokens ?? model.manifest.generation.max_new_tokens,
+    seed: sp.seed ?? 0,
+  };
+}
+
 /** Runs one ask; returns the result and the grown KV cache. */
 export async function answer(
   model: LoadedModel,
@@ -82,39 +123,14 @@ export async function answer(
   stage: (s: StageEvent['stage']) => void,
 ): Promise<{ result: AskResult; kv: KvState }> {
   const started = performance.now();
-  checkQuestion(req.question, model);
-  if (!('path' in req.image))
-    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
-  const enc = await encodeImage(model, caches.features, req.image.path, signal, stage);
-  checkAbort(signal);
-  stage('select');
-  const H = model.manifest.llm.hidden;
-  let t = performance.now();
-  const prompt = await promptEmbeds(model, conversation(req.history, req.question), req.systemPrompt, enc.features);
-  const embedMs = performance.now() - t;
-  t = performance.now();
-  const settings = selectorSettings(model, req.selector);
-  const selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, settings);
-  const selectMs = performance.now() - t;
-  t = performance.now();
-  const seq = assemble(prompt.ids, prompt.text, H, enc.features, selection.kept, false, model.manifest.separator_id);
-  const assembleMs = performance.now() - t;
-  checkAbort(signal);
+  const { enc, prompt, settings, selection, seq, times } = await prepare(model, caches.features, req, signal, stage);
   stage('prefill');
-  const sp = req.sampling;
-  const sampling = {
-    temperature: sp.temperature ?? 0,
-    topK: sp.topK ?? 0,
-    topP: sp.topP ?? 1,
-    repetitionPenalty: sp.repetitionPenalty ?? 1,
-    maxNewTokens: sp.maxNewTokens ?? model.manifest.generation.max_new_tokens,
-    seed: sp.seed ?? 0,
-  };
+  const sampling = samplingSettings(model, req.sampling);
   const pad = model.manifest.special_tokens.pad;
   const sampler = new Sampler(sampling, sampling.temperature > 0 && pad !== null && pad !== undefined ? [pad] : []);
   const decoder = new StreamDecoder(model.tokenizer);
   let ttft = 0;
-  let detokMs = 0;
+  let detokenize = 0;
   const loop = await generateLoop(model, caches.kv, seq.embeds, seq.rows, {
     maxNewTokens: sampling.maxNewTokens,
     stopIds: new Set(model.manifest.special_tokens.eos),
@@ -127,7 +143,7 @@ export async function answer(
       }
       const td = performance.now();
       const text = decoder.push(id);
-      detokMs += performance.now() - td;
+      detokenize += performance.now() - td;
       if (text) emit({ kind: 'token', requestId: req.requestId, text, generated });
     },
   });
@@ -136,41 +152,35 @@ export async function answer(
   const { cacheHit, ...encodeTimings } = enc.timings;
   const timings: StageTimings = {
     ...encodeTimings,
-    embed: embedMs,
-    select: selectMs,
-    assemble: assembleMs,
+    ...times,
     prefill: loop.prefillMs,
     generate: loop.decodeMs,
     sample: loop.sampleMs,
-    detokenize: detokMs,
+    detokenize,
     ttft: ttft || performance.now() - started,
     total: performance.now() - started,
     featureCacheHit: cacheHit,
     kvReusedTokens: loop.reused,
   };
+  const counts = { promptTokens: prompt.ids.length - 1, prefill: seq.rows.length, generated: loop.tokens.length, kvReused: loop.reused };
   const inspection = buildInspection({
     model,
     features: enc.features,
     selection,
     settings,
-    promptTokens: prompt.ids.length - 1,
-    prefill: seq.rows.length,
-    generated: loop.tokens.length,
-    kvReused: loop.reused,
+    ...counts,
     timings,
     sampling,
     stopReason: loop.stopReason,
   });
-  return {
-    result: {
-      requestId: req.requestId,
-      answer: decoder.all,
-      tokenIds: loop.tokens,
-      model: { dir: model.dir, name: model.manifest.name },
-      inspection,
-    },
-    kv: loop.kv,
+  const result = {
+    requestId: req.requestId,
+    answer: decoder.all,
+    tokenIds: loop.tokens,
+    model: { dir: model.dir, name: model.manifest.name },
+    inspection,
   };
+  return { result, kv: loop.kv };
 }
 
 /** Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token). */
