@@ -233,6 +233,29 @@ describe('dataset curation', () => {
     }
     const ours = records.find((x) => x.conversations[0]!.value.includes('colour is the ball'));
     expect(ours?.conversations[1]!.value).toBe('The ball is red, with a white stripe.');
+
+    // The same examples as COCO with a validation split: the drawn box comes out in original-image pixels.
+    await dialog.getByRole('button', { name: 'Export again' }).click();
+    await dialog.getByTestId('format-coco').check();
+    await dialog.getByTestId('export-val').fill('30');
+    await dialog.getByTestId('export-dir-input').fill(path.join(dataDir, 'export-coco'));
+    await dialog.getByTestId('export-start').click();
+    await dialog.getByTestId('export-summary').waitFor();
+    const files = ['coco_train.json', 'coco_val.json'].map((f) => path.join(dataDir, 'export-coco', f)).filter((f) => existsSync(f));
+    const cocos = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as { annotations: { bbox: number[]; caption: string }[] }),
+    );
+    const boxes = cocos.flatMap((c) => c.annotations);
+    expect(boxes).toHaveLength(1);
+    expect(boxes[0]!.caption).toBe('the red ball');
+    const [x, y, w, h] = boxes[0]!.bbox as [number, number, number, number];
+    for (const [got, want] of [
+      [x, 140],
+      [y, 270],
+      [w, 120],
+      [h, 120],
+    ] as const)
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(6);
     await dialog.getByRole('button', { name: 'Done' }).click();
     expect(app.pageErrors).toEqual([]);
   }, 60_000);
