@@ -6,11 +6,11 @@ import type { askRequestSchema, scoreRequestSchema } from '../shared/ipc/inferen
 import type { z } from 'zod';
 import type { LoadedModel } from './model.ts';
 import { runEmbed } from './model.ts';
-import { encodeImage, type FeatureCache, type ImageFeatures } from './encode.ts';
+import { encodeImage, type EncodeTimings, type FeatureCache, type ImageFeatures } from './encode.ts';
 import { buildPrompt, IMAGE_TOKEN, IMAGE_TOKEN_INDEX, tokenizeWithImage, userMessageWithImage, type ChatTurn } from './prompt.ts';
 import { selectLocal, type Selection, type SelectorSettings } from './select.ts';
 import { assemble } from './assemble.ts';
-import { checkAbort, decoderStep, emptyKv, generateLoop, type KvState } from './generate.ts';
+import { checkAbort, decoderStep, emptyKv, generateLoop, type KvState, type LoopResult } from './generate.ts';
 import { Sampler } from './sample.ts';
 import { StreamDecoder } from './detokenize.ts';
 import { buildInspection } from './inspection.ts';
@@ -113,6 +113,21 @@ function samplingSettings(model: LoadedModel, sp: AskArgs['sampling']): Inspecti
   };
 }
 
+/** Collects the stage times of one answer. */
+function stageTimings(
+  enc: EncodeTimings,
+  times: { embed: number; select: number; assemble: number },
+  loop: LoopResult,
+  detokenize: number,
+  ttft: number,
+  started: number,
+): StageTimings {
+  const { cacheHit, ...encode } = enc;
+  const total = performance.now() - started;
+  const decode = { prefill: loop.prefillMs, generate: loop.decodeMs, sample: loop.sampleMs, detokenize };
+  return { ...encode, ...times, ...decode, ttft: ttft || total, total, featureCacheHit: cacheHit, kvReusedTokens: loop.reused };
+}
+
 /** Runs one ask; returns the result and the grown KV cache. */
 export async function answer(
   model: LoadedModel,
@@ -149,19 +164,7 @@ export async function answer(
   });
   const tail = decoder.finish();
   if (tail) emit({ kind: 'token', requestId: req.requestId, text: tail, generated: loop.tokens.length });
-  const { cacheHit, ...encodeTimings } = enc.timings;
-  const timings: StageTimings = {
-    ...encodeTimings,
-    ...times,
-    prefill: loop.prefillMs,
-    generate: loop.decodeMs,
-    sample: loop.sampleMs,
-    detokenize,
-    ttft: ttft || performance.now() - started,
-    total: performance.now() - started,
-    featureCacheHit: cacheHit,
-    kvReusedTokens: loop.reused,
-  };
+  const timings = stageTimings(enc.timings, times, loop, detokenize, ttft, started);
   const counts = { promptTokens: prompt.ids.length - 1, prefill: seq.rows.length, generated: loop.tokens.length, kvReused: loop.reused };
   const inspection = buildInspection({
     model,
