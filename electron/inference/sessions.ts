@@ -2,6 +2,7 @@
 // platform ladder or a user override), recording which one runs each graph and why the others failed.
 import { env, InferenceSession, listSupportedBackends } from 'onnxruntime-node';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { AppFailure } from '../shared/errors.ts';
 import type { GraphName, Manifest, TensorSpec } from '../shared/manifest.ts';
 import type { GraphProvider, ProviderName } from '../shared/ipc/inference.ts';
@@ -29,6 +30,22 @@ export function providerLadder(platform: NodeJS.Platform = process.platform): Pr
   return ['cuda', 'webgpu', 'cpu'];
 }
 
+/** Why WebGPU cannot start on Linux without a Vulkan loader (Dawn needs libvulkan.so.1), or null. */
+function webgpuBlocker(): string | null {
+  if (process.platform !== 'linux') return null;
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':'),
+  ];
+  return dirs.some((d) => d && existsSync(path.join(d, 'libvulkan.so.1')))
+    ? null
+    : 'libvulkan.so.1 not found: WebGPU needs a Vulkan driver on Linux';
+}
+
 function bundledProviders(): Map<string, boolean> {
   try {
     return new Map(listSupportedBackends().map((b) => [b.name, b.bundled]));
@@ -53,6 +70,10 @@ export async function openGraph(
     if (provider !== 'cpu' && !bundled.has(provider)) {
       attempts.push({ provider, error: 'not available in onnxruntime-node on this platform' });
       continue;
+    }
+    if (provider === 'webgpu' && !unavailable.has('webgpu')) {
+      const blocker = webgpuBlocker();
+      if (blocker) unavailable.set('webgpu', blocker);
     }
     const known = unavailable.get(provider);
     if (known !== undefined) {
