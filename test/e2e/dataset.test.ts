@@ -300,6 +300,16 @@ describe('dataset curation', () => {
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 
+  it('opens an example named in the address (#/dataset?example=<id>)', async () => {
+    const page = app.page;
+    const other = Number(await page.getByTestId('example-row').nth(3).getAttribute('data-example-id'));
+    await page.evaluate((id) => (location.hash = `#/dataset?example=${id}`), other);
+    await expect.poll(() => page.getByTestId('example-editor').getAttribute('data-example-id')).toBe(String(other));
+    await page.evaluate((id) => (location.hash = `#/dataset?example=${id}`), exampleId);
+    await expect.poll(() => page.getByTestId('example-editor').getAttribute('data-example-id')).toBe(String(exampleId));
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('uses a shortcut rebound in Settings', async () => {
     const page = app.page;
     await page.getByTestId('nav-settings').click();

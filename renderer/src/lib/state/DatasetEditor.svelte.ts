@@ -32,6 +32,8 @@ export class DatasetEditor {
   busy = $state(false);
   private readonly undo: ReviewUndo;
   private loadToken = 0;
+  /** The example the latest `load` asked for (may still be in flight). */
+  private requestedId: number | null = null;
 
   constructor(undo: ReviewUndo) {
     this.undo = undo;
@@ -45,6 +47,7 @@ export class DatasetEditor {
   /** Loads example `id` (null closes the editor). Unsaved draft changes are dropped: call `save` first. */
   async load(id: number | null): Promise<void> {
     const token = ++this.loadToken;
+    this.requestedId = id;
     if (id === null) {
       this.example = null;
       return;
@@ -64,10 +67,12 @@ export class DatasetEditor {
 
   /** Re-reads the open example, keeping unsaved form edits when `keepDraft`. */
   async reload(keepDraft = false): Promise<void> {
-    if (!this.example) return;
+    // Reload what was asked for last: a reload must not undo a switch to another example still loading.
+    const id = this.requestedId;
+    if (id === null || this.example?.id !== id) return;
     const draft = this.draft;
-    await this.load(this.example.id);
-    if (keepDraft) this.draft = draft;
+    await this.load(id);
+    if (keepDraft && this.example?.id === id) this.draft = draft;
   }
 
   private async run(label: string, exampleId: number, change: () => Promise<void>, reverse: () => Promise<void>): Promise<boolean> {

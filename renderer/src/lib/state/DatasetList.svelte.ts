@@ -115,6 +115,7 @@ export class DatasetList {
         this.total = result.total;
         this.error = null;
         this.version++;
+        if (this.currentIndex < 0) this.syncCurrentIndex();
       })
       .catch((thrown: unknown) => {
         if (generation === this.generation) this.error = describeError(thrown);
@@ -143,13 +144,18 @@ export class DatasetList {
     this.currentId = row.id;
   }
 
-  /** Opens example `id` if it is in a loaded page; otherwise the row at `fallbackIndex`. */
+  /**
+   * Opens example `id`: at its row when it is in a loaded page, else at the row `fallbackIndex`, or (fallback -1) in
+   * the editor alone — the list marks its row once a reload finds it.
+   */
   async openId(id: number, fallbackIndex: number): Promise<void> {
     for (const [page, rows] of this.pages) {
       const i = rows.findIndex((r) => r.id === id);
       if (i >= 0) return this.open(page * PAGE_SIZE + i);
     }
-    return this.open(fallbackIndex);
+    if (fallbackIndex >= 0) return this.open(fallbackIndex);
+    this.currentIndex = -1;
+    this.currentId = id;
   }
 
   /** Moves the current row by `delta` (next = +1, previous = -1). */
