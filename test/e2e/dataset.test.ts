@@ -155,7 +155,7 @@ describe('dataset curation', () => {
     await app.screenshot('dataset');
     // The editor on a taller window, so image, regions, turns, tags and provenance are all in view.
     await page.setViewportSize({ width: 1280, height: 1400 });
-    await page.getByTestId('provenance').scrollIntoViewIfNeeded();
+    await page.getByTestId('editor-pane').evaluate((el) => el.scrollTo(0, 0));
     const pane = (await page.getByTestId('editor-pane').boundingBox())!;
     await page.screenshot({ path: path.join(E2E_OUTPUT_DIR, 'example-editor.png'), clip: pane });
     await page.setViewportSize({ width: 1024, height: 700 });
