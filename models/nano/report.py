@@ -32,7 +32,7 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
                                                        "margin": round(gap - 25.0, 2), "met": gap >= 25.0}
     if _acc(keep) is not None and _acc(hd) is not None:
         diff = round(keep["accuracy"] - hd["accuracy"], 2)
-        hd_local = hd["mean_visual_tokens"] - 64
+        hd_local = hd["mean_visual_tokens"] - 65
         keep_local = keep["mean_visual_tokens"] - 65
         ratio = round(keep_local / hd_local, 3) if hd_local > 0 else None
         out["keep_all_vs_hd_accuracy"] = {"value": diff, "threshold": -3.0, "margin": round(diff + 3.0, 2),

@@ -15,6 +15,7 @@ from typing import Any
 
 from models.nano import data
 from models.nano.train import NANO_DIR, WORK, load_final
+from models.slime.preprocess import resize_for_canvas
 from models.slime.template import build_prompt, tokenize_with_image, user_message
 
 ARTIFACTS = ("manifest.json", "vision_encoder.onnx", "projector.onnx", "embed_tokens.onnx", "decoder.onnx",
@@ -42,9 +43,29 @@ def ort_answer(ort: Any, image: Any, question: str) -> tuple[str, dict[str, Any]
     return ort.tokenizer.decode([t for t in out["tokens"] if t not in stops]).strip(), out["info"]
 
 
-def pick_samples(folder: Path, start: int = 5000, max_scenes: int = 300) -> list[dict[str, Any]]:
+def hottest_box(scores: Any, grid: tuple[int, int], size: tuple[int, int], tile: int, q_grid: int
+                ) -> tuple[float, float, float, float]:
+    """Original-image box of the local token with the highest selector score (raster over the tile canvas)."""
+    gw, gh = grid
+    cols = gw * q_grid
+    j = int(scores.argmax())
+    r, c = divmod(j, cols)
+    cell = tile / q_grid
+    w, h = size
+    cw, ch = tile * gw, tile * gh
+    nw, nh = resize_for_canvas(w, h, cw, ch)
+    ox, oy, sx, sy = (cw - nw) // 2, (ch - nh) // 2, nw / w, nh / h
+    return ((c * cell - ox) / sx, (r * cell - oy) / sy, ((c + 1) * cell - ox) / sx, ((r + 1) * cell - oy) / sy)
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def pick_samples(folder: Path, start: int = 5000, max_scenes: int = 400) -> list[dict[str, Any]]:
     """Two correctly answered questions per family from held-out scenes beyond the evaluation range, on
-    distinct images; exist questions are "yes" ones (they name an object); every sample has a box."""
+    distinct images; exist questions are "yes" ones (they name an object); every sample has a box, and the
+    hottest selector token lies on it."""
     from models.ort_pipeline import OrtSlime
 
     ort = OrtSlime(folder)
@@ -61,8 +82,12 @@ def pick_samples(folder: Path, start: int = 5000, max_scenes: int = 300) -> list
         for q in scene.questions:
             if not need[q.family] or q.box is None or (q.family == "count" and q.answer == "0"):
                 continue
-            got, _ = ort_answer(ort, scene.image, q.question)
+            got, info = ort_answer(ort, scene.image, q.question)
             if got != q.answer:
+                continue
+            pv, grid = ort.preprocess(scene.image)
+            hot = hottest_box(info["scores"], grid, scene.image.size, ort.cfg.image_size, ort.cfg.local_grid)
+            if not _overlaps(hot, q.box):
                 continue
             name = f"{len(chosen) + 1:02d}-{q.family}.png"
             scene.image.save(samples_dir / name)
