@@ -316,6 +316,8 @@ describe('dataset curation', () => {
     await page.getByTestId('shortcut-reject').click();
     await page.keyboard.press('x');
     await expect.poll(() => page.getByTestId('shortcut-reject').textContent()).toBe('X');
+    await page.getByTestId('shortcut-settings').scrollIntoViewIfNeeded();
+    await app.screenshot('settings-shortcuts');
     await page.getByTestId('nav-dataset').click();
     await page.locator(`[data-testid=example-row][data-example-id="${exampleId}"] button.open`).click();
     await page.getByTestId('example-editor').locator('h2').click();
