@@ -17,6 +17,34 @@ function find(parent: Map<string, string>, x: string): string {
   return root;
 }
 
+/**
+ * Index pairs that may lie within `maxDistance` bits. Pigeonhole: split the 64 bits into maxDistance + 1 blocks; two
+ * hashes that close agree exactly on at least one block, so only hashes sharing a block value are compared.
+ */
+export function* candidatePairs(hexes: readonly string[], maxDistance: number): Generator<[number, number]> {
+  const blocks = maxDistance + 1;
+  if (blocks > 16) {
+    for (let i = 0; i < hexes.length; i++) for (let j = i + 1; j < hexes.length; j++) yield [i, j];
+    return;
+  }
+  const values = hexes.map((h) => BigInt(`0x${h}`));
+  let shift = 0n;
+  for (let b = 0; b < blocks; b++) {
+    const width = BigInt(Math.floor(64 / blocks) + (b < 64 % blocks ? 1 : 0));
+    const mask = (1n << width) - 1n;
+    const buckets = new Map<bigint, number[]>();
+    values.forEach((v, i) => {
+      const key = (v >> shift) & mask;
+      const bucket = buckets.get(key);
+      if (bucket) bucket.push(i);
+      else buckets.set(key, [i]);
+    });
+    for (const bucket of buckets.values())
+      for (let x = 0; x < bucket.length; x++) for (let y = x + 1; y < bucket.length; y++) yield [bucket[x]!, bucket[y]!];
+    shift += width;
+  }
+}
+
 /** Exact groups (several live examples, one image) and near groups (distinct images within `maxDistance` bits). */
 export function findDuplicates(db: Database.Database, maxDistance: number): DuplicateGroup[] {
   const uses = all<ImageUse>(
@@ -40,27 +68,27 @@ export function findDuplicates(db: Database.Database, maxDistance: number): Dupl
   }
   const hashes = uses.map((u) => splitHash(u.phash));
   const parent = new Map(uses.map((u) => [u.sha256, u.sha256]));
-  const worst = new Map<string, number>();
-  for (let i = 0; i < uses.length; i++) {
-    for (let j = i + 1; j < uses.length; j++) {
-      const d = hamming(hashes[i]!, hashes[j]!);
-      if (d > maxDistance) continue;
-      const a = find(parent, uses[i]!.sha256);
-      const b = find(parent, uses[j]!.sha256);
-      const w = Math.max(d, worst.get(a) ?? 0, worst.get(b) ?? 0);
-      parent.set(b, a);
-      worst.set(a, w);
-    }
+  for (const [i, j] of candidatePairs(
+    uses.map((u) => u.phash),
+    maxDistance,
+  )) {
+    if (hamming(hashes[i]!, hashes[j]!) > maxDistance) continue;
+    const a = find(parent, uses[i]!.sha256);
+    const b = find(parent, uses[j]!.sha256);
+    if (a !== b) parent.set(b, a);
   }
-  const members = new Map<string, string[]>();
-  for (const u of uses) {
+  const members = new Map<string, number[]>();
+  uses.forEach((u, i) => {
     const root = find(parent, u.sha256);
-    members.set(root, [...(members.get(root) ?? []), u.sha256]);
-  }
-  for (const [root, images] of members) {
-    if (images.length < 2) continue;
+    members.set(root, [...(members.get(root) ?? []), i]);
+  });
+  for (const indices of members.values()) {
+    if (indices.length < 2) continue;
+    let distance = 0;
+    for (const i of indices) for (const j of indices) if (i < j) distance = Math.max(distance, hamming(hashes[i]!, hashes[j]!));
+    const images = indices.map((i) => uses[i]!.sha256);
     const exampleIds = images.flatMap((s) => idsOf.get(s) ?? []).sort((a, b) => a - b);
-    groups.push({ kind: 'near', images, exampleIds, distance: worst.get(root) ?? 0 });
+    groups.push({ kind: 'near', images, exampleIds, distance });
   }
   return groups;
 }

@@ -181,7 +181,7 @@ export interface DuplicateGroup {
   kind: 'exact' | 'near';
   images: string[];
   exampleIds: number[];
-  /** Largest Hamming distance between phashes inside the group (0 for exact). */
+  /** Largest Hamming distance between any two phashes of the group (0 for exact). */
   distance: number;
 }
 

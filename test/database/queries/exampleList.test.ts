@@ -2,6 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ftsQuery } from '../../../database/queries/exampleList.ts';
+import { candidatePairs } from '../../../database/queries/duplicates.ts';
 import { makePng, openTestDataset } from '../fixtures.ts';
 
 describe('example list', () => {
@@ -98,5 +99,31 @@ describe('example list', () => {
     expect(near[0]!.images.sort()).toEqual([a.sha256, b.sha256].sort());
     expect(near[0]!.exampleIds).toEqual([ids[0], ids[1], ids[2]]);
     t.close();
+  });
+});
+
+describe('candidatePairs', () => {
+  it('finds every pair within the distance that an all-pairs scan finds, on random hashes', () => {
+    let seed = 9;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const hex = (): string => Array.from({ length: 16 }, () => (rnd() % 16).toString(16)).join('');
+    const flip = (h: string, bits: number): string => {
+      let v = BigInt(`0x${h}`);
+      for (let k = 0; k < bits; k++) v ^= 1n << BigInt(rnd() % 64);
+      return v.toString(16).padStart(16, '0');
+    };
+    const hashes = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 || i < 1 ? hex() : flip(hex(), 0)));
+    for (let i = 0; i < 100; i++) hashes.push(flip(hashes[i]!, rnd() % 8));
+    const dist = (a: string, b: string): number => [...(BigInt(`0x${a}`) ^ BigInt(`0x${b}`)).toString(2)].filter((c) => c === '1').length;
+    for (const d of [0, 3, 6]) {
+      const truth = new Set<string>();
+      for (let i = 0; i < hashes.length; i++)
+        for (let j = i + 1; j < hashes.length; j++) if (dist(hashes[i]!, hashes[j]!) <= d) truth.add(`${i},${j}`);
+      const found = new Set<string>();
+      for (const [i, j] of candidatePairs(hashes, d))
+        if (dist(hashes[i]!, hashes[j]!) <= d) found.add(`${Math.min(i, j)},${Math.max(i, j)}`);
+      expect(truth.size).toBeGreaterThan(0);
+      expect([...found].sort()).toEqual([...truth].sort());
+    }
   });
 });
