@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatasetHealth } from '../electron/shared/ipc/dataset.ts';
 import { classify, DbFailure } from './errors.ts';
-import { migrate, schemaVersion } from './migrations/runner.ts';
+import { LATEST_VERSION, migrate, schemaVersion } from './migrations/runner.ts';
 
 /** An open dataset. */
 export interface Connection {
@@ -101,6 +101,7 @@ export function openDatabase(file: string, options: { readOnly?: boolean } = {})
   }
   if (!options.readOnly) {
     try {
+      backupBeforeUpgrade(db, file);
       migrate(db);
     } catch (thrown) {
       db.close();
@@ -110,6 +111,17 @@ export function openDatabase(file: string, options: { readOnly?: boolean } = {})
     migrateCheckOnly(db);
   }
   return { db, health: healthOf(db, file, options.readOnly ?? false, null, []) };
+}
+
+/**
+ * Before an existing dataset is upgraded, keeps a consistent copy of it at `<file>.v<old>.bak` (once per old version),
+ * so a faulty migration can never cost the user their data.
+ */
+function backupBeforeUpgrade(db: Database.Database, file: string): void {
+  const from = schemaVersion(db);
+  if (from === 0 || from >= LATEST_VERSION) return;
+  const backup = `${file}.v${from}.bak`;
+  if (!fs.existsSync(backup)) db.prepare('VACUUM INTO ?').run(backup);
 }
 
 function migrateCheckOnly(db: Database.Database): void {

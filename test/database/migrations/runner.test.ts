@@ -27,6 +27,21 @@ describe('migration runner', () => {
     again.close();
   });
 
+  it('keeps a copy of an existing dataset before upgrading it', () => {
+    const file = path.join(tempDir(), 'old.sqlite');
+    const db = new Database(file);
+    migrate(db, 2);
+    db.prepare("INSERT INTO examples (answer_source, turn_count, created_at, updated_at) VALUES ('human', 1, 1, 1)").run();
+    db.close();
+    const { db: opened } = openDatabase(file);
+    expect(schemaVersion(opened)).toBe(LATEST_VERSION);
+    opened.close();
+    const backup = new Database(`${file}.v2.bak`, { readonly: true });
+    expect(schemaVersion(backup)).toBe(2);
+    expect(backup.prepare('SELECT count(*) AS n FROM examples').get()).toEqual({ n: 1 });
+    backup.close();
+  });
+
   it('rolls back a failing step entirely (version and schema unchanged)', () => {
     const db = new Database(path.join(tempDir(), 'b.sqlite'));
     const broken = [
