@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { DatasetHealth, Example, NewExample } from '../electron/shared/ipc/dataset.ts';
 import type { DbArgs, DbMethod, DbResult, WorkerProgress } from './contract.ts';
 import { DbFailure } from './errors.ts';
+import { inspectionSummary } from './provenance.ts';
 import { measureImage, writeImageFile } from './imageStore.ts';
 import * as conversations from './queries/conversations.ts';
 import * as examples from './queries/examples.ts';
@@ -95,6 +96,7 @@ function saveFromMessage(ctx: DbContext, input: DbArgs<'saveExampleFromMessage'>
         conversationId: message.conversationId,
         messageId: message.id,
         perf: message.perf ?? null,
+        inspection: inspectionSummary(message.inspection),
       },
       turns: [{ question, answer }],
       tags: input.tags ?? [],

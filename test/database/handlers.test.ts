@@ -9,7 +9,12 @@ async function chat(t: ReturnType<typeof openTestDataset>): Promise<{ sha: strin
   const answer = await t.call('appendMessage', c.id, {
     role: 'assistant',
     text: 'It reads 42.',
-    inspection: { kept: [1, 5, 9], grid: [2, 2] },
+    inspection: {
+      grid: { cols: 2, rows: 1, tiles: 2 },
+      tokens: { global: 576, localBefore: 288, localAfter: 3, separator: 1, prompt: 20, prefill: 600, generated: 5, kvReused: 0 },
+      selector: { mode: 'single', topP: 0.6, temperature: 1, kept: [1, 0, 1, 0, 1], scores: [0.1], probs: [0.2] },
+      tileSize: 336,
+    },
     perf: { ttftMs: 120, decodeTokensPerS: 31.5 },
     provenance: {
       model: 'slime-nano',
@@ -30,6 +35,12 @@ describe('curation handlers', () => {
     expect(e.image?.sha256).toBe(sha);
     expect(e.turns).toEqual([{ question: 'What does the dial read?', answer: 'It reads 42.' }]);
     expect(e).toMatchObject({ answerSource: 'model', status: 'draft', tags: ['dials'], sourceMessageId: answerId });
+    expect(e.provenance.inspection).toMatchObject({
+      grid: { tiles: 2 },
+      tileSize: 336,
+      tokens: { localAfter: 3 },
+      selector: { topP: 0.6, kept: 3, of: 5 },
+    });
     expect(e.provenance).toMatchObject({
       model: 'slime-nano',
       manifestHash: 'abc',
@@ -42,7 +53,7 @@ describe('curation handlers', () => {
     await expect(t.call('saveExampleFromMessage', { messageId: answerId - 1 })).rejects.toMatchObject({ code: 'dataset/invalid' });
     const conv = await t.call('getConversation', conversationId);
     expect(conv.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
-    expect(conv.messages[1]!.inspection).toEqual({ kept: [1, 5, 9], grid: [2, 2] });
+    expect(conv.messages[1]!.inspection).toMatchObject({ grid: { tiles: 2 }, selector: { kept: [1, 0, 1, 0, 1] } });
     t.close();
   });
 
