@@ -276,6 +276,25 @@ describe('dataset curation', () => {
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 
+  it('finds the re-imported examples as exact duplicates and ticks them', async () => {
+    const page = app.page;
+    await page.getByTestId('open-duplicates').click();
+    const dialog = page.getByTestId('duplicates-dialog');
+    await dialog.getByRole('spinbutton').fill('0');
+    await dialog.getByRole('button', { name: 'Search again' }).click();
+    // The 7 imported examples reuse the images of the 7 exported ones.
+    await expect.poll(() => dialog.locator('[data-testid=duplicate-groups] li', { hasText: 'Same image' }).count()).toBe(7);
+    await app.screenshot('dataset-duplicates');
+    await dialog
+      .locator('[data-testid=duplicate-groups] li')
+      .first()
+      .getByRole('button', { name: /^Tick all but/ })
+      .click();
+    await expect.poll(() => page.getByTestId('bulk-bar').textContent()).toContain('1 selected');
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('adds, moves and deletes a region with the keyboard', async () => {
     const page = app.page;
     const editor = page.getByTestId('example-editor');
