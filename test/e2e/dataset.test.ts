@@ -68,6 +68,12 @@ async function seed(): Promise<void> {
       manifestHash: 'a3f1c2d4e5b6a7980112233445566778',
       executionProvider: 'cpu',
       selector: { mode: 'single', topP: 0.9 },
+      inspection: {
+        grid: { cols: 2, rows: 1, tiles: 2 },
+        tileSize: 336,
+        tokens: { global: 576, localBefore: 288, localAfter: 96 },
+        selector: { mode: 'single', topP: 0.9, kept: 96, of: 288 },
+      },
     },
   });
   exampleId = example.id;
@@ -104,6 +110,7 @@ describe('dataset curation', () => {
     await editor.getByTestId('turn-answer').fill('The ball is red, with a white stripe.');
     await page.keyboard.press('Control+s');
     await expect.poll(() => page.getByTestId('answer-source').textContent()).toBe('Human-edited');
+    expect(await page.getByTestId('provenance').textContent()).toContain('local kept 96 of 288');
 
     await editor.getByTestId('tag-text').fill('colour');
     await editor.getByTestId('tag-text').press('Enter');
@@ -154,7 +161,7 @@ describe('dataset curation', () => {
     await editor.getByTestId('region-box').first().waitFor();
     await app.screenshot('dataset');
     // The editor on a taller window, so image, regions, turns, tags and provenance are all in view.
-    await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.setViewportSize({ width: 1280, height: 1560 });
     await page.getByTestId('editor-pane').evaluate((el) => el.scrollTo(0, 0));
     const pane = (await page.getByTestId('editor-pane').boundingBox())!;
     await page.screenshot({ path: path.join(E2E_OUTPUT_DIR, 'example-editor.png'), clip: pane });
