@@ -166,7 +166,7 @@ const oursDecode = median(pairs.map((p) => decodeSteps(p.ours) / (decodeMs(p.our
 const result = {
   ttft_ratio_vs_pytorch: median(pairs.map((p) => p.ours.inspection.timings.ttft / p.ref.ttft_ms)),
   decode_ratio_vs_pytorch: median(pairs.map((p) => decodeSteps(p.ours) / (decodeMs(p.ours.inspection.timings) / 1e3) / p.ref.decode_tok_s)),
-  host_overhead_share: median(t.map(hostShare)),
+  host_overhead_share: median(t.map((x) => hostShare(x))),
   prefill_gflops: median(pairs.map((p) => p.ref.prefill_flops / (p.ours.inspection.timings.prefill / 1e3) / 1e9)),
   matmul_peak_gflops: peak,
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
