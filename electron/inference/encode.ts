@@ -88,7 +88,7 @@ export async function encodeImage(
     timings.decode = performance.now() - t;
     return { features: hit, timings };
   }
-  const image = await decodeImageBytes(bytes);
+  const image = await decodeImageBytes(bytes, hash);
   timings.decode = performance.now() - t;
   checkAbort(signal);
   onStage('preprocess');

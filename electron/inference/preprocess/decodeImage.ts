@@ -36,14 +36,14 @@ export async function decodeImageFile(file: string): Promise<DecodedImage> {
   return decodeImageBytes(bytes);
 }
 
-/** Decodes image bytes (see {@link decodeImageFile}). */
-export async function decodeImageBytes(bytes: Buffer): Promise<DecodedImage> {
+/** Decodes image bytes (see {@link decodeImageFile}); `knownHash` skips hashing bytes the caller already hashed. */
+export async function decodeImageBytes(bytes: Buffer, knownHash?: string): Promise<DecodedImage> {
   if (bytes.length === 0) throw new AppFailure('image/corrupt', 'The image file is empty (0 bytes)');
   if (bytes.length > MAX_IMAGE_BYTES)
     throw new AppFailure('image/too-large', `The image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
   checkPngHeader(bytes);
   const meta = await readHeader(bytes);
-  const hash = createHash('sha256').update(bytes).digest('hex');
+  const hash = knownHash ?? createHash('sha256').update(bytes).digest('hex');
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error', pages: 1, autoOrient: true })
       .toColourspace('srgb')
