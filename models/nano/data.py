@@ -152,13 +152,14 @@ def _draw_object(draw: ImageDraw.ImageDraw, obj: SceneObject) -> None:
 
 
 def _place_objects(rng: random.Random, w: int, h: int, size_range: tuple[int, int], dense: bool = False,
-                   cell: int = PATCH) -> list[SceneObject]:
+                   cell: int = PATCH, max_objects: int = 8) -> list[SceneObject]:
     """Objects centred (+-1 px jitter) in cells of a ``cell``-px lattice, at most one per 2x2-cell block (one
     compressed local token), never next to the image midlines (so the quadrant answer is unambiguous)."""
     area_tiles = w * h / (DEFAULT_TILE * DEFAULT_TILE)
     n = max(3, min(8, int(round(2 + area_tiles * rng.uniform(0.6, 1.1)))))
     if dense:
         n = int(area_tiles * 5) + 2
+    n = min(n, max_objects) if not dense else n
     cols, rows = w // cell, h // cell
     free = [(r, c) for r in range(rows) for c in range(cols)
             if abs((c + 0.5) * cell - w / 2) > cell and abs((r + 0.5) * cell - h / 2) > cell]
@@ -226,15 +227,17 @@ def _union(objs: list[SceneObject]) -> tuple[int, int, int, int] | None:
             max(o.box[3] for o in objs))
 
 
-def make_scene(split: str, index: int, tile: int = DEFAULT_TILE, dense: bool = False) -> Scene:
+def make_scene(split: str, index: int, tile: int = DEFAULT_TILE, dense: bool = False, max_objects: int = 8
+               ) -> Scene:
     """Generate scene ``index`` of ``split`` (deterministic: same arguments, same pixels and questions).
-    ``dense`` packs many more objects (stage-0 vision pretraining only)."""
+    ``dense`` packs many more objects (stage-0 vision pretraining only); ``max_objects`` caps the count
+    (curriculum; the default 8 is the cap of every split)."""
     if split not in SPLIT_SIZES:
         raise ValueError(f"unknown split {split!r}; expected one of {sorted(SPLIT_SIZES)}")
     rng = random.Random(_seed(split, index))
     while True:
         w, h = _image_size(rng, tile)
-        objects = _place_objects(rng, w, h, SPLIT_SIZES[split], dense)
+        objects = _place_objects(rng, w, h, SPLIT_SIZES[split], dense, max_objects=max_objects)
         if len(objects) >= 2:
             break
     base = rng.randint(95, 165)

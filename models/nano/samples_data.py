@@ -88,11 +88,12 @@ def scene_batch(tok: Tokenizer, eot: int, items: list[CachedScene], rng: random.
     return {"input_ids": ids, "labels": labels, "pixel_values": feats, "grids": grids}
 
 
-def text_batch(tok: Tokenizer, eot: int, split: str, indices: list[int], rng: random.Random) -> dict[str, list]:
+def text_batch(tok: Tokenizer, eot: int, split: str, indices: list[int], rng: random.Random,
+               max_objects: int = 8) -> dict[str, list]:
     """LLM text pretraining batch: the symbolic scene description stands where the image will be."""
     ids, labels = [], []
     for i in indices:
-        scene = data.make_scene(split, i)
+        scene = data.make_scene(split, i, max_objects=max_objects)
         qa = [(q.question, q.answer) for q in scene.questions]
         rng.shuffle(qa)
         a, b = conversation(tok, eot, qa, first_chunk=data.describe(scene))

@@ -75,26 +75,34 @@ def pick_samples(folder: Path, start: int = 5000, max_scenes: int = 400) -> list
     samples_dir.mkdir()
     need = {f: PER_FAMILY for f in data.FAMILIES}
     chosen: list[dict[str, Any]] = []
-    for i in range(start, start + max_scenes):
-        if not any(need.values()):
-            break
-        scene = data.make_scene("heldout", i)
-        for q in scene.questions:
-            if not need[q.family] or q.box is None or (q.family == "count" and q.answer == "0"):
+    used: set[int] = set()
+    for require_hot in (True, False):  # second pass only fills families the first could not
+        for i in range(start, start + max_scenes):
+            if not any(need.values()):
+                break
+            if i in used:
                 continue
-            got, info = ort_answer(ort, scene.image, q.question)
-            if got != q.answer:
-                continue
-            pv, grid = ort.preprocess(scene.image)
-            hot = hottest_box(info["scores"], grid, scene.image.size, ort.cfg.image_size, ort.cfg.local_grid)
-            if not _overlaps(hot, q.box):
-                continue
-            name = f"{len(chosen) + 1:02d}-{q.family}.png"
-            scene.image.save(samples_dir / name)
-            chosen.append({"image": name, "question": q.question, "answer": q.answer, "family": q.family,
-                           "box": list(q.box), "size": list(scene.image.size), "scene": f"heldout/{i}"})
-            need[q.family] -= 1
-            break  # one question per image
+            scene = data.make_scene("heldout", i)
+            for q in scene.questions:
+                if not need[q.family] or q.box is None or (q.family == "count" and q.answer == "0"):
+                    continue
+                got, info = ort_answer(ort, scene.image, q.question)
+                if got != q.answer:
+                    continue
+                _, grid = ort.preprocess(scene.image)
+                hot = _overlaps(hottest_box(info["scores"], grid, scene.image.size, ort.cfg.image_size,
+                                            ort.cfg.local_grid), q.box)
+                if require_hot and not hot:
+                    continue
+                name = f"{len(chosen) + 1:02d}-{q.family}.png"
+                scene.image.save(samples_dir / name)
+                chosen.append({"image": name, "question": q.question, "answer": q.answer, "family": q.family,
+                               "box": list(q.box), "size": list(scene.image.size), "scene": f"heldout/{i}",
+                               "selector_hot_on_object": hot})
+                need[q.family] -= 1
+                used.add(i)
+                break  # one question per image
+    chosen.sort(key=lambda c: data.FAMILIES.index(c["family"]))
     (samples_dir / "samples.json").write_text(json.dumps(chosen, indent=1) + "\n")
     missing = {f: n for f, n in need.items() if n}
     if missing:

@@ -169,7 +169,8 @@ def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
               log_every=max(1, min(25, steps // 20)), save_every=100)
 
 
-def stage_text(cfg: SlimeConfig, tok: Any, vision_path: Path, out: Path, steps: int, batch: int) -> None:
+def stage_text(cfg: SlimeConfig, tok: Any, vision_path: Path, out: Path, steps: int, batch: int,
+               lr: float = 1e-3) -> None:
     """Stage 0b: LLM pretraining on text (symbolic scene description in place of the image + the questions)."""
     model = SlimeForCausalLM(cfg)
     eot = special_ids(tok)["eot"]
@@ -180,7 +181,7 @@ def stage_text(cfg: SlimeConfig, tok: Any, vision_path: Path, out: Path, steps: 
         idx = [rng.randrange(2 * 10**7, 3 * 10**7) for _ in range(batch)]
         return model(sd.text_batch(tok, eot, "train", idx, rng)), ""
 
-    _run_loop("stage0-text", out, steps, 1e-3, lambda s: _params(model.llm), model.llm, loss_fn,
+    _run_loop("stage0-text", out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
               log_every=max(1, steps // 20), save_every=100)
 
 
@@ -248,6 +249,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--vision-steps", type=int, default=600)
     ap.add_argument("--text-steps", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
+    ap.add_argument("--run-name", default=None, help="folder under work/ (default: the schedule name)")
+    ap.add_argument("--iii-steps", type=int, default=0, help="override the stage III budget")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -273,10 +277,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t = time.time()
     cache = sd.cache_scenes(model, cfg, "train", 0, n_scenes, log_every=0 if args.quick else 1000)
     timings["feature_cache"] = time.time() - t
-    run_dir = work / args.schedule
+    run_dir = work / (args.run_name or args.schedule)
     run_dir.mkdir(exist_ok=True)
     t = time.time()
-    run_stages(model, tok, schedule(args.schedule, scale), cache, run_dir, 2 if args.quick else 16)
+    stages = schedule(args.schedule, scale)
+    for st in stages:
+        st.lr *= args.lr_scale
+        if st.name == "III" and args.iii_steps:
+            st.steps = args.iii_steps
+    run_stages(model, tok, stages, cache, run_dir, 2 if args.quick else 16)
     timings["stages"] = time.time() - t
     final = run_dir / "final.pt"
     fresh = SlimeForCausalLM(cfg)
