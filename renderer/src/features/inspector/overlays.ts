@@ -94,9 +94,17 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale
     }
     fillRect(ctx, r, scale);
   }
+}
+
+/** Outlines the hottest cell (drawn last, above the grid labels). */
+function drawHottest(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number): void {
   const hot = tokenRect(rec, hottestToken(rec));
+  const w = Math.max(2, 2.5 * scale);
+  ctx.lineWidth = w * 2;
+  ctx.strokeStyle = 'rgba(0,0,0,0.7)';
+  ctx.strokeRect(hot.x * scale, hot.y * scale, hot.width * scale, hot.height * scale);
+  ctx.lineWidth = w;
   ctx.strokeStyle = '#ffffff';
-  ctx.lineWidth = Math.max(2, 2.5 * scale);
   ctx.strokeRect(hot.x * scale, hot.y * scale, hot.width * scale, hot.height * scale);
 }
 
@@ -152,6 +160,7 @@ export function drawOverlays(
     if (o.router) drawRouter(ctx, rec, scale, o);
     if (o.heatmap) drawHeatmap(ctx, rec, scale, o);
     if (o.grid) drawGrid(ctx, rec, scale);
+    if (o.heatmap) drawHottest(ctx, rec, scale);
   }
   if (region) drawBox(ctx, region, scale);
 }
