@@ -1,9 +1,9 @@
 // Electron main: the `slime:` protocol. Serves the built renderer from slime://app/ and registered images at
 // slime://app/image/<token>; nothing else (no path traversal: files must lie inside the renderer folder).
-import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
 import type { ImageRegistry } from '../node/imageRegistry.ts';
+import { mimeFor, resolveStaticPath } from '../node/staticPaths.ts';
 import { IMAGE_PATH_PREFIX, imageTokenFromPath } from '../shared/ipc/images.ts';
 
 /** The app's own scheme, host and origin. */
@@ -11,16 +11,6 @@ export const APP_SCHEME = 'slime';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 /** Where the main window loads the renderer from in a built app. */
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** What a `slime:` request maps to. */
 export type AppResource = { kind: 'file'; path: string; mime: string } | { kind: 'not-found' };
@@ -44,17 +34,8 @@ export function resolveAppRequest(url: string, rendererDir: string, images: Imag
     const entry = token === null ? undefined : images.lookup(token);
     return entry ? { kind: 'file', path: entry.path, mime: entry.mime } : { kind: 'not-found' };
   }
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return { kind: 'not-found' };
-  }
-  if (decoded.includes('\0')) return { kind: 'not-found' };
-  const root = path.resolve(rendererDir);
-  const file = path.resolve(root, decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, ''));
-  if (!file.startsWith(root + path.sep)) return { kind: 'not-found' };
-  return { kind: 'file', path: file, mime: MIME[path.extname(file)] ?? 'application/octet-stream' };
+  const file = resolveStaticPath(rendererDir, pathname);
+  return file === null ? { kind: 'not-found' } : { kind: 'file', path: file, mime: mimeFor(file) };
 }
 
 /** Declares `slime:` as a standard, secure scheme. Must run before the app is ready. */

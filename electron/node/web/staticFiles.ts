@@ -1,41 +1,10 @@
-// Node-only (browser-mode server): the renderer's static files — path resolution that cannot leave the
-// renderer folder, MIME types, and index.html with the web-api.js tag injected and its CSP read once.
+// Node-only (browser-mode server): the renderer's index.html with the web-api.js tag injected and its CSP
+// read once (file paths and MIME types come from ../staticPaths.ts).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Where the page gets `window.api` in browser mode (served by the server, same origin). */
 export const WEB_API_PATH = '/web-api.js';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-/** MIME type for a file name (octet-stream when unknown; nosniff is always sent). */
-export function mimeFor(file: string): string {
-  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
-
-/** The file under `root` that the URL path names, or null when it is malformed or would leave `root`. */
-export function resolveStaticPath(root: string, pathname: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const base = path.resolve(root);
-  const file = path.resolve(base, decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, ''));
-  return file.startsWith(base + path.sep) ? file : null;
-}
 
 /** The built page as served in browser mode. */
 export interface IndexPage {

@@ -11,7 +11,8 @@ import { IMAGE_PATH_PREFIX, imageTokenFromPath } from '../../shared/ipc/images.t
 import type { ImageRegistry } from '../imageRegistry.ts';
 import type { EventListener } from '../eventHub.ts';
 import { hasSessionToken, isAllowedHost, isSameOriginRequest, newSessionToken, sessionCookie, tokensEqual } from './httpGuards.ts';
-import { WEB_API_PATH, loadIndexPage, mimeFor, resolveStaticPath, type IndexPage } from './staticFiles.ts';
+import { mimeFor, resolveStaticPath } from '../staticPaths.ts';
+import { WEB_API_PATH, loadIndexPage, type IndexPage } from './staticFiles.ts';
 import { API_PREFIX, EVENTS_PATH, webApiScript } from './webApiScript.ts';
 import { fromWireJson, toWireJson } from './wireJson.ts';
 

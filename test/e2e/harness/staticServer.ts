@@ -3,40 +3,16 @@
 import http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ImageRegistry } from '../../../electron/node/imageRegistry.ts';
+import { mimeFor, resolveStaticPath } from '../../../electron/node/staticPaths.ts';
 import { IMAGE_PATH_PREFIX, imageTokenFromPath } from '../../../electron/shared/ipc/images.ts';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** A running static server. */
 export interface StaticServer {
   /** e.g. http://127.0.0.1:41234 */
   origin: string;
   close(): Promise<void>;
-}
-
-/** The file under `root` that `pathname` names, or null when it would leave `root`. */
-export function resolveStaticPath(root: string, pathname: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0')) return null;
-  const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  const file = path.resolve(root, relative);
-  return file.startsWith(path.resolve(root) + path.sep) ? file : null;
 }
 
 async function sendFile(res: http.ServerResponse, file: string, mime: string): Promise<void> {
@@ -65,7 +41,7 @@ export async function startStaticServer(root: string, images: ImageRegistry): Pr
       res.writeHead(403).end('forbidden');
       return;
     }
-    void sendFile(res, file, MIME[path.extname(file)] ?? 'application/octet-stream');
+    void sendFile(res, file, mimeFor(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
