@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_PATH, E2E_OUTPUT_DIR } from './harness/startApp.ts';
+import type { Browser, Page } from 'playwright-core';
+import { E2E_OUTPUT_DIR, launchChromium } from './harness/startApp.ts';
 import { DEFAULT_MODEL_DIR, REPO_ROOT } from '../../electron/node/paths.ts';
 import { readAppVersion } from '../../electron/node/appVersion.ts';
 import type { WindowApi } from '../../electron/shared/ipc/registry.ts';
@@ -18,18 +18,6 @@ const MODEL_DIR = existsSync(path.join(DEFAULT_MODEL_DIR, 'manifest.json'))
   ? DEFAULT_MODEL_DIR
   : path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
 const IMAGE = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny', 'images', 'square.png');
-/** The harness's Chromium flags (headless, no sandbox in containers, nothing phoning home). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let dataDir: string;
 let server: ChildProcess;
 let output = '';
@@ -60,7 +48,7 @@ beforeAll(async () => {
   server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   url = await waitForUrl(60_000);
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text());

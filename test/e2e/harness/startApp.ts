@@ -15,6 +15,7 @@ import { emitToPage, installBridge } from './bridge.ts';
 
 /** Chromium from Debian's `chromium` package (scripts/bootstrap.sh installs it). */
 export const CHROMIUM_PATH = process.env.SLIME_CHROMIUM ?? '/usr/bin/chromium';
+/** Chromium flags for every e2e browser: headless, no sandbox in containers, nothing phoning home. */
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -75,6 +76,12 @@ function assertChromium(): void {
   }
 }
 
+/** Launches Debian's Chromium with the harness flags (fails early with the fix when it is missing). */
+export async function launchChromium(): Promise<Browser> {
+  assertChromium();
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
 /** Starts the app; the page is loaded and `window.api` is live when this resolves. Cleans up if a step fails. */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   assertChromium();
@@ -95,7 +102,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     const router = createRouter(services.bindings);
     const server = await startStaticServer(RENDERER_DIST, services.images);
     cleanups.push(() => server.close());
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const { page } = await openPage(browser, options);
     const pageErrors: string[] = [];
