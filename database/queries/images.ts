@@ -5,15 +5,8 @@ import type { MeasuredImage } from '../imageStore.ts';
 import { storedPath } from '../imageStore.ts';
 import { get, run, sql } from '../sql.ts';
 
-/** A row of `images`. */
-export interface ImageRow {
-  sha256: string;
-  width: number;
-  height: number;
-  format: string;
-  ext: string;
-  bytes: number;
-  phash: string;
+/** A row of `images`: the measured image as stored, with its original file name and when it was added. */
+export interface ImageRow extends MeasuredImage {
   file_name: string | null;
   created_at: number;
 }
