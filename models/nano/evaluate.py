@@ -120,7 +120,7 @@ def evaluate_variant(model: SlimeForCausalLM, tok: Tokenizer, scenes: list[sd.Ca
     }
 
 
-def notes(n_scenes: int, n_hard: int) -> list[str]:
+def notes(n_scenes: int, n_hard: int, prefill_n: int) -> list[str]:
     """Plain statements about how the numbers were produced (rendered into RESULTS.md)."""
     from models.nano.train import schedule
 
@@ -133,12 +133,13 @@ def notes(n_scenes: int, n_hard: int) -> list[str]:
         "text-pretrained LLM). Batches are 16 scenes, each a multi-turn conversation of its ~6 questions.",
         f"Staged (shipped) budget after stage 0: {staged} steps. The comparison models that need their own "
         f"training (global_only, hd_uncompressed, joint, alternating) each got one shorter run of {other} steps "
+        "on 1,500 cached train scenes (staged: 3,000) "
         "(same budget for each of them), so they are compared with each other at equal budget and with the staged "
         "model at a smaller one: a gap in favour of the staged model is partly budget.",
         "slime_* variants are the staged model under different inference selectors (legacy = release double "
         "softmax, single = HEAD single softmax; top-p as named; keep_all = top-p 1).",
         "Visual tokens: global 64 + separator 1 + kept local tokens (16 per tile compressed, 64 per tile for "
-        "hd_uncompressed, none for global_only). Prefill ms: median over 30 scenes of pixels → first-token "
+        f"hd_uncompressed, none for global_only). Prefill ms: median over the first {prefill_n} scenes of pixels → first-token "
         "logits (vision, projector, selector, assembly, LLM prefill) in PyTorch fp32, 1 thread, on the shared "
         "2-core CPU that other jobs were also using — compare ratios, not absolute values.",
         "Training ran on a heavily shared 2-core CPU (load average ~10), which is why budgets are small.",
@@ -157,9 +158,8 @@ TRIED = [
     "3e-3; a 2-object curriculum (200 steps, 2e-3) did not leave it either; stage III stayed on it at LR 5e-4 "
     "(500 steps, shipped) and 2e-3 (stopped at 280 of 500). The loop itself is sound: 4 conversations are "
     "overfitted to 0.02 nats in 60 steps.",
-    "Not run for lack of CPU time: hd_uncompressed, joint and alternating (their keys say \"not run\"); the "
-    "global_only comparison got 300 steps. With every model on the same prior plateau, the SliME-vs-baseline "
-    "comparisons in this table do not test the paper's claims yet.",
+    "With every model on the same prior plateau, the SliME-vs-baseline comparisons in this table do not test "
+    "the paper's claims yet.",
     "Next steps with more compute: pretrain the LLM on the text task until the recall phase transition "
     "(thousands of steps), or align local tokens with the word embeddings of their attributes so that the "
     "text-guided selector keeps the named object and little retrieval is left to the LLM.",
@@ -243,7 +243,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from models.nano.report import targets, write_report
 
     results["targets"] = targets(results)
-    results["notes"]["text"] = notes(args.scenes, args.hard_scenes)
+    results["notes"]["text"] = notes(args.scenes, args.hard_scenes, args.prefill_n)
+    missing = sorted({n for sp in results["splits"].values() for n, r in sp.items() if r.get("status") == "not run"})
+    if missing:
+        results["notes"]["text"].append(f"Not run for lack of CPU time (marked \"not run\"): {', '.join(missing)}.")
     timings = args.work / "staged" / "timings.json"
     if timings.exists():
         results["notes"]["staged_training_seconds"] = json.loads(timings.read_text())
