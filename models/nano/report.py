@@ -30,6 +30,9 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
             gap = round(ship["accuracy_by_family"][fam] - glob["accuracy_by_family"][fam], 2)
             out[f"detail_{fam}_gap_vs_global_only"] = {"value": gap, "threshold": 25.0,
                                                        "margin": round(gap - 25.0, 2), "met": gap >= 25.0}
+    if _acc(hd) is None:
+        for k, thr in (("keep_all_vs_hd_accuracy", -3.0), ("keep_all_local_token_ratio", 0.4)):
+            out[k] = {"value": None, "threshold": thr, "margin": None, "met": False, "status": "not run"}
     if _acc(keep) is not None and _acc(hd) is not None:
         diff = round(keep["accuracy"] - hd["accuracy"], 2)
         hd_local = hd["mean_visual_tokens"] - 65
