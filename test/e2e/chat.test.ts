@@ -2,35 +2,17 @@
 // answer with figures, chat list (rename, search, delete), stop mid-stream, regenerate, edit and resend, save as
 // example with an edited answer, and a bad image (a text file named .png) showing a clear error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { REPO_ROOT } from '../../electron/node/paths.ts';
+import { NANO_DIR, TINY_DIR, callRouter, nanoSamples, type NanoSample } from './harness/nano.ts';
 import type { Example } from '../../electron/shared/ipc/dataset.ts';
 
-const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
-const TINY_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
-/** SliME-Nano when it has shipped; until then the tiny random fixture (structure checks only). */
-const HAS_NANO = existsSync(path.join(NANO_DIR, 'manifest.json'));
-const MODEL_DIR = HAS_NANO ? NANO_DIR : TINY_DIR;
-
-interface Sample {
-  image: string;
-  question: string;
-  answer: string;
-  box: [number, number, number, number];
-}
-
-function firstSample(): Sample {
-  if (!HAS_NANO)
-    return { image: path.join(TINY_DIR, 'images', 'wide.png'), question: 'What colour is the circle?', answer: '', box: [0, 0, 1, 1] };
-  const dir = path.join(NANO_DIR, 'samples');
-  const raw = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[] | { samples: Sample[] };
-  const samples = Array.isArray(raw) ? raw : raw.samples;
-  const s = samples.find((x) => Array.isArray(x.box) && x.box.length === 4) ?? samples[0]!;
-  return { ...s, image: path.isAbsolute(s.image) ? s.image : path.join(dir, s.image) };
+function firstSample(): NanoSample {
+  const samples = nanoSamples();
+  return samples.find((x) => Array.isArray(x.box) && x.box.length === 4) ?? samples[0]!;
 }
 
 let app: RunningApp;
@@ -39,7 +21,7 @@ const sample = firstSample();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-chat-'));
-  app = await startApp({ dataDir, modelDir: MODEL_DIR, viewport: { width: 1280, height: 800 } });
+  app = await startApp({ dataDir, modelDir: NANO_DIR, viewport: { width: 1280, height: 800 } });
   await app.page.getByTestId('view-chat').waitFor();
 });
 
@@ -49,9 +31,7 @@ afterAll(async () => {
 });
 
 async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
-  const r = (await app.router.dispatch(channel, args)) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!r.ok) throw new Error(r.error?.message);
-  return r.value as T;
+  return callRouter<T>(app, channel, ...args);
 }
 
 async function lastAnswer(): Promise<string> {
@@ -76,7 +56,7 @@ describe('chat', () => {
     await ask(sample.question);
     const answer = await lastAnswer();
     expect(answer.length).toBeGreaterThan(0);
-    if (HAS_NANO) expect(answer.toLowerCase()).toContain(sample.answer.toLowerCase());
+    expect(answer.toLowerCase()).toContain(sample.answer.toLowerCase());
     expect(await page.getByTestId('message-image').count()).toBe(1);
     expect(await page.getByTestId('fig-local').last().innerText()).toMatch(/^\d+ \/ \d+$/);
     expect(await page.getByTestId('fig-grid').last().innerText()).toMatch(/^\d+×\d+ @ \d+px$/);
@@ -110,7 +90,7 @@ describe('chat', () => {
     );
     expect(await page.getByTestId('message-user').count()).toBe(1);
     expect(await page.getByText('edited', { exact: true }).count()).toBe(1);
-    if (HAS_NANO) expect((await lastAnswer()).toLowerCase()).toContain(sample.answer.toLowerCase());
+    expect((await lastAnswer()).toLowerCase()).toContain(sample.answer.toLowerCase());
   });
 
   it('stops a generation mid-stream and keeps the partial answer', async () => {
@@ -118,14 +98,12 @@ describe('chat', () => {
     // SliME-Nano answers in one token and stops (about 10 ms): there is no stream to interrupt. The tiny random
     // fixture (a real exported SliME graph set) talks until its context is full, so this test adds it as a user
     // model folder in Settings, picks it in the chat's model picker, stops it, and switches back.
-    if (HAS_NANO) {
-      await page.getByTestId('nav-settings').click();
-      await page.getByTestId('model-folder-input').fill(TINY_DIR);
-      await page.getByTestId('model-folder-add').click();
-      await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
-      await page.getByTestId('nav-chat').click();
-      await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
-    }
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('model-folder-input').fill(TINY_DIR);
+    await page.getByTestId('model-folder-add').click();
+    await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
+    await page.getByTestId('nav-chat').click();
+    await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
     await page.getByTestId('chat-settings').click();
     await page.getByTestId('chat-settings-maxNewTokens').fill('4000');
     await page.getByTestId('chat-settings-maxNewTokens').dispatchEvent('change');
@@ -159,7 +137,7 @@ describe('chat', () => {
     await page.getByTestId('chat-settings-temperature').fill('0');
     await page.getByTestId('chat-settings-temperature').dispatchEvent('change');
     await page.getByTestId('chat-settings-save').click();
-    if (HAS_NANO) await page.getByTestId('model-picker').selectOption('__default');
+    await page.getByTestId('model-picker').selectOption('__default');
   });
 
   it('saves an answer as an example with an edited answer', async () => {
@@ -246,7 +224,7 @@ describe('chat', () => {
     const { page } = app;
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('model-row').first().waitFor();
-    expect(await page.getByTestId('model-list').innerText()).toContain(HAS_NANO ? 'SliME-Nano' : 'SliME-tiny-fixture');
+    expect(await page.getByTestId('model-list').innerText()).toContain('SliME-Nano');
     await page.getByTestId('model-folder-input').fill(dataDir);
     await page.getByTestId('model-folder-add').click();
     const error = page.getByTestId('model-error');

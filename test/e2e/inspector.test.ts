@@ -3,48 +3,27 @@
 // zoom, "what the model saw" tiles, re-selection with a lower top-p, a drawn region saved with the example, and a
 // layout that fits 1024×700.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { REPO_ROOT } from '../../electron/node/paths.ts';
+import { NANO_DIR, callRouter, nanoSamples, type NanoSample } from './harness/nano.ts';
 import type { Conversation, Example, Message, Page } from '../../electron/shared/ipc/dataset.ts';
 import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
-
-const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
-const TINY_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
-/** SliME-Nano when it has shipped; until then the tiny random fixture (structure checks only). */
-const HAS_NANO = existsSync(path.join(NANO_DIR, 'manifest.json'));
-const MODEL_DIR = HAS_NANO ? NANO_DIR : TINY_DIR;
-
-interface Sample {
-  image: string;
-  question: string;
-  answer: string;
-  box: [number, number, number, number];
-  family?: string;
-  selector_hot_on_object?: boolean;
-}
 
 function rank(order: string[], family: string | undefined): number {
   const i = order.indexOf(family ?? '');
   return i < 0 ? order.length : i;
 }
 
-function firstSample(): Sample {
-  if (!HAS_NANO)
-    return { image: path.join(TINY_DIR, 'images', 'wide.png'), question: 'What colour is the circle?', answer: '', box: [0, 0, 1, 1] };
-  const dir = path.join(NANO_DIR, 'samples');
-  const raw = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as Sample[] | { samples: Sample[] };
-  const samples = Array.isArray(raw) ? raw : raw.samples;
+function firstSample(): NanoSample {
+  const samples = nanoSamples();
   // ship.py records, per sample, whether the Python reference's selector is hottest on the named object; the
   // e2e checks the app's own record reproduces that on such a sample (then detail questions about one object).
   const order = ['glyph', 'colour', 'shape'];
   const withBox = samples.filter((x) => Array.isArray(x.box) && x.box.length === 4);
-  const score = (x: Sample): number => (x.selector_hot_on_object ? 0 : 10) + rank(order, x.family);
-  const s = [...withBox].sort((a, b) => score(a) - score(b))[0] ?? samples[0]!;
-  return { ...s, image: path.isAbsolute(s.image) ? s.image : path.join(dir, s.image) };
+  const score = (x: NanoSample): number => (x.selector_hot_on_object ? 0 : 10) + rank(order, x.family);
+  return [...withBox].sort((a, b) => score(a) - score(b))[0] ?? samples[0]!;
 }
 
 let app: RunningApp;
@@ -54,7 +33,7 @@ const sample = firstSample();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-insp-'));
-  app = await startApp({ dataDir, modelDir: MODEL_DIR, viewport: { width: 1366, height: 820 } });
+  app = await startApp({ dataDir, modelDir: NANO_DIR, viewport: { width: 1366, height: 820 } });
   await app.page.getByTestId('view-chat').waitFor();
 });
 
@@ -64,9 +43,7 @@ afterAll(async () => {
 });
 
 async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
-  const r = (await app.router.dispatch(channel, args)) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!r.ok) throw new Error(r.error?.message);
-  return r.value as T;
+  return callRouter<T>(app, channel, ...args);
 }
 
 /** The hottest local token's rectangle in original pixels, computed here independently of the renderer. */
@@ -116,11 +93,9 @@ describe('inspector', () => {
     expect(shown[1]).toBeCloseTo(hot.y, 3);
     expect(shown[2]).toBeCloseTo(hot.width, 3);
     expect(shown[3]).toBeCloseTo(hot.height, 3);
-    if (HAS_NANO) {
-      const [bx0, by0, bx1, by1] = sample.box;
-      const overlaps = hot.x < bx1 && bx0 < hot.x + hot.width && hot.y < by1 && by0 < hot.y + hot.height;
-      expect(overlaps, `hottest cell ${JSON.stringify(hot)} vs box ${JSON.stringify(sample.box)}`).toBe(true);
-    }
+    const [bx0, by0, bx1, by1] = sample.box;
+    const overlaps = hot.x < bx1 && bx0 < hot.x + hot.width && hot.y < by1 && by0 < hot.y + hot.height;
+    expect(overlaps, `hottest cell ${JSON.stringify(hot)} vs box ${JSON.stringify(sample.box)}`).toBe(true);
     const withHeat = await overlayPixels();
     expect(withHeat).toBeGreaterThan(0);
     await page.getByTestId('overlay-heatmap').uncheck();
