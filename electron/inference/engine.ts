@@ -27,7 +27,6 @@ export type Emit = (payload: unknown) => void;
 /** The inference engine of this process. */
 export class Engine {
   private model: LoadedModel | null = null;
-  private loading: Promise<LoadedModel> | null = null;
   private settings: SessionSettings = {};
   private kv: KvState | null = null;
   private readonly features = new FeatureCache(8);
@@ -103,12 +102,7 @@ export class Engine {
     const abs = path.resolve(dir);
     if (this.model?.dir === abs) return this.model;
     await this.unload();
-    this.loading = loadModel(abs, this.settings);
-    try {
-      this.model = await this.loading;
-    } finally {
-      this.loading = null;
-    }
+    this.model = await loadModel(abs, this.settings);
     return this.model;
   }
 

@@ -19,7 +19,6 @@ export interface LoadedModel {
   providers: GraphProvider[];
   tokenizer: Tokenizer;
   bosId: number | null;
-  hasAttention: boolean;
 }
 
 /** Validates `dir`, opens its four graphs on the best providers and reads its tokenizer. */
@@ -55,7 +54,6 @@ export async function loadModel(dir: string, settings: SessionSettings): Promise
     providers,
     tokenizer,
     bosId: bos,
-    hasAttention: s.projector.outputNames.includes('local_attention'),
   };
 }
 
