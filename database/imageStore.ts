@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { DbFailure } from './errors.ts';
 import { phash } from './phash.ts';
+import { replaceViaTemp } from './safePath.ts';
 
 /** Largest accepted file (bytes) and pixel count. */
 export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
@@ -76,12 +77,6 @@ export async function writeImageFile(imagesDir: string, image: MeasuredImage, by
   }
   await fs.mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(temp, bytes, { flag: 'wx' });
-    await fs.rename(temp, target);
-  } catch (thrown) {
-    await fs.rm(temp, { force: true });
-    throw thrown;
-  }
+  await replaceViaTemp(temp, target, (file) => fs.writeFile(file, bytes, { flag: 'wx' }));
   return target;
 }

@@ -30,6 +30,25 @@ export async function resolveInside(root: string, relative: string): Promise<str
   return real;
 }
 
+/** A fresh, hidden temp name for `name` in `dir` (`.name.<random>.tmp`). */
+function hiddenTemp(dir: string, name: string): string {
+  return path.join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * Lets `write` create `temp`, then renames it onto `target`, so a crash never leaves half a file and an existing
+ * symlink at `target` is replaced, never followed. The temp file is removed when either step fails.
+ */
+export async function replaceViaTemp(temp: string, target: string, write: (temp: string) => Promise<void>): Promise<void> {
+  try {
+    await write(temp);
+    await fs.rename(temp, target);
+  } catch (thrown) {
+    await fs.rm(temp, { force: true });
+    throw thrown;
+  }
+}
+
 /** Creates `dir` (relative to `root`) and checks that its real location is still inside `root`. */
 export async function ensureDirInside(root: string, dir: string): Promise<string> {
   const target = path.resolve(root, dir);
@@ -42,16 +61,9 @@ export async function ensureDirInside(root: string, dir: string): Promise<string
 
 /** Writes `data` to `root/relative` through a fresh temp file and a rename, so an existing symlink there is replaced, never followed. */
 export async function writeInside(root: string, relative: string, data: string | Uint8Array): Promise<void> {
-  const target = path.resolve(root, relative);
   const dir = await ensureDirInside(root, path.dirname(relative));
-  const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(temp, data, { flag: 'wx' });
-    await fs.rename(temp, path.join(dir, path.basename(target)));
-  } catch (thrown) {
-    await fs.rm(temp, { force: true });
-    throw thrown;
-  }
+  const name = path.basename(path.resolve(root, relative));
+  await replaceViaTemp(hiddenTemp(dir, name), path.join(dir, name), (temp) => fs.writeFile(temp, data, { flag: 'wx' }));
 }
 
 /** Copies `source` to `root/relative` the same way (skips when a regular file of the same size is already there). */
@@ -60,14 +72,7 @@ export async function copyInside(root: string, relative: string, source: string,
   const target = path.join(dir, path.basename(relative));
   const existing = await fs.lstat(target).catch(() => undefined);
   if (existing?.isFile() && existing.size === size) return false;
-  const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await fs.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
-    await fs.rename(temp, target);
-  } catch (thrown) {
-    await fs.rm(temp, { force: true });
-    throw thrown;
-  }
+  await replaceViaTemp(hiddenTemp(dir, path.basename(target)), target, (temp) => fs.copyFile(source, temp, fs.constants.COPYFILE_EXCL));
   return true;
 }
 
