@@ -31,6 +31,13 @@ function checkQuestion(question: string, model: LoadedModel): void {
     );
 }
 
+/** The request's image path; a dataset hash must have been resolved by the service before it gets here. */
+function imagePath(image: AskArgs['image'] | ScoreArgs['image']): string {
+  if (!('path' in image))
+    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
+  return image.path;
+}
+
 /** Turns with the image placeholder on the first user turn. */
 function conversation(history: ChatTurn[], question: string): ChatTurn[] {
   // The one image placeholder is ours; a literal "<image>" typed by the user (or kept in a stored turn) is dropped.
@@ -81,9 +88,7 @@ async function prepare(
   stage: (s: StageEvent['stage']) => void,
 ) {
   checkQuestion(req.question, model);
-  if (!('path' in req.image))
-    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
-  const enc = await encodeImage(model, features, req.image.path, signal, stage);
+  const enc = await encodeImage(model, features, imagePath(req.image), signal, stage);
   checkAbort(signal);
   stage('select');
   const H = model.manifest.llm.hidden;
@@ -223,9 +228,7 @@ export async function scoreAnswer(
   signal: AbortSignal,
 ): Promise<{ full: number; globalOnly: number; answerTokens: number; keptLocal: number }> {
   checkQuestion(req.question, model);
-  if (!('path' in req.image))
-    throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
-  const enc = await encodeImage(model, features, req.image.path, signal, () => undefined);
+  const enc = await encodeImage(model, features, imagePath(req.image), signal, () => undefined);
   const H = model.manifest.llm.hidden;
   const prompt = await promptEmbeds(model, conversation([], req.question), undefined, enc.features);
   const sel: Selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, selectorSettings(model, {}));
