@@ -1,13 +1,28 @@
-// CLI (plain Node): what a `slime` command is and what it gets to run (flags, typed service clients, output).
+// CLI (plain Node): what a `slime` command is and what it gets to run (flags, typed service clients, output), and the client builder.
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { ClientApi, Contract } from '../shared/ipc/contract.ts';
-import type { Result } from '../shared/errors.ts';
+import { methodChannel } from '../shared/ipc/contract.ts';
+import type { Router } from '../shared/ipc/router.ts';
+import { AppFailure, type Result } from '../shared/errors.ts';
 import type { Services } from '../node/services/createServices.ts';
 
 /** A service client whose methods resolve to values and throw AppFailure on a failure Result. */
 export type CliClient<C extends Contract> = {
   [K in keyof ClientApi<C>]: ClientApi<C>[K] extends (...args: infer A) => Promise<Result<infer R>> ? (...args: A) => Promise<R> : never;
 };
+
+/** A typed client that dispatches through `router` and throws AppFailure on a failure Result. */
+export function clientFor<C extends Contract>(router: Router, contract: C): CliClient<C> {
+  const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(contract.methods)) {
+    client[name] = async (...args) => {
+      const result = await router.dispatch(methodChannel(contract.service, name), args);
+      if (!result.ok) throw new AppFailure(result.error.code, result.error.message, result.error.details);
+      return result.value;
+    };
+  }
+  return client as CliClient<C>;
+}
 
 /** Parsed flag values (strings, booleans, or arrays of them for `multiple` options). */
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -2,14 +2,12 @@
 // services and contracts as the app, prints errors as `error [code]: message` and exits non-zero, never a stack.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { AppFailure, toAppError } from '../shared/errors.ts';
-import type { Contract } from '../shared/ipc/contract.ts';
-import { methodChannel } from '../shared/ipc/contract.ts';
 import { createRouter, type Router } from '../shared/ipc/router.ts';
 import { createServices, type Services } from '../node/services/createServices.ts';
 import { forkSpawner } from '../node/forkChild.ts';
 import { DEFAULT_MODEL_DIR, INFERENCE_ENTRY, defaultDataDir } from '../node/paths.ts';
 import { readAppVersion } from '../node/appVersion.ts';
-import type { CliClient, CliCommand, CliContext, FlagValues } from './command.ts';
+import { clientFor, type CliCommand, type CliContext, type FlagValues } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
 /** Where the CLI writes. */
@@ -43,19 +41,6 @@ function help(): string[] {
     '  --model-dir <dir>  model folder (default models/nano)',
     '  -h, --help         show help (also: slime <command> --help)',
   ];
-}
-
-/** A typed client that dispatches through `router` and throws AppFailure on a failure Result. */
-function clientFor<C extends Contract>(router: Router, contract: C): CliClient<C> {
-  const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const name of Object.keys(contract.methods)) {
-    client[name] = async (...args) => {
-      const result = await router.dispatch(methodChannel(contract.service, name), args);
-      if (!result.ok) throw new AppFailure(result.error.code, result.error.message, result.error.details);
-      return result.value;
-    };
-  }
-  return client as CliClient<C>;
 }
 
 function makeContext(positionals: string[], flags: FlagValues, io: CliIo): { ctx: CliContext; dispose(): Promise<void> } {

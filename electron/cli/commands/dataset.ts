@@ -1,8 +1,7 @@
 // CLI (plain Node): `slime dataset import|export|stats|score` over the dataset service (default data dir, or --db FILE).
 import path from 'node:path';
-import type { CliCommand, CliClient, CliContext } from '../command.ts';
+import { clientFor, type CliCommand, type CliClient, type CliContext } from '../command.ts';
 import { AppFailure } from '../../shared/errors.ts';
-import { methodChannel } from '../../shared/ipc/contract.ts';
 import { createRouter, bind } from '../../shared/ipc/router.ts';
 import {
   datasetContract,
@@ -51,15 +50,7 @@ async function openDataset(ctx: CliContext): Promise<{ client: CliClient<Dataset
   const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) =>
     inferenceScorer((await ctx.services()).inference, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
   const router = createRouter([bind(datasetContract, createDatasetService({ worker, emit: () => {}, scorer }))]);
-  const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const name of Object.keys(datasetContract.methods)) {
-    client[name] = async (...args) => {
-      const r = await router.dispatch(methodChannel(datasetContract.service, name), args);
-      if (!r.ok) throw new AppFailure(r.error.code, r.error.message, r.error.details);
-      return r.value;
-    };
-  }
-  return { client: client as unknown as CliClient<DatasetContract>, close: () => worker.stop() };
+  return { client: clientFor(router, datasetContract), close: () => worker.stop() };
 }
 
 function printStats(ctx: CliContext, s: DatasetStats): void {
