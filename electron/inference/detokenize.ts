@@ -2,6 +2,9 @@
 // are released, so a character split across tokens (emoji, CJK, byte-fallback bytes) never comes out broken.
 import type { Tokenizer } from './tokenizer/tokenizer.ts';
 
+/** Non-streaming decoder: each call is independent (the pending bytes are kept here, not in the decoder). */
+const UTF8 = new TextDecoder('utf-8');
+
 /** Turns generated ids into text pieces as they arrive. */
 export class StreamDecoder {
   private readonly tokenizer: Tokenizer;
@@ -18,7 +21,7 @@ export class StreamDecoder {
     for (const b of this.tokenizer.tokenBytes(id)) this.pending.push(b);
     const n = completePrefixLength(this.pending);
     if (n === 0) return '';
-    let piece = new TextDecoder('utf-8').decode(Uint8Array.from(this.pending.slice(0, n)));
+    let piece = UTF8.decode(Uint8Array.from(this.pending.slice(0, n)));
     this.pending = this.pending.slice(n);
     if (!this.started && piece.length > 0) {
       this.started = true;
@@ -31,7 +34,7 @@ export class StreamDecoder {
   /** Flushes what is left (an incomplete trailing sequence becomes U+FFFD, as a batch decode would). */
   finish(): string {
     if (this.pending.length === 0) return '';
-    const piece = new TextDecoder('utf-8').decode(Uint8Array.from(this.pending));
+    const piece = UTF8.decode(Uint8Array.from(this.pending));
     this.pending = [];
     this.text += piece;
     return piece;

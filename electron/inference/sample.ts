@@ -36,9 +36,10 @@ export class Sampler {
 
   /** The next token given `logits` [V] and the ids generated so far (for the repetition penalty). */
   next(logits: Float32Array, previous: readonly number[]): number {
-    const l = Float32Array.from(logits);
-    for (const b of this.banned) if (b < l.length) l[b] = -Infinity;
     const rp = this.settings.repetitionPenalty;
+    // Copy the vocabulary-sized logits only when they are about to be changed (greedy decoding usually is not).
+    const l = this.banned.size > 0 || rp !== 1 ? Float32Array.from(logits) : logits;
+    for (const b of this.banned) if (b < l.length) l[b] = -Infinity;
     if (rp !== 1) {
       // CTRL-style penalty as in HF: positive logits divided, negative multiplied.
       for (const id of new Set(previous)) if (id >= 0 && id < l.length) l[id] = l[id]! > 0 ? l[id]! / rp : l[id]! * rp;
