@@ -7,14 +7,15 @@ import type { CliCommand, CliContext } from '../command.ts';
 import { AppFailure, toAppError } from '../../shared/errors.ts';
 import { eventChannel } from '../../shared/ipc/contract.ts';
 import { inferenceContract, type AskResult, type InspectionRecord, type TokenEvent } from '../../shared/ipc/inference.ts';
-import { REPO_ROOT } from '../../node/paths.ts';
+import { DEFAULT_MODEL_DIR, REPO_ROOT } from '../../node/paths.ts';
 
 const USAGE = 'slime ask --image FILE --question TEXT [--model DIR] [--json] [--heatmap OUT.png] [--top-p X] [--max-tokens N]';
 
 /** The default model: the shipped SliME-Nano when it is there, else the tiny test fixture. */
 export function defaultAskModel(): string {
-  const nano = path.join(REPO_ROOT, 'models', 'nano');
-  return existsSync(path.join(nano, 'manifest.json')) ? nano : path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
+  return existsSync(path.join(DEFAULT_MODEL_DIR, 'manifest.json'))
+    ? DEFAULT_MODEL_DIR
+    : path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
 }
 
 function str(ctx: CliContext, name: string): string | undefined {
