@@ -191,20 +191,25 @@ export async function answer(
   return { result, kv: loop.kv };
 }
 
-/** Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token). */
+/**
+ * Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token).
+ * `answerEmbeds` [A,H] are the answer's token rows, embedded once by the caller for both scored variants.
+ */
 async function meanLogLikelihood(
   model: LoadedModel,
   embeds: Float32Array,
   rows: string[],
   answerIds: number[],
+  answerEmbeds: Float32Array,
   signal: AbortSignal,
 ): Promise<number> {
+  const H = model.manifest.llm.hidden;
   let step = await decoderStep(model, emptyKv(model), embeds, rows);
   let sum = 0;
   for (let k = 0; k < answerIds.length; k++) {
     checkAbort(signal);
     sum += logSoftmaxAt(step.logits, answerIds[k]!);
-    if (k + 1 < answerIds.length) step = await decoderStep(model, step.kv, await runEmbed(model, [answerIds[k]!]), [`t${answerIds[k]}`]);
+    if (k + 1 < answerIds.length) step = await decoderStep(model, step.kv, answerEmbeds.subarray(k * H, (k + 1) * H), [`t${answerIds[k]}`]);
   }
   return sum / answerIds.length;
 }
@@ -236,9 +241,10 @@ export async function scoreAnswer(
   if (answerIds.length === 0) throw new AppFailure('prompt/empty', 'The answer has no tokens');
   const full = assemble(prompt.ids, prompt.text, H, enc.features, sel.kept, false, model.manifest.separator_id);
   const globalOnly = assemble(prompt.ids, prompt.text, H, enc.features, sel.kept, true, model.manifest.separator_id);
+  const answerEmbeds = await runEmbed(model, answerIds);
   return {
-    full: await meanLogLikelihood(model, full.embeds, full.rows, answerIds, signal),
-    globalOnly: await meanLogLikelihood(model, globalOnly.embeds, globalOnly.rows, answerIds, signal),
+    full: await meanLogLikelihood(model, full.embeds, full.rows, answerIds, answerEmbeds, signal),
+    globalOnly: await meanLogLikelihood(model, globalOnly.embeds, globalOnly.rows, answerIds, answerEmbeds, signal),
     answerTokens: answerIds.length,
     keptLocal: sel.kept.length,
   };
