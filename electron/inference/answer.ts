@@ -66,7 +66,7 @@ async function promptEmbeds(
     );
   }
   const text = await runEmbed(model, [...textIds, m.separator_id]);
-  return { ids, text, selectorText: text.subarray(0, Math.min(textIds.length, m.llm.max_length) * m.llm.hidden) };
+  return { ids, text, selectorText: text.subarray(0, textIds.length * m.llm.hidden) };
 }
 
 function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorSettings {
