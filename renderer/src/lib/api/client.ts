@@ -63,11 +63,5 @@ function createApi(): Api {
 /** The app's services. */
 export const api: Api = createApi();
 
-/** A readable sentence for anything a call threw. */
-export function describeError(thrown: unknown): string {
-  if (thrown instanceof ApiError) return `${thrown.message} (${thrown.code})`;
-  return thrown instanceof Error ? thrown.message : String(thrown);
-}
-
 /** The URL that displays a registered image (same origin in Electron and in the e2e bridge). */
 export { imageUrl };

@@ -36,3 +36,9 @@ export function toErrorView(thrown: unknown, context?: string): ErrorView {
   const raw = thrown instanceof Error ? thrown.message : String(thrown);
   return { message: context ? `${context}: ${raw}` : raw, code, hint: code ? HINTS[code] : undefined };
 }
+
+/** One readable sentence for anything a call threw (views that show a plain string): the message, then the ErrorCode in brackets. */
+export function describeError(thrown: unknown): string {
+  const { message, code } = toErrorView(thrown);
+  return code ? `${message} (${code})` : message;
+}

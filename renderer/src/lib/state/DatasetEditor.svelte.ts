@@ -1,7 +1,8 @@
 // Renderer: the open example (rune class) — loads it, keeps an editable draft of turns/notes/system prompt, and
 // applies status, tag and region changes through the dataset contract, pushing each change's reverse onto the undo stack.
 import type { Example, ExamplePatch, NewRegion, Region, ReviewStatus, Turn } from '$shared/ipc/dataset.ts';
-import { api, describeError } from '../api/client.ts';
+import { api } from '../api/client.ts';
+import { describeError } from '../components/errorView.ts';
 import type { ReviewUndo } from './ReviewUndo.svelte.ts';
 
 /** The fields the editor's form changes before "Save". */

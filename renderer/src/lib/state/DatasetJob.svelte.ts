@@ -1,7 +1,8 @@
 // Renderer: one long dataset job (import or export) as a rune class — starts it with a fresh job id, follows its
 // `jobProgress` events, cancels it through `dataset.cancelJob`, and keeps the result or a readable error.
 import type { JobProgress } from '$shared/ipc/dataset.ts';
-import { api, ApiError, describeError } from '../api/client.ts';
+import { api, ApiError } from '../api/client.ts';
+import { describeError } from '../components/errorView.ts';
 
 /** What to tell the user after a failed job, by error code. */
 const NEXT_STEPS: Record<string, string> = {

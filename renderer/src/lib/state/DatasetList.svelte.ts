@@ -1,7 +1,8 @@
 // Renderer: the dataset list (rune class) — filters, sort, a page cache over `dataset.listExamples` that only fetches
 // the pages the virtual list shows (so 100k examples stay cheap), stats, selection and the current row.
 import type { DatasetStats, ExampleQuery, ExampleSort, ExampleSummary, ReviewStatus, TagCount } from '$shared/ipc/dataset.ts';
-import { api, describeError } from '../api/client.ts';
+import { api } from '../api/client.ts';
+import { describeError } from '../components/errorView.ts';
 
 /** Rows per `listExamples` call. */
 export const PAGE_SIZE = 100;
