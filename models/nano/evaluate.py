@@ -205,7 +205,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     base = runs["staged"]
     cfg = base.cfg
     n_scenes = {"heldout": args.scenes, "hard": args.hard_scenes}
-    caches = {s: sd.cache_scenes(base, cfg, s, 0, n_scenes[s]) for s in SPLITS}
+    caches = {s: sd.cache_scenes(base, cfg, s, 0, n_scenes[s], store=args.work / "features" / f"{s}.pt")
+              for s in SPLITS}
     results: dict[str, Any] = {"shipped": SHIPPED, "splits": {}, "training_variants": {}, "notes": {}}
     for split in SPLITS:
         res: dict[str, Any] = {}

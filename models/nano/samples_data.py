@@ -7,8 +7,10 @@ training and at inference time.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer
@@ -39,18 +41,14 @@ def _answer_ids(tok: Tokenizer, answer: str, eot: int) -> list[int]:
     return tok.encode(answer, add_special_tokens=False).ids + [eot]
 
 
-def conversation(tok: Tokenizer, eot: int, qa: list[tuple[str, str]], first_chunk: str | None = None
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Multi-turn ids/labels. Turn 1 carries the image (or ``first_chunk`` text in place of `<image>`);
+def conversation(tok: Tokenizer, eot: int, qa: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multi-turn ids/labels. Turn 1 carries the image placeholder;
     labels are -100 except on answers and their `<|eot_id|>`."""
     ids: list[int] = []
     labels: list[int] = []
     for k, (q, a) in enumerate(qa):
         if k == 0:
-            if first_chunk is None:
-                p = prompt_ids(tok, q)
-            else:
-                p = tok.encode(build_prompt("llama3", [("user", f"{first_chunk}\n{q}")])).ids
+            p = prompt_ids(tok, q)
         else:
             p = tok.encode(build_prompt("llama3", [("user", q)]), add_special_tokens=False).ids
         ans = _answer_ids(tok, a, eot)
@@ -61,8 +59,21 @@ def conversation(tok: Tokenizer, eot: int, qa: list[tuple[str, str]], first_chun
 
 @torch.no_grad()
 def cache_scenes(model: torch.nn.Module, cfg: SlimeConfig, split: str, start: int, count: int,
-                 log_every: int = 0) -> list[CachedScene]:
-    """Generate scenes ``start..start+count`` of ``split`` and run the (frozen) vision encoder once."""
+                 log_every: int = 0, store: Path | None = None) -> list[CachedScene]:
+    """Generate scenes ``start..start+count`` of ``split`` and run the (frozen) vision encoder once.
+    ``store``: a file under which the features are kept, named by a digest of the vision weights and the scene
+    range, so that later runs (the comparison schedules, evaluation) load them instead of re-encoding."""
+    key = None
+    if store is not None:
+        h = hashlib.sha256(f"{split}/{start}/{count}/{cfg.image_size}".encode())
+        for name, t in sorted(model.vision.state_dict().items()):
+            h.update(name.encode())
+            h.update(t.detach().float().numpy().tobytes())
+        key = store.with_name(f"{store.stem}-{h.hexdigest()[:12]}.pt")
+        if key.exists():
+            saved = torch.load(key, weights_only=True)
+            return [CachedScene(data.make_scene(split, i, cfg.image_size), f, (int(g[0]), int(g[1])))
+                    for i, f, g in zip(range(start, start + count), saved["feats"], saved["grids"])]
     out = []
     for i in range(start, start + count):
         scene = data.make_scene(split, i, cfg.image_size)
@@ -71,6 +82,9 @@ def cache_scenes(model: torch.nn.Module, cfg: SlimeConfig, split: str, start: in
         out.append(CachedScene(scene, feats, grid))
         if log_every and (i - start + 1) % log_every == 0:
             print(f"  cached {i - start + 1}/{count} {split} scenes", flush=True)
+    if key is not None:
+        key.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"feats": [c.feats for c in out], "grids": [list(c.grid) for c in out]}, key)
     return out
 
 
@@ -86,20 +100,6 @@ def scene_batch(tok: Tokenizer, eot: int, items: list[CachedScene], rng: random.
         feats.append(c.feats.float())
         grids.append(c.grid)
     return {"input_ids": ids, "labels": labels, "pixel_values": feats, "grids": grids}
-
-
-def text_batch(tok: Tokenizer, eot: int, split: str, indices: list[int], rng: random.Random,
-               max_objects: int = 8) -> dict[str, list]:
-    """LLM text pretraining batch: the symbolic scene description stands where the image will be."""
-    ids, labels = [], []
-    for i in indices:
-        scene = data.make_scene(split, i, max_objects=max_objects)
-        qa = [(q.question, q.answer) for q in scene.questions]
-        rng.shuffle(qa)
-        a, b = conversation(tok, eot, qa, first_chunk=data.describe(scene))
-        ids.append(a)
-        labels.append(b)
-    return {"input_ids": ids, "labels": labels}
 
 
 def use_cached_features(model: torch.nn.Module) -> None:

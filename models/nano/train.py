@@ -1,4 +1,4 @@
-"""SliME-Nano training: stage 0 (vision tower, LLM text), the official stages I-a, I-b, II, III, and the
+"""SliME-Nano training: stage 0 (vision tower, LLM on symbolic object tokens), the official stages I-a, I-b, II, III, and the
 comparison schedules (joint, alternating) and architectures (global_only, hd_uncompressed).
 
 Usage: .venv/bin/python -m models.nano.train [--schedule staged] [--quick] [--no-export]
@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from models.nano import data, objtokens, stage0
 from models.nano import samples_data as sd
-from models.nano import stage0
 from models.nano.nano_config import nano_config
 from models.nano.tokenizer import load_or_train, special_ids
 from models.slime import SlimeForCausalLM
@@ -29,6 +30,9 @@ from models.slime.config import SlimeConfig
 NANO_DIR = Path(__file__).resolve().parent
 WORK = NANO_DIR / "work"
 SEED = 3407
+
+
+ALIGN = 1.0
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Stage:
     lr: float
     trainable: Callable[[SlimeForCausalLM, int], list[nn.Parameter]]
     options: dict[str, Any] = field(default_factory=dict)
+    align: float = ALIGN  # weight of the connector-to-symbolic-tokens alignment loss (objtokens.align_loss)
 
 
 def _params(*mods: nn.Module) -> list[nn.Parameter]:
@@ -169,29 +174,54 @@ def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
               log_every=max(1, min(25, steps // 20)), save_every=100)
 
 
-def stage_text(cfg: SlimeConfig, tok: Any, vision_path: Path, out: Path, steps: int, batch: int,
-               lr: float = 1e-3) -> None:
-    """Stage 0b: LLM pretraining on text (symbolic scene description in place of the image + the questions)."""
+QUESTION_WEIGHT = 0.25  # stage 0b: weight of the loss on question tokens (objtokens.pretrain_batch)
+CURRICULUM = ((0.35, 2), (0.2, 3), (1.0, 8))  # (share of the steps, max objects per scene)
+
+
+def max_objects_at(step: int, total: int) -> int:
+    """Stage 0b curriculum: two-object scenes first (reading an attribute of "the" object pays off at once, so
+    the value path forms), then three, then the full 2-8 objects (matching the question to one of many)."""
+    edge = 0.0
+    for share, n in CURRICULUM:
+        edge += share * total
+        if step < edge:
+            return n
+    return CURRICULUM[-1][1]
+
+
+def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr: float = 1e-3) -> None:
+    """Stage 0b: LLM pretraining on the questions with a symbolic visual block (objtokens) in place of the
+    image, with the object-count curriculum."""
     model = SlimeForCausalLM(cfg)
+    objs = objtokens.ObjectTokens(tok, cfg)
     eot = special_ids(tok)["eot"]
     rng = random.Random(SEED + 1)
+    gen = torch.Generator()
+    emb = model.llm.get_input_embeddings()
 
     def loss_fn(s: int) -> tuple[torch.Tensor, str]:
         rng.seed(SEED * 2000 + s)
-        idx = [rng.randrange(2 * 10**7, 3 * 10**7) for _ in range(batch)]
-        return model(sd.text_batch(tok, eot, "train", idx, rng)), ""
+        gen.manual_seed(SEED * 2000 + s)
+        mo = max_objects_at(s, steps)
+        scenes = [data.make_scene("train", rng.randrange(2 * 10**7, 3 * 10**7), cfg.image_size, max_objects=mo)
+                  for _ in range(batch)]
+        x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen)
+        logits = model.llm(inputs_embeds=x, attention_mask=mask).logits[:, :-1].flatten(0, 1)
+        ans = F.cross_entropy(logits, y[:, 1:].flatten(), ignore_index=-100)
+        q = F.cross_entropy(logits, yq[:, 1:].flatten(), ignore_index=-100)
+        return ans + QUESTION_WEIGHT * q, f"objects<={mo} answer {ans.item():.4f} question {q.item():.4f}"
 
-    _run_loop("stage0-text", out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
-              log_every=max(1, steps // 20), save_every=100)
+    _run_loop("stage0-llm", out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
+              log_every=max(1, steps // 30), save_every=100)
 
 
-def load_base(cfg: SlimeConfig, vision_path: Path, text_path: Path) -> SlimeForCausalLM:
-    """A fresh SliME with the stage-0 vision tower and the text-pretrained LLM."""
+def load_base(cfg: SlimeConfig, vision_path: Path, llm_path: Path) -> SlimeForCausalLM:
+    """A fresh SliME with the stage-0 vision tower and the stage-0b LLM."""
     torch.manual_seed(SEED)
     model = SlimeForCausalLM(cfg)
     vs = torch.load(vision_path, weights_only=True)
     model.vision.load_state_dict({k[len("vision."):]: v for k, v in vs.items() if k.startswith("vision.")})
-    model.llm.load_state_dict(torch.load(text_path, weights_only=True))
+    model.llm.load_state_dict(torch.load(llm_path, weights_only=True))
     return model
 
 
@@ -199,6 +229,7 @@ def run_stages(model: SlimeForCausalLM, tok: Any, stages: list[Stage], cache: li
                run_dir: Path, batch: int) -> None:
     """The official/comparison stages on cached features. Finished stages are loaded instead of retrained."""
     eot = special_ids(tok)["eot"]
+    objs = objtokens.ObjectTokens(tok, model.cfg)
     sd.use_cached_features(model)
     for p in model.vision.parameters():
         p.requires_grad_(False)
@@ -214,7 +245,12 @@ def run_stages(model: SlimeForCausalLM, tok: Any, stages: list[Stage], cache: li
         def loss_fn(s: int, st: Stage = st, rng: random.Random = rng) -> tuple[torch.Tensor, str]:
             rng.seed(SEED * 3000 + s)
             items = [cache[rng.randrange(len(cache))] for _ in range(batch)]
-            return model(sd.scene_batch(tok, eot, items, rng), **st.options), ""
+            lm = model(sd.scene_batch(tok, eot, items, rng), **st.options)
+            if not st.align:
+                return lm, ""
+            al = objtokens.align_loss(model, objs, [c.feats.float() for c in items], [c.scene for c in items],
+                                      st.options)
+            return lm + st.align * al, f"lm {lm.item():.4f} align {al.item():.4f}"
 
         t0 = time.time()
         _run_loop(st.name, path, st.steps, st.lr, lambda s, st=st: st.trainable(model, s), trainable_modules,
@@ -245,9 +281,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--scenes", type=int, default=3000, help="cached train scenes for stages I-III")
     ap.add_argument("--scale", type=float, default=1.0, help="multiplies the step budget of stages I-III")
     ap.add_argument("--no-export", action="store_true")
-    ap.add_argument("--only", choices=("vision", "text"), help="run just one stage-0 part (they are independent)")
+    ap.add_argument("--only", choices=("vision", "llm"), help="run just one stage-0 part (they are independent)")
     ap.add_argument("--vision-steps", type=int, default=600)
-    ap.add_argument("--text-steps", type=int, default=200)
+    ap.add_argument("--llm-steps", type=int, default=3000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
     ap.add_argument("--run-name", default=None, help="folder under work/ (default: the schedule name)")
@@ -261,21 +297,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     tok = load_or_train(work / "tokenizer.json", 300 if args.quick else 3000)
     cfg = nano_config(tok)
     timings: dict[str, float] = {}
-    vision_steps, text_steps, n_scenes = (2, 2, 6) if args.quick else (args.vision_steps, args.text_steps, args.scenes)
+    vision_steps, llm_steps, n_scenes = (2, 2, 6) if args.quick else (args.vision_steps, args.llm_steps, args.scenes)
     scale = 0.0 if args.quick else args.scale
     t = time.time()
-    if args.only != "text" and not (work / "stage0_vision.pt").exists():
+    if args.only != "llm" and not (work / "stage0_vision.pt").exists():
         stage_vision(cfg, work / "stage0_vision.pt", vision_steps, 8 if args.quick else 32)
     timings["stage0_vision"] = time.time() - t
     t = time.time()
-    if args.only != "vision" and not (work / "stage0_text.pt").exists():
-        stage_text(cfg, tok, work / "stage0_vision.pt", work / "stage0_text.pt", text_steps, 4 if args.quick else 16)
-    timings["stage0_text"] = time.time() - t
+    if args.only != "vision" and not (work / "stage0_llm.pt").exists():
+        stage_llm(cfg, tok, work / "stage0_llm.pt", llm_steps, 4 if args.quick else 16)
+    timings["stage0_llm"] = time.time() - t
     if args.only:
         return {"timings": timings}
-    model = load_base(cfg, work / "stage0_vision.pt", work / "stage0_text.pt")
+    model = load_base(cfg, work / "stage0_vision.pt", work / "stage0_llm.pt")
     t = time.time()
-    cache = sd.cache_scenes(model, cfg, "train", 0, n_scenes, log_every=0 if args.quick else 1000)
+    cache = sd.cache_scenes(model, cfg, "train", 0, n_scenes, log_every=0 if args.quick else 1000,
+                            store=None if args.quick else work / "features" / "train.pt")
     timings["feature_cache"] = time.time() - t
     run_dir = work / (args.run_name or args.schedule)
     run_dir.mkdir(exist_ok=True)

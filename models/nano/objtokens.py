@@ -1,0 +1,149 @@
+"""Symbolic object tokens: what the visual block of a scene *should* say, written in the LLM's own word embeddings.
+
+A pretrained LLM already knows words; ours starts from nothing, and a from-scratch LLM trained only through
+the image pathway sits on the associative-recall plateau (the answer needs "find the token that matches the
+question, read another attribute of it", and no single half of that mechanism lowers the loss on its own).
+So stage 0b teaches the LLM the task on a *symbolic* visual block laid out exactly like the real one:
+
+- 64 global slots (the 8x8 squashed view): a slot under an object is the object's colour word plus half its
+  shape word and half its quadrant's words ("top"/"bottom", "left"/"right") — the squashed view resolves
+  colour and place, barely shape, never the glyph;
+- the separator embedding;
+- the local raster (4x4 tokens per 112-px tile, one 28-px block each): a block holding an object is
+  colour + shape + glyph word embeddings.
+
+Every other slot is (almost) zero. That matters: RMSNorm scales any non-zero vector up to unit size, so
+background noise would be as loud as an object to a fresh LLM's attention; near-zero slots stay inert (keys and
+values ~0), and the alignment loss teaches the connector to make its background tokens small too.
+
+The same layout gives the alignment targets of stages I-a…III (``align_loss``): the connector's tokens are
+pulled towards the noise-free symbolic block, alongside the language-model loss.
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+from tokenizers import Tokenizer
+from torch import nn
+
+from models.nano import data
+from models.slime.config import SlimeConfig
+
+BACKGROUND_STD = 3e-4  # well under sqrt(rms_eps): RMSNorm leaves it near zero
+QUADRANT_WEIGHT = 0.5
+GLOBAL_SHAPE_WEIGHT = 0.5
+
+
+def _word_ids(tok: Tokenizer) -> dict[str, list[int]]:
+    words = list(data.SHAPES) + list(data.COLOUR_NAMES) + ["top", "bottom", "left", "right"]
+    out = {w: tok.encode(" " + w, add_special_tokens=False).ids for w in words}
+    out.update({g: tok.encode(g, add_special_tokens=False).ids for g in data.GLYPHS})
+    return out
+
+
+class ObjectTokens:
+    """Builds symbolic visual blocks and slot layouts for scenes whose size is an exact tile-grid canvas."""
+
+    def __init__(self, tok: Tokenizer, cfg: SlimeConfig) -> None:
+        self.cfg = cfg
+        self.ids = _word_ids(tok)
+        self.grid = cfg.image_size // cfg.patch_size  # 8 global slots per side
+        self.local_side = int(round(cfg.local_queries ** 0.5))  # 4 local tokens per tile side
+        self.block_px = cfg.image_size // self.local_side  # 28 px per local token
+
+    def _w(self, emb: nn.Embedding, word: str) -> torch.Tensor:
+        return emb.weight[self.ids[word]].mean(0)
+
+    def layout(self, scene: data.Scene, uncompressed: bool = False) -> tuple[tuple[int, int], list[int], list[int]]:
+        """(grid, global slot per object, local raster slot per object). ``uncompressed``: one slot per patch."""
+        w, h = scene.image.size
+        t = self.cfg.image_size
+        if w % t or h % t:
+            raise ValueError(f"scene {scene.split}/{scene.index}: {w}x{h} is not a {t}-px tile canvas")
+        gw, gh = w // t, h // t
+        cell = self.cfg.patch_size if uncompressed else self.block_px
+        per_row = gw * (t // cell)
+        g_slots, l_slots = [], []
+        for o in scene.objects:
+            cx, cy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
+            g_slots.append(int(cy / h * self.grid) * self.grid + int(cx / w * self.grid))
+            l_slots.append(int(cy // cell) * per_row + int(cx // cell))
+        return (gw, gh), g_slots, l_slots
+
+    def targets(self, emb: nn.Embedding, scene: data.Scene, uncompressed: bool = False
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Noise-free symbolic (global [64, H], local raster [M, H]) blocks for ``scene``."""
+        (gw, gh), g_slots, l_slots = self.layout(scene, uncompressed)
+        n = self.grid
+        glob = emb.weight.new_zeros(n * n, emb.weight.shape[1])
+        per_tile = (self.cfg.image_size // self.cfg.patch_size) ** 2 if uncompressed else self.cfg.local_queries
+        loc = emb.weight.new_zeros(gw * gh * per_tile, emb.weight.shape[1])
+        for o, gs, ls in zip(scene.objects, g_slots, l_slots):
+            vert, horiz = o.position.split()
+            glob[gs] = glob[gs] + self._w(emb, o.colour) + GLOBAL_SHAPE_WEIGHT * self._w(emb, o.shape) + (
+                QUADRANT_WEIGHT * (self._w(emb, vert) + self._w(emb, horiz)))
+            loc[ls] = self._w(emb, o.colour) + self._w(emb, o.shape) + self._w(emb, o.glyph)
+        return glob, loc
+
+    def block(self, emb: nn.Embedding, scene: data.Scene, rng: torch.Generator) -> torch.Tensor:
+        """The symbolic visual block [G ; E[sep] ; L] with background noise (stage 0b input)."""
+        glob, loc = self.targets(emb, scene)
+        glob = glob + BACKGROUND_STD * torch.randn(glob.shape, generator=rng)
+        loc = loc + BACKGROUND_STD * torch.randn(loc.shape, generator=rng)
+        sep = emb.weight[self.cfg.separator_id][None]
+        return torch.cat([glob, sep, loc])
+
+
+def align_loss(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor], scenes: list[data.Scene],
+               opts: dict) -> torch.Tensor:
+    """Mean over the batch of ‖connector tokens − symbolic targets‖² / ‖targets‖², over the global slots and
+    the local raster (whichever the stage's switches use). Targets are detached from the embedding table."""
+    emb = model.llm.get_input_embeddings()
+    uncompressed = opts.get("local_mode") == "uncompressed"
+    total = feats[0].new_zeros(())
+    for f, scene in zip(feats, scenes):
+        with torch.no_grad():
+            t_glob, t_loc = objs.targets(emb, scene, uncompressed)
+        gw, gh = scene.image.width // objs.cfg.image_size, scene.image.height // objs.cfg.image_size
+        proj = model.project(f[:1], f[1:], opts.get("learnable_gated", -1), False, opts.get("local_mode"))
+        parts = []
+        if not opts.get("use_local_only"):
+            parts.append(((proj["global_tokens"] - t_glob) ** 2).sum() / (t_glob ** 2).sum())
+        if not opts.get("use_global_only"):
+            raster = model.raster_order(proj["local_tokens"], gw, gh)
+            parts.append(((raster - t_loc) ** 2).sum() / (t_loc ** 2).sum())
+        total = total + sum(parts) / len(parts)
+    return total / len(feats)
+
+
+def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embedding, scenes: list[data.Scene],
+                   rng: random.Random, gen: torch.Generator
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels)
+    for multi-turn conversations about each scene with the symbolic block in place of the image. Question
+    labels mark the prompt tokens after the block: predicting "circle" after "What is written on the red" is
+    the same lookup as an answer, one hop shorter, so it gives the matching circuit a gradient of its own."""
+    from models.nano import samples_data as sd
+    from models.slime.template import IMAGE_TOKEN_INDEX
+
+    rows, labs, qlabs = [], [], []
+    for scene in scenes:
+        qa = [(q.question, q.answer) for q in scene.questions]
+        rng.shuffle(qa)
+        ids, lab = sd.conversation(tok, eot, qa)
+        p = int((ids == IMAGE_TOKEN_INDEX).nonzero()[0])
+        blk = objs.block(emb, scene, gen)
+        rows.append(torch.cat([emb(ids[:p]), blk, emb(ids[p + 1:])]))
+        labs.append(torch.cat([lab[:p], torch.full((blk.shape[0],), -100), lab[p + 1:]]))
+        qlabs.append(torch.cat([torch.full((p + blk.shape[0],), -100),
+                                torch.where(lab[p + 1:] == -100, ids[p + 1:], -100)]))
+    s = max(r.shape[0] for r in rows)
+    x = rows[0].new_zeros(len(rows), s, rows[0].shape[1])
+    mask = torch.zeros(len(rows), s, dtype=torch.long)
+    y = torch.full((len(rows), s), -100, dtype=torch.long)
+    yq = torch.full((len(rows), s), -100, dtype=torch.long)
+    for i, (r, lab, ql) in enumerate(zip(rows, labs, qlabs)):
+        x[i, : r.shape[0]], mask[i, : r.shape[0]], y[i, : lab.shape[0]], yq[i, : ql.shape[0]] = r, 1, lab, ql
+    return x, mask, y, yq

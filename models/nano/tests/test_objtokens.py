@@ -1,0 +1,94 @@
+"""Symbolic object tokens: slot geometry against the real views, target contents, the stage-0b batch."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import torch
+
+from models.nano import data, labels, objtokens
+from models.nano.nano_config import nano_config
+from models.nano.tokenizer import load_or_train, special_ids
+from models.slime import SlimeForCausalLM
+
+
+def _setup(tmp_path: Path) -> tuple:
+    tok = load_or_train(tmp_path / "tokenizer.json", 300)
+    cfg = nano_config(tok, vision_hidden=32, vision_layers=2, vision_intermediate=64)
+    return tok, cfg, objtokens.ObjectTokens(tok, cfg), SlimeForCausalLM(cfg)
+
+
+def _tile_patch_labels(scene: data.Scene, cfg, gw: int, gh: int):
+    """Per-patch shape labels of the local tiles as one raster over the whole image, [8*gh, 8*gw]."""
+    y = labels.patch_labels(scene, cfg)[1:, :, 0]  # [N, 64]
+    return torch.from_numpy(y).reshape(gh, gw, 8, 8).permute(0, 2, 1, 3).reshape(8 * gh, 8 * gw)
+
+
+def test_local_slots_sit_on_the_objects_patches(tmp_path: Path) -> None:
+    _, cfg, objs, _ = _setup(tmp_path)
+    for i in range(40):
+        scene = data.make_scene("train", i)
+        (gw, gh), g_slots, l_slots = objs.layout(scene)
+        _, _, p_slots = objs.layout(scene, uncompressed=True)
+        lab = _tile_patch_labels(scene, cfg, gw, gh)
+        assert len(set(l_slots)) == len(scene.objects)  # one object per compressed token
+        for o, g, ls, ps in zip(scene.objects, g_slots, l_slots, p_slots):
+            r, c = divmod(ps, 8 * gw)
+            assert lab[r, c] == data.SHAPES.index(o.shape) + 1, (i, o)
+            assert ls == (r // 2) * (4 * gw) + c // 2  # the 2x2-patch block the compressed token covers
+            gr, gc = divmod(g, 8)
+            assert (gr < 4) == o.position.startswith("top") and (gc < 4) == o.position.endswith("left")
+
+
+def test_targets_are_word_sums_and_background_is_empty(tmp_path: Path) -> None:
+    tok, cfg, objs, model = _setup(tmp_path)
+    emb = model.llm.get_input_embeddings()
+    scene = data.make_scene("heldout", 5)
+    (gw, gh), _, l_slots = objs.layout(scene)
+    glob, loc = objs.targets(emb, scene)
+    assert glob.shape == (64, cfg.hidden) and loc.shape == (gw * gh * cfg.local_queries, cfg.hidden)
+
+    def word(w: str) -> torch.Tensor:
+        ids = tok.encode(w if w in data.GLYPHS else " " + w, add_special_tokens=False).ids
+        return emb.weight[ids].mean(0)
+
+    for o, s in zip(scene.objects, l_slots):
+        torch.testing.assert_close(loc[s], word(o.colour) + word(o.shape) + word(o.glyph))
+    empty = torch.ones(loc.shape[0], dtype=torch.bool)
+    empty[l_slots] = False
+    assert (loc[empty] == 0).all()
+
+
+def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
+    tok, cfg, objs, model = _setup(tmp_path)
+    eot = special_ids(tok)["eot"]
+    scenes = [data.make_scene("train", i, max_objects=2) for i in range(3)]
+    assert all(len(s.objects) == 2 for s in scenes)
+    x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, model.llm.get_input_embeddings(), scenes,
+                                          random.Random(0), torch.Generator().manual_seed(0))
+    assert x.shape[:2] == mask.shape == y.shape
+    for i, s in enumerate(scenes):
+        gw, gh = s.image.width // 112, s.image.height // 112
+        n_block = 64 + 1 + 16 * gw * gh
+        assert int(mask[i].sum()) > n_block
+        # answers are labelled; nothing inside the symbolic block is
+        labelled = (y[i] != -100).nonzero().flatten()
+        assert len(labelled) >= 2 * len(s.questions)
+        assert labelled.min() > n_block
+        asked = (yq[i] != -100).nonzero().flatten()
+        assert asked.min() >= n_block and not set(asked.tolist()) & set(labelled.tolist())
+
+
+def test_align_loss_is_zero_on_the_targets_and_positive_otherwise(tmp_path: Path) -> None:
+    _, cfg, objs, model = _setup(tmp_path)
+    scene = data.make_scene("train", 2)
+    emb = model.llm.get_input_embeddings()
+    glob, loc = objs.targets(emb, scene)
+    gw, gh = scene.image.width // 112, scene.image.height // 112
+    feats = torch.zeros(1 + gw * gh, 64, cfg.vision_hidden)
+    loss = objtokens.align_loss(model, objs, [feats], [scene], {"use_global_only": True})
+    assert loss.item() > 0
+    model.project = lambda g, l, *a: {"global_tokens": glob, "local_tokens": loc.reshape(gh, 4, gw, 4, -1)
+                                      .permute(0, 2, 1, 3, 4).reshape(gh * gw, 16, -1)}
+    assert objtokens.align_loss(model, objs, [feats], [scene], {}).item() < 1e-10
