@@ -174,6 +174,7 @@ def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
               log_every=max(1, min(25, steps // 20)), save_every=100)
 
 
+EXTRA_GLYPH = 2  # stage 0b: extra glyph questions per scene (objtokens.pretrain_batch)
 QUESTION_WEIGHT = 0.25  # stage 0b: weight of the loss on question tokens (objtokens.pretrain_batch)
 CURRICULUM = ((0.35, 2), (0.2, 3), (1.0, 8))  # (share of the steps, max objects per scene)
 
@@ -205,7 +206,7 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
         mo = max_objects_at(s, steps)
         scenes = [data.make_scene("train", rng.randrange(2 * 10**7, 3 * 10**7), cfg.image_size, max_objects=mo)
                   for _ in range(batch)]
-        x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen)
+        x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH)
         logits = model.llm(inputs_embeds=x, attention_mask=mask).logits[:, :-1].flatten(0, 1)
         ans = F.cross_entropy(logits, y[:, 1:].flatten(), ignore_index=-100)
         q = F.cross_entropy(logits, yq[:, 1:].flatten(), ignore_index=-100)

@@ -65,6 +65,12 @@ def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
     eot = special_ids(tok)["eot"]
     scenes = [data.make_scene("train", i, max_objects=2) for i in range(3)]
     assert all(len(s.objects) == 2 for s in scenes)
+    emb = model.llm.get_input_embeddings()
+    for extra in (0, 1, 2):
+        _, _, ya, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(), extra)
+        starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()  # one per answer
+        glyph_named = sum(q.family == "glyph" for s in scenes for q in s.questions)
+        assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * (2 * len(scenes) - glyph_named)
     x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, model.llm.get_input_embeddings(), scenes,
                                           random.Random(0), torch.Generator().manual_seed(0))
     assert x.shape[:2] == mask.shape == y.shape
