@@ -73,12 +73,12 @@ def schedule(name: str, scale: float) -> list[Stage]:
 
     if name == "staged":
         return [
-            Stage("Ia", n(60), 1e-3, lambda m, s: _params(m.projector.projection),
+            Stage("Ia", n(200), 1e-3, lambda m, s: _params(m.projector.projection),
                   dict(use_global_only=True, learnable_gated=0)),
-            Stage("Ib", n(60), 1e-3, lambda m, s: _params(m.projector.attn),
+            Stage("Ib", n(200), 1e-3, lambda m, s: _params(m.projector.attn),
                   dict(use_global_only=True, learnable_gated=1)),
-            Stage("II", n(80), 1e-3, lambda m, s: _params(m.sampler), dict(use_local_only=True, topp=1.0)),
-            Stage("III", n(500), 5e-4, _adapters_llm, dict(FULL)),
+            Stage("II", n(400), 1e-3, lambda m, s: _params(m.sampler), dict(use_local_only=True, topp=1.0)),
+            Stage("III", n(600), 5e-4, _adapters_llm, dict(FULL)),
         ]
     budget = n(300)
     if name == "joint":
@@ -190,10 +190,15 @@ def max_objects_at(step: int, total: int) -> int:
     return CURRICULUM[-1][1]
 
 
-def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr: float = 1e-3) -> None:
+def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr: float = 1e-3,
+              init: Path | None = None) -> None:
     """Stage 0b: LLM pretraining on the questions with a symbolic visual block (objtokens) in place of the
-    image, with the object-count curriculum."""
+    image, with the object-count curriculum. ``init``: continue from that LLM on full scenes only (no
+    curriculum, fresh optimizer and cosine schedule, data seeds disjoint from the first run)."""
     model = SlimeForCausalLM(cfg)
+    if init is not None:
+        model.llm.load_state_dict(torch.load(init, weights_only=True))
+    seed0 = SEED * 2000 + (10**6 if init is not None else 0)
     objs = objtokens.ObjectTokens(tok, cfg)
     eot = special_ids(tok)["eot"]
     rng = random.Random(SEED + 1)
@@ -201,9 +206,9 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
     emb = model.llm.get_input_embeddings()
 
     def loss_fn(s: int) -> tuple[torch.Tensor, str]:
-        rng.seed(SEED * 2000 + s)
-        gen.manual_seed(SEED * 2000 + s)
-        mo = max_objects_at(s, steps)
+        rng.seed(seed0 + s)
+        gen.manual_seed(seed0 + s)
+        mo = CURRICULUM[-1][1] if init is not None else max_objects_at(s, steps)
         scenes = [data.make_scene("train", rng.randrange(2 * 10**7, 3 * 10**7), cfg.image_size, max_objects=mo)
                   for _ in range(batch)]
         x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH)
@@ -212,7 +217,7 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
         q = F.cross_entropy(logits, yq[:, 1:].flatten(), ignore_index=-100)
         return ans + QUESTION_WEIGHT * q, f"objects<={mo} answer {ans.item():.4f} question {q.item():.4f}"
 
-    _run_loop("stage0-llm", out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
+    _run_loop("stage0-llm" if init is None else "stage0-llm-continued", out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
               log_every=max(1, steps // 30), save_every=100)
 
 
@@ -284,7 +289,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--only", choices=("vision", "llm"), help="run just one stage-0 part (they are independent)")
     ap.add_argument("--vision-steps", type=int, default=600)
-    ap.add_argument("--llm-steps", type=int, default=3000)
+    ap.add_argument("--llm-steps", type=int, default=3300)
+    ap.add_argument("--llm-continue", type=int, default=0,
+                    help="then continue stage 0b for this many steps on full scenes (-> stage0_llm_cont.pt)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
     ap.add_argument("--run-name", default=None, help="folder under work/ (default: the schedule name)")
@@ -307,10 +314,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t = time.time()
     if args.only != "vision" and not (work / "stage0_llm.pt").exists():
         stage_llm(cfg, tok, work / "stage0_llm.pt", llm_steps, 4 if args.quick else 16)
+    llm_file = work / "stage0_llm.pt"
+    if args.llm_continue and args.only != "vision":
+        llm_file = work / "stage0_llm_cont.pt"
+        if not llm_file.exists():
+            stage_llm(cfg, tok, llm_file, args.llm_continue, 16, init=work / "stage0_llm.pt")
     timings["stage0_llm"] = time.time() - t
     if args.only:
         return {"timings": timings}
-    model = load_base(cfg, work / "stage0_vision.pt", work / "stage0_llm.pt")
+    model = load_base(cfg, work / "stage0_vision.pt", llm_file)
     t = time.time()
     cache = sd.cache_scenes(model, cfg, "train", 0, n_scenes, log_every=0 if args.quick else 1000,
                             store=None if args.quick else work / "features" / "train.pt")
