@@ -159,6 +159,15 @@ HISTORY = [
     "after 1,100 steps) until two extra glyph questions per scene were added (46% after 700). The shipped "
     "recipe combines these: near-zero background, 2→3→8-object curriculum, question-token loss, extra glyph "
     "questions, then the official stages with the alignment term.",
+    "Shipped run, wall time on the 2-core CPU (logs in work/): stage 0a vision 600 steps 531 s (first session, "
+    "machine under load); stage 0b 3,300 steps 2,179 s, then `--llm-continue 1500` on full scenes 1,101 s "
+    "(symbolic first-answer-token accuracy on full scenes 40.8% → 42%); feature cache of 3,000 scenes 27 s; "
+    "I-a 200 steps 121 s, I-b 200 steps 250 s, II 400 steps ~340 s (these three partly alongside the "
+    "global_only run), III 400 steps 292 s (the budget was cut from 600 to fit the session). About 80 minutes "
+    "in all, inside the 90-minute budget.",
+    "hd_uncompressed, joint and alternating were not rerun with this stage 0 (hd_uncompressed was stopped at "
+    "48 of 300 steps: at ~4 s per step beside the staged run it did not fit the session); the first session's "
+    "joint/alternating runs used the old text-pretrained LLM and are not comparable, so they are not reported.",
 ]
 
 
