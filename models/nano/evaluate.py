@@ -163,7 +163,7 @@ HISTORY = [
     "machine under load); stage 0b 3,300 steps 2,179 s, then `--llm-continue 1500` on full scenes 1,101 s "
     "(symbolic first-answer-token accuracy on full scenes 40.8% → 42%); feature cache of 3,000 scenes 27 s; "
     "I-a 200 steps 121 s, I-b 200 steps 250 s, II 400 steps ~340 s (these three partly alongside the "
-    "global_only run), III 400 steps 292 s (the budget was cut from 600 to fit the session). About 80 minutes "
+    "global_only run), III 400 steps 292 s. About 80 minutes "
     "in all, inside the 90-minute budget.",
     "hd_uncompressed, joint and alternating were not rerun with this stage 0 (hd_uncompressed was stopped at "
     "48 of 300 steps: at ~4 s per step beside the staged run it did not fit the session); the first session's "

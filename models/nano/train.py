@@ -1,5 +1,5 @@
-"""SliME-Nano training: stage 0 (vision tower, LLM on symbolic object tokens), the official stages I-a, I-b, II, III, and the
-comparison schedules (joint, alternating) and architectures (global_only, hd_uncompressed).
+"""SliME-Nano training: stage 0 (vision tower; LLM on symbolic object tokens), the official stages I-a, I-b,
+II, III, and the comparison schedules (joint, alternating) and architectures (global_only, hd_uncompressed).
 
 Usage: .venv/bin/python -m models.nano.train [--schedule staged] [--quick] [--no-export]
 Checkpoints live under models/nano/work/ (git-ignored); a rerun resumes at the last saved step.
@@ -30,8 +30,6 @@ from models.slime.config import SlimeConfig
 NANO_DIR = Path(__file__).resolve().parent
 WORK = NANO_DIR / "work"
 SEED = 3407
-
-
 ALIGN = 1.0
 
 
@@ -78,7 +76,7 @@ def schedule(name: str, scale: float) -> list[Stage]:
             Stage("Ib", n(200), 1e-3, lambda m, s: _params(m.projector.attn),
                   dict(use_global_only=True, learnable_gated=1)),
             Stage("II", n(400), 1e-3, lambda m, s: _params(m.sampler), dict(use_local_only=True, topp=1.0)),
-            Stage("III", n(600), 5e-4, _adapters_llm, dict(FULL)),
+            Stage("III", n(400), 5e-4, _adapters_llm, dict(FULL)),
         ]
     budget = n(300)
     if name == "joint":
@@ -217,7 +215,8 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
         q = F.cross_entropy(logits, yq[:, 1:].flatten(), ignore_index=-100)
         return ans + QUESTION_WEIGHT * q, f"objects<={mo} answer {ans.item():.4f} question {q.item():.4f}"
 
-    _run_loop("stage0-llm" if init is None else "stage0-llm-continued", out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
+    label = "stage0-llm" if init is None else "stage0-llm-continued"
+    _run_loop(label, out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
               log_every=max(1, steps // 30), save_every=100)
 
 
@@ -290,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--only", choices=("vision", "llm"), help="run just one stage-0 part (they are independent)")
     ap.add_argument("--vision-steps", type=int, default=600)
     ap.add_argument("--llm-steps", type=int, default=3300)
-    ap.add_argument("--llm-continue", type=int, default=0,
+    ap.add_argument("--llm-continue", type=int, default=1500,
                     help="then continue stage 0b for this many steps on full scenes (-> stage0_llm_cont.pt)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
@@ -318,7 +317,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.llm_continue and args.only != "vision":
         llm_file = work / "stage0_llm_cont.pt"
         if not llm_file.exists():
-            stage_llm(cfg, tok, llm_file, args.llm_continue, 16, init=work / "stage0_llm.pt")
+            stage_llm(cfg, tok, llm_file, 2 if args.quick else args.llm_continue, 4 if args.quick else 16,
+                      init=work / "stage0_llm.pt")
     timings["stage0_llm"] = time.time() - t
     if args.only:
         return {"timings": timings}
