@@ -120,7 +120,13 @@ describe('chat', () => {
         if (w.__firstToken) return;
         w.__firstToken = e.requestId;
         off();
-        document.querySelector<HTMLButtonElement>('[data-testid="chat-stop"]')?.click();
+        // The token event can arrive before the view has rendered its Stop button: retry on the next frames.
+        const press = (): void => {
+          const stop = document.querySelector<HTMLButtonElement>('[data-testid="chat-stop"]');
+          if (stop) stop.click();
+          else requestAnimationFrame(press);
+        };
+        press();
       });
     });
     await page.getByTestId('chat-input').fill('Describe every object in detail.');
