@@ -185,6 +185,11 @@ def _place_objects(rng: random.Random, w: int, h: int, size_range: tuple[int, in
     return objects
 
 
+def glyph_question(o: SceneObject) -> Question:
+    """The glyph question about ``o`` (one per scene in every split; stage 0b asks it about more objects)."""
+    return Question("glyph", f"What is written on the {o.name}?", o.glyph, o.box)
+
+
 def _questions(rng: random.Random, objects: list[SceneObject]) -> list[Question]:
     qs: list[Question] = []
     target = rng.choice(objects)
@@ -198,7 +203,7 @@ def _questions(rng: random.Random, objects: list[SceneObject]) -> list[Question]
     if uniq_colour:
         o = rng.choice(uniq_colour)
         qs.append(Question("shape", f"What shape is the {o.colour} object?", o.shape, o.box))
-    qs.append(Question("glyph", f"What is written on the {target.name}?", target.glyph, target.box))
+    qs.append(glyph_question(target))
     if rng.random() < 0.5:
         s = rng.choice(SHAPES)
         hits = [o for o in objects if o.shape == s]

@@ -78,7 +78,7 @@ class ObjectTokens:
         (gw, gh), g_slots, l_slots = self.layout(scene, uncompressed)
         n = self.grid
         glob = emb.weight.new_zeros(n * n, emb.weight.shape[1])
-        per_tile = (self.cfg.image_size // self.cfg.patch_size) ** 2 if uncompressed else self.cfg.local_queries
+        per_tile = n * n if uncompressed else self.cfg.local_queries
         loc = emb.weight.new_zeros(gw * gh * per_tile, emb.weight.shape[1])
         for o, gs, ls in zip(scene.objects, g_slots, l_slots):
             vert, horiz = o.position.split()
@@ -106,7 +106,7 @@ def align_loss(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor], 
     for f, scene in zip(feats, scenes):
         with torch.no_grad():
             t_glob, t_loc = objs.targets(emb, scene, uncompressed)
-        gw, gh = scene.image.width // objs.cfg.image_size, scene.image.height // objs.cfg.image_size
+        (gw, gh), _, _ = objs.layout(scene)
         proj = model.project(f[:1], f[1:], opts.get("learnable_gated", -1), False, opts.get("local_mode"))
         parts = []
         if not opts.get("use_local_only"):
@@ -133,10 +133,10 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
 
     rows, labs, qlabs = [], [], []
     for scene in scenes:
-        qa = [(q.question, q.answer) for q in scene.questions]
         asked = {q.question for q in scene.questions}
-        others = [o for o in scene.objects if f"What is written on the {o.name}?" not in asked]
-        qa += [(f"What is written on the {o.name}?", o.glyph) for o in rng.sample(others, min(extra_glyph, len(others)))]
+        extra = [q for q in map(data.glyph_question, scene.objects) if q.question not in asked]
+        qs = scene.questions + rng.sample(extra, min(extra_glyph, len(extra)))
+        qa = [(q.question, q.answer) for q in qs]
         rng.shuffle(qa)
         ids, lab = sd.conversation(tok, eot, qa)
         p = int((ids == IMAGE_TOKEN_INDEX).nonzero()[0])
