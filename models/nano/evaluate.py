@@ -131,7 +131,9 @@ def notes(n_scenes: int, n_hard: int, prefill_n: int) -> list[str]:
         "every question of a scene is asked separately, one question per prompt, greedy decoding, exact match.",
         "All models share stage 0: the vision tower pretrained on dense per-patch labels, then frozen, and the LLM "
         "pretrained on symbolic object tokens (objtokens.py: word-embedding sums laid out like the visual block, "
-        f"object-count curriculum {list(CURRICULUM)}). Batches are 16 scenes, each a multi-turn conversation of "
+        f"object-count curriculum {list(CURRICULUM)}), and the connector (both global experts and the local "
+        "compressor) regressed onto those symbolic tokens with the LLM not run (stage 0c). Batches are 16 scenes, "
+        "each a multi-turn conversation of "
         "its ~6 questions; stages I-a…III add the connector-to-symbolic-token alignment term to the LM loss.",
         f"Staged (shipped) budget after stage 0: {staged} steps. The comparison models that need their own "
         f"training (global_only, hd_uncompressed, joint, alternating) each got one run of {other} steps from the "
