@@ -224,19 +224,24 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
 CONNECTOR_LR = 3e-3
 
 
+def _connector(model: SlimeForCausalLM) -> nn.ModuleDict:
+    """The connector's modules, as stage 0c saves and loads them."""
+    return nn.ModuleDict({"projector": model.projector, "sampler": model.sampler})
+
+
 def stage_connector(model: SlimeForCausalLM, tok: Any, cache: list[sd.CachedScene], out: Path, steps: int,
                     batch: int) -> None:
-    """Stage 0c: the connector (MLP, Q-former and router of the global branch; the local compressor) regressed
-    onto the symbolic object tokens alone (objtokens.align_loss), the LLM untouched and not even run, so a step
-    costs ~0.1 s. The alignment term of stages I-a…II starts from a connector whose outputs are ~300x too loud
-    and, at ~0.5 s per step with the LLM in the loop, never got below a normalised error of ~0.85 within their
-    budgets; this phase takes it to ~0.3 (global) / ~0.5 (local) on held-out scenes in 2,000 steps. Shared by
-    every schedule (it is part of stage 0), saved as the projector + sampler weights. The router is not trained
-here (III learns it); a first version that aligned only the router mixture left each expert alone far off its
-targets, and I-a (MLP alone) started at an error of ~10."""
+    """Stage 0c: the connector — both global experts (MLP, Q-former) and the local compressor — regressed onto
+    the symbolic object tokens alone (objtokens.align_loss), the LLM untouched and not even run, so a step costs
+    ~0.12 s. The alignment term of stages I-a…II starts from a connector whose outputs carry ~300x the targets'
+    energy and, at ~0.5 s per step with the LLM in the loop, never got below a normalised error of ~0.85 within
+    their budgets; 3,500 steps here end at ~0.26 (MLP + local) / ~0.14 (Q-former). Shared by every schedule (it
+    is part of stage 0), saved as the projector + sampler weights. The router is left to III: a first version
+    that aligned only the router mixture left each expert alone far off its targets, and I-a (MLP alone) then
+    started at an error of ~10."""
     sd.use_cached_features(model)
     objs = objtokens.ObjectTokens(tok, model.cfg)
-    mods = nn.ModuleDict({"projector": model.projector, "sampler": model.sampler})
+    mods = _connector(model)
     rng = random.Random(SEED + 5)
 
     def loss_fn(s: int) -> tuple[torch.Tensor, str]:
@@ -366,8 +371,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not connector.exists():
         stage_connector(model, tok, cache, connector, 2 if args.quick else args.connector_steps,
                         2 if args.quick else 16)
-    nn.ModuleDict({"projector": model.projector, "sampler": model.sampler}).load_state_dict(
-        torch.load(connector, weights_only=True))
+    _connector(model).load_state_dict(torch.load(connector, weights_only=True))
     timings["stage0_connector"] = time.time() - t
     run_dir = work / (args.run_name or args.schedule)
     run_dir.mkdir(exist_ok=True)
