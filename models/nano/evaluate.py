@@ -172,7 +172,10 @@ HISTORY = [
     "its reader. It is a plateau, not a budget: a fresh stage 0b of 600 steps (same recipe, 1 thread) reaches "
     "45.4% on full scenes, as the shipped 4,800-step one does (44.6%); a larger LLM (4 layers, 8 heads, 8 kv "
     "heads, 2.8M vs 2.0M parameters) reaches 43.3% at 600 steps; by turn of the multi-turn conversation the "
-    "shipped LLM gets 51% on the first question and ~43% on later ones, so recency is not the main loss.",
+    "shipped LLM gets 51% on the first question and ~43% on later ones, so recency is not the main loss. Two "
+    "more 600-step variants: answers tokenised like the block's words (leading space, so the read-out is a "
+    "copy) gave colour/shape/glyph 44/24/16% (baseline 47/46/20), and a block without the global slots 33% "
+    "overall — neither is the way out.",
     "Shipped run, wall time on the 2-core CPU (logs in work/): stage 0a vision 600 steps 531 s (first session, "
     "machine under load); stage 0b 3,300 steps 2,179 s, then `--llm-continue 1500` on full scenes 1,101 s "
     "(second session; symbolic first-answer-token accuracy on full scenes 40.8% → 42%); stage 0c 3,500 steps "
