@@ -176,7 +176,8 @@ HISTORY = [
     "more 600-step variants: answers tokenised like the block's words (leading space, so the read-out is a "
     "copy) gave colour/shape/glyph 44/24/16% (baseline 47/46/20), and a block without the global slots 33% "
     "overall; rope_theta 10,000 instead of 500,000: 43.3%; one question per conversation (batch 32 scenes): "
-    "27.7% (first question 31% vs 56% for the multi-turn baseline) — none is the way out.",
+    "27.7% (first question 31% vs 56% for the multi-turn baseline); LR 2e-3 / 4e-3 instead of 1e-3: 42.0% / "
+    "28.8% — none is the way out.",
     "Shipped run, wall time on the 2-core CPU (logs in work/): stage 0a vision 600 steps 531 s (first session, "
     "machine under load); stage 0b 3,300 steps 2,179 s, then `--llm-continue 1500` on full scenes 1,101 s "
     "(second session; symbolic first-answer-token accuracy on full scenes 40.8% → 42%); stage 0c 3,500 steps "
