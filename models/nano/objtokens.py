@@ -18,11 +18,26 @@ values ~0), and the alignment loss teaches the connector to make its background 
 
 The same layout gives the alignment targets of stages I-a…III (``align_loss``): the connector's tokens are
 pulled towards the noise-free symbolic block, alongside the language-model loss.
+
+Routing supervision (``Routes``, ``route_loss``). Trained on the answers alone, a fresh LLM of Nano's size
+stays on a plateau (~45% of first answer tokens on full scenes, however long it trains; ~58% on two-object
+colour questions, i.e. it reads *an* object's colour, not the named one's): the lookup takes two hops (find the
+slots that match the question's words, carry what they hold to the answer) and neither lowers the loss before
+the other exists. We know where each hop should look, so three heads are told:
+- "word" (layer 0, head 0), at each colour/shape word of a question: the slots of every object with that
+  attribute — a one-hop content match of a word embedding against the sums in the slots;
+- "gather" (layer 0, head 1), at the position that predicts the answer: the question's colour/shape words;
+- "answer" (layer 1, head 0), at that position: the slots of the object(s) the question names, all its words at
+  once ("red circle"), which needs what "gather" brought there.
+The loss is −log of the attention mass the head puts on its targets. It shapes where the heads look; what is
+read there and how the answer is written is still learned from the answers.
 """
 
 from __future__ import annotations
 
 import random
+import re
+from dataclasses import dataclass, field
 
 import torch
 from tokenizers import Tokenizer
@@ -43,12 +58,62 @@ def _word_ids(tok: Tokenizer) -> dict[str, list[int]]:
     return out
 
 
+def _attribute_tokens(tok: Tokenizer) -> dict[int, str]:
+    """Token id -> the colour or shape it names (" red", " circle", " circles", "cross" ...)."""
+    names = set(data.SHAPES) | set(data.COLOUR_NAMES)
+    out = {}
+    for i in range(tok.get_vocab_size()):
+        text = tok.decode([i]).strip()
+        for w in (text, text[:-1] if text.endswith("s") else ""):
+            if w in names:
+                out[i] = w
+    return out
+
+
+def referents(question: str, objects: list[data.SceneObject]) -> list[int]:
+    """Indices of the objects a question names: those having every colour and shape word it uses
+    ("circles" counts as "circle"); all objects when it names none."""
+    words = {w[:-1] if w.endswith("s") and w[:-1] in data.SHAPES else w for w in re.findall(r"[a-z]+", question.lower())}
+    named = words & (set(data.SHAPES) | set(data.COLOUR_NAMES))
+    return [k for k, o in enumerate(objects) if named <= {o.shape, o.colour}]
+
+
+ROUTES = {"word": (0, 0), "gather": (0, 1), "answer": (1, 0)}  # kind -> (layer, head)
+
+
+@dataclass
+class Routes:
+    """Attention targets of a batch, per kind (``ROUTES``): (row, query position, key positions) triples."""
+
+    by_kind: dict[str, list[tuple[int, int, list[int]]]] = field(default_factory=dict)
+
+    def add(self, kind: str, row: int, pos: int, keys: list[int]) -> None:
+        if keys:
+            self.by_kind.setdefault(kind, []).append((row, pos, keys))
+
+
+def route_loss(attentions: tuple[torch.Tensor, ...], routes: Routes) -> torch.Tensor:
+    """Sum over route kinds of the mean −log(attention mass of the kind's head on its target keys)."""
+    total = attentions[0].new_zeros(())
+    for kind, triples in routes.by_kind.items():
+        layer, head = ROUTES[kind]
+        rows = torch.tensor([r for r, _, keys in triples for _ in keys])
+        poss = torch.tensor([p for _, p, keys in triples for _ in keys])
+        cols = torch.tensor([k for _, _, keys in triples for k in keys])
+        owner = torch.tensor([t for t, (_, _, keys) in enumerate(triples) for _ in keys])
+        picked = attentions[layer][rows, head, poss, cols]
+        mass = picked.new_zeros(len(triples)).index_add(0, owner, picked)
+        total = total - torch.log(mass + 1e-6).mean()
+    return total
+
+
 class ObjectTokens:
     """Builds symbolic visual blocks and slot layouts for scenes whose size is an exact tile-grid canvas."""
 
     def __init__(self, tok: Tokenizer, cfg: SlimeConfig) -> None:
         self.cfg = cfg
         self.ids = _word_ids(tok)
+        self.attribute_of = _attribute_tokens(tok)
         self.grid = cfg.image_size // cfg.patch_size  # 8 global slots per side
         self.local_side = int(round(cfg.local_queries ** 0.5))  # 4 local tokens per tile side
         self.block_px = cfg.image_size // self.local_side  # 28 px per local token
@@ -118,11 +183,35 @@ def align_loss(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor], 
     return total / len(feats)
 
 
+def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int, ids: torch.Tensor,
+                lab: torch.Tensor, p: int, n_block: int, questions: list[str]) -> None:
+    """The routing targets of one conversation (see the module docstring). ``ids``/``lab``: the conversation
+    with the image placeholder at ``p``, which the ``n_block`` block rows replace."""
+    _, g_slots, l_slots = objs.layout(scene)
+
+    def slots(ks: list[int]) -> list[int]:
+        return [p + g_slots[k] for k in ks] + [p + objs.grid ** 2 + 1 + l_slots[k] for k in ks]
+
+    shift = n_block - 1
+    answer_starts = [j for j in range(1, len(lab)) if lab[j] != -100 and lab[j - 1] == -100]
+    begin = p + 1
+    for question, start in zip(questions, answer_starts):
+        words = [(j, objs.attribute_of[int(ids[j])]) for j in range(begin, start)
+                 if lab[j] == -100 and int(ids[j]) in objs.attribute_of]
+        for j, w in words:
+            routes.add("word", row, j + shift, slots([k for k, o in enumerate(scene.objects) if w in (o.shape, o.colour)]))
+        if words:
+            routes.add("gather", row, start - 1 + shift, [j + shift for j, _ in words])
+            routes.add("answer", row, start - 1 + shift, slots(referents(question, scene.objects)))
+        begin = start
+
+
 def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embedding, scenes: list[data.Scene],
                    rng: random.Random, gen: torch.Generator, extra_glyph: int = 0
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels)
-    for multi-turn conversations about each scene with the symbolic block in place of the image. Question
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
+    """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels,
+    routing targets) for multi-turn conversations about each scene with the symbolic block in place of the
+    image. Question
     labels mark the prompt tokens after the block: predicting "circle" after "What is written on the red" is
     the same lookup as an answer, one hop shorter, so it gives the matching circuit a gradient of its own.
     ``extra_glyph`` adds that many glyph questions about other objects of the scene: glyph words never occur in
@@ -132,7 +221,8 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
     from models.slime.template import IMAGE_TOKEN_INDEX
 
     rows, labs, qlabs = [], [], []
-    for scene in scenes:
+    routes = Routes()
+    for row, scene in enumerate(scenes):
         asked = {q.question for q in scene.questions}
         extra = [q for q in map(data.glyph_question, scene.objects) if q.question not in asked]
         qs = scene.questions + rng.sample(extra, min(extra_glyph, len(extra)))
@@ -145,6 +235,7 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
         labs.append(torch.cat([lab[:p], torch.full((blk.shape[0],), -100), lab[p + 1:]]))
         qlabs.append(torch.cat([torch.full((p + blk.shape[0],), -100),
                                 torch.where(lab[p + 1:] == -100, ids[p + 1:], -100)]))
+        _add_routes(routes, objs, scene, row, ids, lab, p, blk.shape[0], [q for q, _ in qa])
     s = max(r.shape[0] for r in rows)
     x = rows[0].new_zeros(len(rows), s, rows[0].shape[1])
     mask = torch.zeros(len(rows), s, dtype=torch.long)
@@ -152,4 +243,4 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
     yq = torch.full((len(rows), s), -100, dtype=torch.long)
     for i, (r, lab, ql) in enumerate(zip(rows, labs, qlabs)):
         x[i, : r.shape[0]], mask[i, : r.shape[0]], y[i, : lab.shape[0]], yq[i, : ql.shape[0]] = r, 1, lab, ql
-    return x, mask, y, yq
+    return x, mask, y, yq, routes

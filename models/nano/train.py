@@ -175,12 +175,15 @@ def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
 
 EXTRA_GLYPH = 2  # stage 0b: extra glyph questions per scene (objtokens.pretrain_batch)
 QUESTION_WEIGHT = 0.25  # stage 0b: weight of the loss on question tokens (objtokens.pretrain_batch)
-CURRICULUM = ((0.35, 2), (0.2, 3), (1.0, 8))  # (share of the steps, max objects per scene)
+ROUTE_WEIGHT = 0.5  # stage 0b: weight of the routing supervision (objtokens.route_loss)
+# (share of the steps, max objects per scene). Two- and three-object phases helped the unsupervised read-out
+# off its plateau a little; with the routing supervision (objtokens.route_loss) full scenes from the first step
+# leave it within ~300 steps, so the curriculum is one phase now.
+CURRICULUM = ((1.0, 8),)
 
 
 def max_objects_at(step: int, total: int) -> int:
-    """Stage 0b curriculum: two-object scenes first (reading an attribute of "the" object pays off at once, so
-    the value path forms), then three, then the full 2-8 objects (matching the question to one of many)."""
+    """Stage 0b curriculum: the object cap at ``step`` of ``total`` (CURRICULUM's phases in order)."""
     edge = 0.0
     for share, n in CURRICULUM:
         edge += share * total
@@ -195,6 +198,7 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
     image, with the object-count curriculum. ``init``: continue from that LLM on full scenes only (no
     curriculum, fresh optimizer and cosine schedule, data seeds disjoint from the first run)."""
     model = SlimeForCausalLM(cfg)
+    model.llm.set_attn_implementation("eager")  # route_loss reads the attention probabilities
     if init is not None:
         model.llm.load_state_dict(torch.load(init, weights_only=True))
     seed0 = SEED * 2000 + (10**6 if init is not None else 0)
@@ -210,11 +214,14 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
         mo = CURRICULUM[-1][1] if init is not None else max_objects_at(s, steps)
         scenes = [data.make_scene("train", rng.randrange(2 * 10**7, 3 * 10**7), cfg.image_size, max_objects=mo)
                   for _ in range(batch)]
-        x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH)
-        logits = model.llm(inputs_embeds=x, attention_mask=mask).logits[:, :-1].flatten(0, 1)
+        x, mask, y, yq, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH)
+        out = model.llm(inputs_embeds=x, attention_mask=mask, output_attentions=True)
+        logits = out.logits[:, :-1].flatten(0, 1)
         ans = F.cross_entropy(logits, y[:, 1:].flatten(), ignore_index=-100)
         q = F.cross_entropy(logits, yq[:, 1:].flatten(), ignore_index=-100)
-        return ans + QUESTION_WEIGHT * q, f"objects<={mo} answer {ans.item():.4f} question {q.item():.4f}"
+        r = objtokens.route_loss(out.attentions, routes)
+        return ans + QUESTION_WEIGHT * q + ROUTE_WEIGHT * r, (
+            f"objects<={mo} answer {ans.item():.4f} question {q.item():.4f} route {r.item():.3f}")
 
     label = "stage0-llm" if init is None else "stage0-llm-continued"
     _run_loop(label, out, steps, lr, lambda s: _params(model.llm), model.llm, loss_fn,
@@ -326,10 +333,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--only", choices=("vision", "llm"), help="run just one stage-0 part (they are independent)")
     ap.add_argument("--vision-steps", type=int, default=600)
-    ap.add_argument("--llm-steps", type=int, default=3300)
-    ap.add_argument("--llm-continue", type=int, default=1500,
+    ap.add_argument("--llm-steps", type=int, default=1200)
+    ap.add_argument("--llm-continue", type=int, default=0,
                     help="then continue stage 0b for this many steps on full scenes (-> stage0_llm_cont.pt)")
-    ap.add_argument("--connector-steps", type=int, default=3500, help="stage 0c: connector alignment steps")
+    ap.add_argument("--connector-steps", type=int, default=2000, help="stage 0c: connector alignment steps")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
     ap.add_argument("--run-name", default=None, help="folder under work/ (default: the schedule name)")

@@ -67,11 +67,11 @@ def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
     assert all(len(s.objects) == 2 for s in scenes)
     emb = model.llm.get_input_embeddings()
     for extra in (0, 1, 2):
-        _, _, ya, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(), extra)
+        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(), extra)
         starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()  # one per answer
         glyph_named = sum(q.family == "glyph" for s in scenes for q in s.questions)
         assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * (2 * len(scenes) - glyph_named)
-    x, mask, y, yq = objtokens.pretrain_batch(objs, tok, eot, model.llm.get_input_embeddings(), scenes,
+    x, mask, y, yq, _ = objtokens.pretrain_batch(objs, tok, eot, model.llm.get_input_embeddings(), scenes,
                                           random.Random(0), torch.Generator().manual_seed(0))
     assert x.shape[:2] == mask.shape == y.shape
     for i, s in enumerate(scenes):
@@ -98,3 +98,77 @@ def test_align_loss_is_zero_on_the_targets_and_positive_otherwise(tmp_path: Path
     model.project = lambda g, l, *a: {"global_tokens": glob, "local_tokens": loc.reshape(gh, 4, gw, 4, -1)
                                       .permute(0, 2, 1, 3, 4).reshape(gh * gw, 16, -1)}
     assert objtokens.align_loss(model, objs, [feats], [scene], {}).item() < 1e-10
+
+
+def test_referents_follow_the_question_words() -> None:
+    objs = [data.SceneObject("circle", "red", "A", (0, 0, 9, 9), "top left"),
+            data.SceneObject("circle", "blue", "E", (20, 0, 29, 9), "top right"),
+            data.SceneObject("cross", "red", "F", (0, 20, 9, 29), "bottom left")]
+    assert objtokens.referents("What colour is the cross?", objs) == [2]
+    assert objtokens.referents("What is written on the red circle?", objs) == [0]
+    assert objtokens.referents("How many circles are there?", objs) == [0, 1]
+    assert objtokens.referents("How many crosss are there?", objs) == [2]
+    assert objtokens.referents("How many red objects are there?", objs) == [0, 2]
+    assert objtokens.referents("Is there a blue cross?", objs) == []
+
+
+def test_routes_point_from_question_words_to_the_named_objects(tmp_path: Path) -> None:
+    tok, cfg, objs, model = _setup(tmp_path)
+    eot = special_ids(tok)["eot"]
+    emb = model.llm.get_input_embeddings()
+    scenes = [data.make_scene("train", i) for i in range(4)]
+    x, _, y, _, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0),
+                                                  torch.Generator().manual_seed(0), 2)
+    word_rows = {i: w for i, w in objs.attribute_of.items()}
+    n_answers = int(((y[:, 1:] != -100) & (y[:, :-1] == -100)).sum())
+    by = routes.by_kind
+    assert set(by) == {"word", "gather", "answer"} and len(by["answer"]) > n_answers // 2  # most name an object
+    for row, pos, keys in by["word"]:
+        hits = [w for i, w in word_rows.items() if torch.equal(x[row, pos], emb.weight[i])]
+        assert len(hits) == 1, "a word route starts at a colour/shape word of a question"
+        scene = scenes[row]
+        p = int((x[row] == emb.weight[objs.cfg.separator_id]).all(-1).nonzero()[0]) - 64  # block start
+        with_word = [o for o in scene.objects if hits[0] in (o.shape, o.colour)]
+        assert len(keys) == 2 * len(with_word) and min(keys) >= p and max(keys) < pos
+    for kind in ("gather", "answer"):
+        for row, pos, keys in by[kind]:
+            assert y[row, pos] == -100 and y[row, pos + 1] != -100, "it starts where the answer is predicted"
+    for row, pos, keys in by["gather"]:
+        assert all(k < pos and any(torch.equal(x[row, k], emb.weight[i]) for i in word_rows) for k in keys), (
+            "gather looks at the question's colour/shape words")
+    for row, pos, keys in by["answer"]:
+        assert len(keys) % 2 == 0 and all(k < pos for k in keys)
+
+
+def test_route_loss_is_the_log_of_the_missing_mass() -> None:
+    att = torch.zeros(1, 2, 5, 5)
+    att[0, 0, 4, :2] = 0.5  # head 0, query 4: half on key 0, half on key 1
+    att[0, 0, 3, 2] = 1.0
+    routes = objtokens.Routes({"word": [(0, 4, [0]), (0, 3, [2])]})
+    loss = objtokens.route_loss((att,), routes)
+    assert abs(loss.item() - (-torch.log(torch.tensor(0.5 + 1e-6)) - torch.log(torch.tensor(1 + 1e-6))).item() / 2) < 1e-5
+    assert objtokens.route_loss((att,), objtokens.Routes({"word": [(0, 4, [0, 1])]})).item() < 1e-5
+
+
+def test_route_supervision_teaches_the_word_match(tmp_path: Path) -> None:
+    """A few dozen steps of stage-0b training move layer 0's head onto the slots of the words' objects."""
+    tok, cfg, objs, model = _setup(tmp_path)
+    llm = model.llm
+    llm.set_attn_implementation("eager")
+    eot = special_ids(tok)["eot"]
+    emb = llm.get_input_embeddings()
+    opt = torch.optim.AdamW(llm.parameters(), lr=2e-3)
+    torch.manual_seed(0)
+    rng, gen = random.Random(0), torch.Generator().manual_seed(0)
+    first = last = None
+    for step in range(60):
+        scenes = [data.make_scene("train", 100 + 4 * step + k, max_objects=3) for k in range(4)]
+        x, mask, _, _, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen)
+        out = llm(inputs_embeds=x, attention_mask=mask, output_attentions=True)
+        loss = objtokens.route_loss(out.attentions, objtokens.Routes({"word": routes.by_kind["word"]}))
+        first = loss.item() if first is None else first
+        last = loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert first > 0.5 and last < 0.25 * first, (first, last)
