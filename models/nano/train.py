@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--only", choices=("vision", "llm"), help="run just one stage-0 part (they are independent)")
     ap.add_argument("--vision-steps", type=int, default=600)
-    ap.add_argument("--llm-steps", type=int, default=1200)
+    ap.add_argument("--llm-steps", type=int, default=1500)
     ap.add_argument("--llm-continue", type=int, default=0,
                     help="then continue stage 0b for this many steps on full scenes (-> stage0_llm_cont.pt)")
     ap.add_argument("--connector-steps", type=int, default=2000, help="stage 0c: connector alignment steps")

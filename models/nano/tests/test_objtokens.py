@@ -122,7 +122,8 @@ def test_routes_point_from_question_words_to_the_named_objects(tmp_path: Path) -
     word_rows = {i: w for i, w in objs.attribute_of.items()}
     n_answers = int(((y[:, 1:] != -100) & (y[:, :-1] == -100)).sum())
     by = routes.by_kind
-    assert set(by) == {"word", "gather", "answer"} and len(by["answer"]) > n_answers // 2  # most name an object
+    assert set(by) == {"word", "gather", "answer-local", "answer-global"}
+    assert len(by["answer-local"]) == len(by["answer-global"]) > n_answers // 2  # most name an object
     for row, pos, keys in by["word"]:
         hits = [w for i, w in word_rows.items() if torch.equal(x[row, pos], emb.weight[i])]
         assert len(hits) == 1, "a word route starts at a colour/shape word of a question"
@@ -130,14 +131,15 @@ def test_routes_point_from_question_words_to_the_named_objects(tmp_path: Path) -
         p = int((x[row] == emb.weight[objs.cfg.separator_id]).all(-1).nonzero()[0]) - 64  # block start
         with_word = [o for o in scene.objects if hits[0] in (o.shape, o.colour)]
         assert len(keys) == 2 * len(with_word) and min(keys) >= p and max(keys) < pos
-    for kind in ("gather", "answer"):
+    for kind in ("gather", "answer-local", "answer-global"):
         for row, pos, keys in by[kind]:
             assert y[row, pos] == -100 and y[row, pos + 1] != -100, "it starts where the answer is predicted"
     for row, pos, keys in by["gather"]:
         assert all(k < pos and any(torch.equal(x[row, k], emb.weight[i]) for i in word_rows) for k in keys), (
             "gather looks at the question's colour/shape words")
-    for row, pos, keys in by["answer"]:
-        assert len(keys) % 2 == 0 and all(k < pos for k in keys)
+    for (row, pos, local), (_, _, glob) in zip(by["answer-local"], by["answer-global"]):
+        p = int((x[row] == emb.weight[objs.cfg.separator_id]).all(-1).nonzero()[0]) - 64
+        assert len(local) == len(glob) and all(p <= g < p + 64 for g in glob) and all(p + 64 < k < pos for k in local)
 
 
 def test_route_loss_is_the_log_of_the_missing_mass() -> None:
@@ -148,6 +150,9 @@ def test_route_loss_is_the_log_of_the_missing_mass() -> None:
     loss = objtokens.route_loss((att,), routes)
     assert abs(loss.item() - (-torch.log(torch.tensor(0.5 + 1e-6)) - torch.log(torch.tensor(1 + 1e-6))).item() / 2) < 1e-5
     assert objtokens.route_loss((att,), objtokens.Routes({"word": [(0, 4, [0, 1])]})).item() < 1e-5
+    twice = objtokens.Routes()
+    twice.add("word", 0, 4, [0, 0])  # the same key named twice is still half the mass
+    assert abs(objtokens.route_loss((att,), twice).item() - 0.6931) < 1e-3
 
 
 def test_route_supervision_teaches_the_word_match(tmp_path: Path) -> None:
