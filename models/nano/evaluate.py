@@ -131,7 +131,8 @@ def notes(n_scenes: int, n_hard: int, prefill_n: int) -> list[str]:
         "every question of a scene is asked separately, one question per prompt, greedy decoding, exact match.",
         "All models share stage 0: the vision tower pretrained on dense per-patch labels, then frozen, and the LLM "
         "pretrained on symbolic object tokens (objtokens.py: word-embedding sums laid out like the visual block, "
-        f"object-count curriculum {list(CURRICULUM)}), and the connector (both global experts and the local "
+        f"object-count curriculum {list(CURRICULUM)}, routing supervision of four attention heads), and the "
+        "connector (both global experts and the local "
         "compressor) regressed onto those symbolic tokens with the LLM not run (stage 0c). Batches are 16 scenes, "
         "each a multi-turn conversation of "
         "its ~6 questions; stages I-a…III add the connector-to-symbolic-token alignment term to the LM loss.",
@@ -178,15 +179,23 @@ HISTORY = [
     "overall; rope_theta 10,000 instead of 500,000: 43.3%; one question per conversation (batch 32 scenes): "
     "27.7% (first question 31% vs 56% for the multi-turn baseline); LR 2e-3 / 4e-3 instead of 1e-3: 42.0% / "
     "28.8% — none is the way out.",
-    "Shipped run, wall time on the 2-core CPU (logs in work/): stage 0a vision 600 steps 531 s (first session, "
-    "machine under load); stage 0b 3,300 steps 2,179 s, then `--llm-continue 1500` on full scenes 1,101 s "
-    "(second session; symbolic first-answer-token accuracy on full scenes 40.8% → 42%); stage 0c 3,500 steps "
-    "491 s; feature cache of 3,000 scenes from the store 2 s; I-a 200 steps 58 s, I-b 200 steps 125 s, II 400 "
-    "steps 534 s, III 400 steps 733 s — II and III with the joint, alternating and global_only runs beside them "
-    "(alone, a II step takes ~0.45 s and a III step ~0.7 s: ~180 s and ~290 s). Total as measured 5,752 s "
-    "(96 min, over the 90-minute budget because of the parallel runs); alone about 4,950 s (82 min).",
-    "The comparison schedules (global_only, hd_uncompressed, joint, alternating) were run in this session from "
-    "the same stage 0 (0a, 0b, 0c), 300 steps each, single-threaded beside the staged run.",
+    "Fourth session — routing supervision (objtokens.Routes): on two-object scenes asked only colour questions the "
+    "unsupervised LLM reached 58% (it read *an* object's colour, not the named one's); telling layer 0's head 0 "
+    "at the question's shape word to look at that object's slots took it to 100% within 75 steps. On full "
+    "scenes, supervising three routes (word -> objects with it; answer position -> question words; answer "
+    "position -> named object's slots, one head for both branches) left the plateau: 68% at 550 steps (colour "
+    "99, shape 96, exist 93, count 68) with glyph and position still at chance although that head put 0.45 / "
+    "0.53 of its mass on the local / global slot; a version with the answer route split into a local and a "
+    "global head on separate KV groups (the shipped recipe) reached 72% at 400 steps (glyph 16%) and 87.9% at "
+    "1,500 (colour, shape, glyph, exist 100%, count 84%, position 44%: position is still at chance).",
+    "Shipped run (fourth session), wall time on the 2-core CPU (logs in work/): stage 0a vision 600 steps 531 s "
+    "(first session, reused); stage 0b 1,500 steps 1,084 s; stage 0c 2,000 steps 246 s; I-a 200 steps 107 s, "
+    "I-b 200 steps 229 s, II 400 steps 574 s, III 400 steps 652 s (I-b…III with the global_only and "
+    "hd_uncompressed runs beside them, 1 thread each: 281 s and 1,120 s). Total 2,896 s for 0b…III, 3,427 s "
+    "(57 min) with 0a: inside the 90-minute budget even with the comparison runs beside it.",
+    "Comparison runs: global_only and hd_uncompressed were retrained in the fourth session from the shipped "
+    "stage 0; joint and alternating were NOT (no CPU time left) and are the third session's models, trained "
+    "from the previous stage 0 (no routing supervision), so they are not comparable with the staged row.",
 ]
 
 
