@@ -193,9 +193,9 @@ HISTORY = [
     "I-b 200 steps 229 s, II 400 steps 574 s, III 400 steps 652 s (I-b…III with the global_only and "
     "hd_uncompressed runs beside them, 1 thread each: 281 s and 1,120 s). Total 2,896 s for 0b…III, 3,427 s "
     "(57 min) with 0a: inside the 90-minute budget even with the comparison runs beside it.",
-    "Comparison runs: global_only and hd_uncompressed were retrained in the fourth session from the shipped "
-    "stage 0; joint and alternating were NOT (no CPU time left) and are the third session's models, trained "
-    "from the previous stage 0 (no routing supervision), so they are not comparable with the staged row.",
+    "Comparison runs: all four (global_only, hd_uncompressed, joint, alternating) were retrained in the fourth "
+    "session from the shipped stage 0, 300 steps each — global_only (281 s) and hd_uncompressed (1,120 s) on 1 "
+    "thread beside the staged run, joint and alternating afterwards on 2 threads (see work/train_*_s11.log).",
 ]
 
 
