@@ -80,7 +80,8 @@ def _attribute_tokens(tok: Tokenizer) -> dict[int, str]:
 def referents(question: str, objects: list[data.SceneObject]) -> list[int]:
     """Indices of the objects a question names: those having every colour and shape word it uses
     ("circles" counts as "circle"); all objects when it names none."""
-    words = {w[:-1] if w.endswith("s") and w[:-1] in data.SHAPES else w for w in re.findall(r"[a-z]+", question.lower())}
+    words = {w[:-1] if w.endswith("s") and w[:-1] in data.SHAPES else w
+             for w in re.findall(r"[a-z]+", question.lower())}
     named = words & (set(data.SHAPES) | set(data.COLOUR_NAMES))
     return [k for k, o in enumerate(objects) if named <= {o.shape, o.colour}]
 
@@ -208,7 +209,8 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
         words = [(j, objs.attribute_of[int(ids[j])]) for j in range(begin, start)
                  if lab[j] == -100 and int(ids[j]) in objs.attribute_of]
         for j, w in words:
-            routes.add("word", row, j + shift, slots([k for k, o in enumerate(scene.objects) if w in (o.shape, o.colour)]))
+            having = [k for k, o in enumerate(scene.objects) if w in (o.shape, o.colour)]
+            routes.add("word", row, j + shift, slots(having))
         if words:
             routes.add("gather", row, start - 1 + shift, [j + shift for j, _ in words])
             named = referents(question, scene.objects)
