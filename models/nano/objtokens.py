@@ -65,14 +65,16 @@ def _word_ids(tok: Tokenizer) -> dict[str, list[int]]:
     return out
 
 
+ATTRIBUTE_NAMES = frozenset(data.SHAPES) | frozenset(data.COLOUR_NAMES)
+
+
 def _attribute_tokens(tok: Tokenizer) -> dict[int, str]:
     """Token id -> the colour or shape it names (" red", " circle", " circles", "cross" ...)."""
-    names = set(data.SHAPES) | set(data.COLOUR_NAMES)
     out = {}
     for i in range(tok.get_vocab_size()):
         text = tok.decode([i]).strip()
         for w in (text, text[:-1] if text.endswith("s") else ""):
-            if w in names:
+            if w in ATTRIBUTE_NAMES:
                 out[i] = w
     return out
 
@@ -82,7 +84,7 @@ def referents(question: str, objects: list[data.SceneObject]) -> list[int]:
     ("circles" counts as "circle"); all objects when it names none."""
     words = {w[:-1] if w.endswith("s") and w[:-1] in data.SHAPES else w
              for w in re.findall(r"[a-z]+", question.lower())}
-    named = words & (set(data.SHAPES) | set(data.COLOUR_NAMES))
+    named = words & ATTRIBUTE_NAMES
     return [k for k, o in enumerate(objects) if named <= {o.shape, o.colour}]
 
 
@@ -224,8 +226,7 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
     """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels,
     routing targets) for multi-turn conversations about each scene with the symbolic block in place of the
-    image. Question
-    labels mark the prompt tokens after the block: predicting "circle" after "What is written on the red" is
+    image. Question labels mark the prompt tokens after the block: predicting "circle" after "What is written on the red" is
     the same lookup as an answer, one hop shorter, so it gives the matching circuit a gradient of its own.
     ``extra_glyph`` adds that many glyph questions about other objects of the scene: glyph words never occur in
     the question text, so without them the glyph read-out gets a sixth of the signal colour and shape get (a

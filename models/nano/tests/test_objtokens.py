@@ -119,7 +119,11 @@ def test_routes_point_from_question_words_to_the_named_objects(tmp_path: Path) -
     scenes = [data.make_scene("train", i) for i in range(4)]
     x, _, y, _, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0),
                                                   torch.Generator().manual_seed(0), 2)
-    word_rows = {i: w for i, w in objs.attribute_of.items()}
+    word_rows = objs.attribute_of
+
+    def block_start(row: int) -> int:  # the separator follows the 64 global slots
+        return int((x[row] == emb.weight[objs.cfg.separator_id]).all(-1).nonzero()[0]) - 64
+
     n_answers = int(((y[:, 1:] != -100) & (y[:, :-1] == -100)).sum())
     by = routes.by_kind
     assert set(by) == {"word", "gather", "answer-local", "answer-global"}
@@ -128,7 +132,7 @@ def test_routes_point_from_question_words_to_the_named_objects(tmp_path: Path) -
         hits = [w for i, w in word_rows.items() if torch.equal(x[row, pos], emb.weight[i])]
         assert len(hits) == 1, "a word route starts at a colour/shape word of a question"
         scene = scenes[row]
-        p = int((x[row] == emb.weight[objs.cfg.separator_id]).all(-1).nonzero()[0]) - 64  # block start
+        p = block_start(row)
         with_word = [o for o in scene.objects if hits[0] in (o.shape, o.colour)]
         assert len(keys) == 2 * len(with_word) and min(keys) >= p and max(keys) < pos
     for kind in ("gather", "answer-local", "answer-global"):
@@ -138,7 +142,7 @@ def test_routes_point_from_question_words_to_the_named_objects(tmp_path: Path) -
         assert all(k < pos and any(torch.equal(x[row, k], emb.weight[i]) for i in word_rows) for k in keys), (
             "gather looks at the question's colour/shape words")
     for (row, pos, local), (_, _, glob) in zip(by["answer-local"], by["answer-global"]):
-        p = int((x[row] == emb.weight[objs.cfg.separator_id]).all(-1).nonzero()[0]) - 64
+        p = block_start(row)
         assert len(local) == len(glob) and all(p <= g < p + 64 for g in glob) and all(p + 64 < k < pos for k in local)
 
 
