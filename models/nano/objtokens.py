@@ -226,11 +226,11 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
     """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels,
     routing targets) for multi-turn conversations about each scene with the symbolic block in place of the
-    image. Question labels mark the prompt tokens after the block: predicting "circle" after "What is written on the red" is
-    the same lookup as an answer, one hop shorter, so it gives the matching circuit a gradient of its own.
-    ``extra_glyph`` adds that many glyph questions about other objects of the scene: glyph words never occur in
-    the question text, so without them the glyph read-out gets a sixth of the signal colour and shape get (a
-    first run read colour and shape after 1,000 steps and glyphs not at all)."""
+    image. Question labels mark the prompt tokens after the block: predicting "circle" after "What is written
+    on the red" is the same lookup as an answer, one hop shorter, so it gives the matching circuit a gradient of
+    its own. ``extra_glyph`` adds that many glyph questions about other objects of the scene: glyph words never
+    occur in the question text, so without them the glyph read-out gets a sixth of the signal colour and shape
+    get (a first run read colour and shape after 1,000 steps and glyphs not at all)."""
     from models.nano import samples_data as sd
     from models.slime.template import IMAGE_TOKEN_INDEX
 

@@ -67,7 +67,8 @@ def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
     assert all(len(s.objects) == 2 for s in scenes)
     emb = model.llm.get_input_embeddings()
     for extra in (0, 1, 2):
-        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(), extra)
+        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(),
+                                                  extra)
         starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()  # one per answer
         glyph_named = sum(q.family == "glyph" for s in scenes for q in s.questions)
         assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * (2 * len(scenes) - glyph_named)
