@@ -190,6 +190,11 @@ def glyph_question(o: SceneObject) -> Question:
     return Question("glyph", f"What is written on the {o.name}?", o.glyph, o.box)
 
 
+def position_question(o: SceneObject) -> Question:
+    """The position question about ``o`` (one per scene in every split; stage 0b asks it about more objects)."""
+    return Question("position", f"Where is the {o.name}?", o.position, o.box)
+
+
 def _questions(rng: random.Random, objects: list[SceneObject]) -> list[Question]:
     qs: list[Question] = []
     target = rng.choice(objects)
@@ -220,8 +225,7 @@ def _questions(rng: random.Random, objects: list[SceneObject]) -> list[Question]
     else:
         s, c = rng.choice(absent)
         qs.append(Question("exist", f"Is there a {c} {s}?", "no", None))
-    o = rng.choice(objects)
-    qs.append(Question("position", f"Where is the {o.name}?", o.position, o.box))
+    qs.append(position_question(rng.choice(objects)))
     return qs
 
 

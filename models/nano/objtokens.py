@@ -158,8 +158,12 @@ class ObjectTokens:
         loc = emb.weight.new_zeros(gw * gh * per_tile, emb.weight.shape[1])
         for o, gs, ls in zip(scene.objects, g_slots, l_slots):
             vert, horiz = o.position.split()
+            # The quadrant words never occur in text, so the block is their only gradient; left trainable, they
+            # drifted together (cosine 0.8 between " top" and " bottom" after stage 0b) and position stayed at
+            # chance. Detached, they keep their distinct initial embeddings.
+            place = self._w(emb, vert).detach() + self._w(emb, horiz).detach()
             glob[gs] = glob[gs] + self._w(emb, o.colour) + GLOBAL_SHAPE_WEIGHT * self._w(emb, o.shape) + (
-                QUADRANT_WEIGHT * (self._w(emb, vert) + self._w(emb, horiz)))
+                QUADRANT_WEIGHT * place)
             loc[ls] = self._w(emb, o.colour) + self._w(emb, o.shape) + self._w(emb, o.glyph)
         return glob, loc
 
@@ -222,7 +226,7 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
 
 
 def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embedding, scenes: list[data.Scene],
-                   rng: random.Random, gen: torch.Generator, extra_glyph: int = 0
+                   rng: random.Random, gen: torch.Generator, extra_glyph: int = 0, extra_position: int = 0
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
     """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels,
     routing targets) for multi-turn conversations about each scene with the symbolic block in place of the
@@ -238,8 +242,10 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
     routes = Routes()
     for row, scene in enumerate(scenes):
         asked = {q.question for q in scene.questions}
-        extra = [q for q in map(data.glyph_question, scene.objects) if q.question not in asked]
-        qs = scene.questions + rng.sample(extra, min(extra_glyph, len(extra)))
+        qs = list(scene.questions)
+        for make, n in ((data.glyph_question, extra_glyph), (data.position_question, extra_position)):
+            extra = [q for q in map(make, scene.objects) if q.question not in asked]
+            qs += rng.sample(extra, min(n, len(extra)))
         qa = [(q.question, q.answer) for q in qs]
         rng.shuffle(qa)
         ids, lab = sd.conversation(tok, eot, qa)

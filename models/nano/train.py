@@ -174,6 +174,7 @@ def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
 
 
 EXTRA_GLYPH = 2  # stage 0b: extra glyph questions per scene (objtokens.pretrain_batch)
+EXTRA_POSITION = 2  # stage 0b: extra position questions per scene (objtokens.pretrain_batch)
 QUESTION_WEIGHT = 0.25  # stage 0b: weight of the loss on question tokens (objtokens.pretrain_batch)
 ROUTE_WEIGHT = 0.5  # stage 0b: weight of the routing supervision (objtokens.route_loss)
 # (share of the steps, max objects per scene). Two- and three-object phases helped the unsupervised read-out
@@ -214,7 +215,8 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
         mo = CURRICULUM[-1][1] if init is not None else max_objects_at(s, steps)
         scenes = [data.make_scene("train", rng.randrange(2 * 10**7, 3 * 10**7), cfg.image_size, max_objects=mo)
                   for _ in range(batch)]
-        x, mask, y, yq, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH)
+        x, mask, y, yq, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH,
+                                                             EXTRA_POSITION)
         out = model.llm(inputs_embeds=x, attention_mask=mask, output_attentions=True)
         logits = out.logits[:, :-1].flatten(0, 1)
         ans = F.cross_entropy(logits, y[:, 1:].flatten(), ignore_index=-100)

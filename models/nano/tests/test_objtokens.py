@@ -72,6 +72,10 @@ def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
         starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()  # one per answer
         glyph_named = sum(q.family == "glyph" for s in scenes for q in s.questions)
         assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * (2 * len(scenes) - glyph_named)
+        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(),
+                                                  0, extra)
+        starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()
+        assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * len(scenes)  # one object left
     x, mask, y, yq, _ = objtokens.pretrain_batch(objs, tok, eot, model.llm.get_input_embeddings(), scenes,
                                           random.Random(0), torch.Generator().manual_seed(0))
     assert x.shape[:2] == mask.shape == y.shape
@@ -85,6 +89,25 @@ def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
         assert labelled.min() > n_block
         asked = (yq[i] != -100).nonzero().flatten()
         assert asked.min() >= n_block and not set(asked.tolist()) & set(labelled.tolist())
+
+
+def test_quadrant_words_get_no_gradient_from_the_block(tmp_path: Path) -> None:
+    tok, cfg, objs, model = _setup(tmp_path)
+    emb = model.llm.get_input_embeddings()
+    scene = data.make_scene("heldout", 5)
+    _, g_slots, _ = objs.layout(scene)
+    glob, loc = objs.targets(emb, scene)
+    o, g = scene.objects[0], g_slots[0]
+    w = {x: emb.weight[objs.ids[x]].mean(0) for x in (o.colour, o.shape, *o.position.split())}
+    if g_slots.count(g) == 1:
+        want = w[o.colour] + objtokens.GLOBAL_SHAPE_WEIGHT * w[o.shape] + objtokens.QUADRANT_WEIGHT * sum(
+            w[x] for x in o.position.split())
+        torch.testing.assert_close(glob[g], want)
+    (glob.sum() + loc.sum()).backward()
+    grad = emb.weight.grad.norm(dim=1)
+    for x in ("top", "bottom", "left", "right"):
+        assert (grad[objs.ids[x]] == 0).all(), x
+    assert (grad[objs.ids[o.colour]] > 0).all() and (grad[objs.ids[o.glyph]] > 0).all()
 
 
 def test_align_loss_is_zero_on_the_targets_and_positive_otherwise(tmp_path: Path) -> None:
