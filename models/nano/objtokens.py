@@ -7,7 +7,9 @@ So stage 0b teaches the LLM the task on a *symbolic* visual block laid out exact
 
 - 64 global slots (the 8x8 squashed view): a slot under an object is the object's colour word plus half its
   shape word and half its quadrant's words ("top"/"bottom", "left"/"right") — the squashed view resolves
-  colour and place, barely shape, never the glyph;
+  colour and place, barely shape, never the glyph. The quadrant words never occur in text, so the block was
+  their only gradient, and it pulled " top" and " bottom" together (cosine 0.8 after stage 0b) until position
+  was unreadable even here; they enter detached, keeping their distinct initial embeddings;
 - the separator embedding;
 - the local raster (4x4 tokens per 112-px tile, one 28-px block each): a block holding an object is
   colour + shape + glyph word embeddings.
