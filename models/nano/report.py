@@ -80,7 +80,8 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
             lines.append(_row(f"{name} | {split}", r).replace("| not run |", "| not run | |"))
     lines += ["", "## Targets (heldout)", "", "| target | value | threshold | margin | met |", "|---|---|---|---|---|"]
     for k, t in results.get("targets", {}).items():
-        lines.append(f"| {k} | {t['value']} | {t['threshold']} | {t.get('margin', '')} | {'yes' if t['met'] else 'NO'} |")
+        met = "yes" if t["met"] else "NO"
+        lines.append(f"| {k} | {t['value']} | {t['threshold']} | {t.get('margin', '')} | {met} |")
     notes = results.get("notes", {})
     lines += ["", "## Notes", ""]
     lines += [f"- {n}" for n in notes.get("text", [])]

@@ -48,7 +48,8 @@ class PatchHeads(nn.Module):
         return total, (shape_acc, acc)
 
 
-def view_batch(cfg: SlimeConfig, rng: random.Random, max_views: int, tiles_only: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def view_batch(cfg: SlimeConfig, rng: random.Random, max_views: int, tiles_only: bool = False
+               ) -> tuple[torch.Tensor, torch.Tensor]:
     """Random views (global and tiles) of fresh train scenes with their per-patch labels."""
     pix, ys = [], []
     n = 0

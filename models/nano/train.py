@@ -77,7 +77,7 @@ def schedule(name: str, scale: float) -> list[Stage]:
             Stage("Ib", n(200), 1e-3, lambda m, s: _params(m.projector.attn),
                   dict(use_global_only=True, learnable_gated=1)),
             Stage("II", n(400), 1e-3, lambda m, s: _params(m.sampler), dict(use_local_only=True, topp=1.0)),
-            Stage("III", n(400), 5e-4, _adapters_llm, dict(FULL)),
+            Stage("III", n(800), 5e-4, _adapters_llm, dict(FULL)),
         ]
     budget = n(300)
     if name == "joint":
