@@ -160,9 +160,7 @@ class ObjectTokens:
         loc = emb.weight.new_zeros(gw * gh * per_tile, emb.weight.shape[1])
         for o, gs, ls in zip(scene.objects, g_slots, l_slots):
             vert, horiz = o.position.split()
-            # The quadrant words never occur in text, so the block is their only gradient; left trainable, they
-            # drifted together (cosine 0.8 between " top" and " bottom" after stage 0b) and position stayed at
-            # chance. Detached, they keep their distinct initial embeddings.
+            # detached: the block is the quadrant words' only gradient, and it pulls them together (docstring)
             place = self._w(emb, vert).detach() + self._w(emb, horiz).detach()
             glob[gs] = glob[gs] + self._w(emb, o.colour) + GLOBAL_SHAPE_WEIGHT * self._w(emb, o.shape) + (
                 QUADRANT_WEIGHT * place)
@@ -236,7 +234,8 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
     on the red" is the same lookup as an answer, one hop shorter, so it gives the matching circuit a gradient of
     its own. ``extra_glyph`` adds that many glyph questions about other objects of the scene: glyph words never
     occur in the question text, so without them the glyph read-out gets a sixth of the signal colour and shape
-    get (a first run read colour and shape after 1,000 steps and glyphs not at all)."""
+    get (a first run read colour and shape after 1,000 steps and glyphs not at all). ``extra_position`` does the
+    same for position questions (on its own it did not make position readable; see the module docstring)."""
     from models.nano import samples_data as sd
     from models.slime.template import IMAGE_TOKEN_INDEX
 
