@@ -66,16 +66,17 @@ def test_pretrain_batch_masks_the_block(tmp_path: Path) -> None:
     scenes = [data.make_scene("train", i, max_objects=2) for i in range(3)]
     assert all(len(s.objects) == 2 for s in scenes)
     emb = model.llm.get_input_embeddings()
+
+    def answers(extra_glyph: int, extra_position: int) -> int:
+        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(),
+                                                  extra_glyph, extra_position)
+        return ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()  # one label run per answer
+
+    asked = sum(len(s.questions) for s in scenes)
+    glyph_named = sum(q.family == "glyph" for s in scenes for q in s.questions)
     for extra in (0, 1, 2):
-        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(),
-                                                  extra)
-        starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()  # one per answer
-        glyph_named = sum(q.family == "glyph" for s in scenes for q in s.questions)
-        assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * (2 * len(scenes) - glyph_named)
-        _, _, ya, _, _ = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0), torch.Generator(),
-                                                  0, extra)
-        starts = ((ya[:, 1:] != -100) & (ya[:, :-1] == -100)).sum().item()
-        assert starts == sum(len(s.questions) for s in scenes) + min(extra, 1) * len(scenes)  # one object left
+        assert answers(extra, 0) == asked + min(extra, 1) * (2 * len(scenes) - glyph_named)
+        assert answers(0, extra) == asked + min(extra, 1) * len(scenes)  # one object left to ask about
     x, mask, y, yq, _ = objtokens.pretrain_batch(objs, tok, eot, model.llm.get_input_embeddings(), scenes,
                                           random.Random(0), torch.Generator().manual_seed(0))
     assert x.shape[:2] == mask.shape == y.shape
