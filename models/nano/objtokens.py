@@ -204,9 +204,11 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
     with the image placeholder at ``p``, which the ``n_block`` block rows replace."""
     _, g_slots, l_slots = objs.layout(scene)
 
-    def slots(ks: list[int], branch: str = "both") -> list[int]:
-        glob = [p + g_slots[k] for k in ks] if branch != "local" else []
-        return glob + ([p + objs.grid ** 2 + 1 + l_slots[k] for k in ks] if branch != "global" else [])
+    def global_slots(ks: list[int]) -> list[int]:
+        return [p + g_slots[k] for k in ks]
+
+    def local_slots(ks: list[int]) -> list[int]:  # after the global slots and the separator
+        return [p + objs.grid ** 2 + 1 + l_slots[k] for k in ks]
 
     shift = n_block - 1
     answer_starts = [j for j in range(1, len(lab)) if lab[j] != -100 and lab[j - 1] == -100]
@@ -216,12 +218,12 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
                  if lab[j] == -100 and int(ids[j]) in objs.attribute_of]
         for j, w in words:
             having = [k for k, o in enumerate(scene.objects) if w in (o.shape, o.colour)]
-            routes.add("word", row, j + shift, slots(having))
+            routes.add("word", row, j + shift, global_slots(having) + local_slots(having))
         if words:
             routes.add("gather", row, start - 1 + shift, [j + shift for j, _ in words])
             named = referents(question, scene.objects)
-            routes.add("answer-local", row, start - 1 + shift, slots(named, "local"))
-            routes.add("answer-global", row, start - 1 + shift, slots(named, "global"))
+            routes.add("answer-local", row, start - 1 + shift, local_slots(named))
+            routes.add("answer-global", row, start - 1 + shift, global_slots(named))
         begin = start
 
 
