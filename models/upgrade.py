@@ -1,6 +1,7 @@
 """Upgrade a manifest-v1 model folder to v2 without its checkpoint: LLM weights recovered from the v1 graphs, rebuilt.
 
 CLI: python -m models.upgrade OLD_DIR NEW_DIR [--dtype fp32|fp16|int4]   (default: the old folder's dtype)
+A version-2 fp32/fp16 folder is accepted too when --dtype is given (re-quantise, e.g. shipped Nano fp32 -> int4).
 The v1 decoder was traced from models/slime/decoder.py KVDecoder: its MatMul weight initializers appear in graph order
 q, k, v, o, gate, up, down per layer, then lm_head, each stored as W.T; RMSNorm weights are named initializers. The
 mapping is checked by running the v1 and v2 decoders on the same inputs (prompt, then cached steps) before writing.
@@ -66,6 +67,26 @@ def recover_weights(dec: onnx.ModelProto, emb: onnx.ModelProto, layers: int) -> 
     return out
 
 
+def recover_weights_v2(dec: onnx.ModelProto, emb: onnx.ModelProto, llm: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Released-name float32 tensors from an fp32/fp16 v2 folder (our builder's initializer names)."""
+    vals = {t.name: numpy_helper.to_array(t).astype(np.float32) for t in dec.graph.initializer}
+    q, kv = llm["heads"] * llm["head_dim"], llm["kv_heads"] * llm["head_dim"]
+    out: dict[str, np.ndarray] = {}
+    for i in range(llm["layers"]):
+        qkv = vals[f"/layers.{i}/attn/qkv_proj.weight"].T
+        p = f"model.layers.{i}."
+        out[p + "self_attn.q_proj.weight"], out[p + "self_attn.k_proj.weight"] = qkv[:q], qkv[q:q + kv]
+        out[p + "self_attn.v_proj.weight"] = qkv[q + kv:]
+        out[p + "self_attn.o_proj.weight"] = vals[f"/layers.{i}/attn/o_proj.weight"].T
+        for proj in ("gate_proj", "up_proj", "down_proj"):
+            out[p + f"mlp.{proj}.weight"] = vals[f"/layers.{i}/mlp/{proj}.weight"].T
+        for which in ("input_layernorm", "post_attention_layernorm"):
+            out[p + f"{which}.weight"] = vals[p + f"{which}.weight"]
+    out["model.norm.weight"], out["lm_head.weight"] = vals["model.norm.weight"], vals["/lm_head.weight"].T
+    out["model.embed_tokens.weight"] = numpy_helper.to_array(emb.graph.initializer[0]).astype(np.float32)
+    return out
+
+
 def _named(norms: dict[str, np.ndarray], suffix: str) -> np.ndarray:
     hits = [v for k, v in norms.items() if k.endswith(suffix)]
     if len(hits) != 1:
@@ -100,15 +121,16 @@ def compare_decoders(v1: Path, v2: Path, spec: LlmSpec, kv_v2: Any, seed: int = 
     a, b = _session(v1), _session(v2)
     rng = np.random.default_rng(seed)
     hd, kvh = spec.head_dim, spec.kv_heads
-    kv_v1 = np.float16 if a.get_inputs()[3].type == "tensor(float16)" else np.float32
-    pa = {i.name: np.zeros((1, kvh, 0, hd), kv_v1) for i in a.get_inputs()[3:]}
+    has_pos = a.get_inputs()[2].name == "position_ids"
+    kv_v1 = np.float16 if a.get_inputs()[-1].type == "tensor(float16)" else np.float32
+    pa = {i.name: np.zeros((1, kvh, 0, hd), kv_v1) for i in a.get_inputs()[2 + has_pos:]}
     pb = {i.name: np.zeros((1, kvh, 0, hd), kv_v2) for i in b.get_inputs()[2:]}
     worst, total = 0.0, 0
     for s in (7, 1, 1, 1):
         x = (rng.standard_normal((1, s, spec.hidden)) * 0.5).astype(np.float32)
         mask = np.ones((1, total + s), np.int64)
-        oa = a.run(None, {"inputs_embeds": x, "attention_mask": mask,
-                          "position_ids": np.arange(total, total + s, dtype=np.int64)[None], **pa})
+        pos = {"position_ids": np.arange(total, total + s, dtype=np.int64)[None]} if has_pos else {}
+        oa = a.run(None, {"inputs_embeds": x, "attention_mask": mask, **pos, **pa})
         ob = b.run(None, {"inputs_embeds": x, "attention_mask": mask, **pb})
         total += s
         worst = max(worst, float(np.abs(ob[0] - oa[0]).max() / np.abs(oa[0]).max()))
@@ -120,20 +142,28 @@ def upgrade(old: str | Path, new: str | Path, dtype: str | None = None, log: Any
     """Write NEW (manifest v2) from OLD (v1). vision_encoder/projector/tokenizer files are copied byte for byte."""
     old, new = Path(old), Path(new)
     m1 = json.loads((old / "manifest.json").read_text())
-    if m1.get("version") != 1:
-        raise UpgradeError(f"{old}/manifest.json: version {m1.get('version')} (this upgrades version 1 folders)")
+    version = m1.get("version")
+    if version not in (1, 2) or (version == 2 and not dtype):
+        raise UpgradeError(f"{old}/manifest.json: version {version} (this upgrades version 1 folders, or converts a "
+                           "version 2 folder to another --dtype)")
     dtype = dtype or m1["dtype"]
     if m1["dtype"] == "int4":
-        raise UpgradeError(f"{old}: int4 v1 folders cannot be upgraded (weights already quantised); use fp32/fp16")
+        raise UpgradeError(f"{old}: int4 folders cannot be upgraded (weights already quantised); use fp32/fp16")
     dec = onnx.load(str(old / m1["graphs"]["decoder"]["file"]))
     emb = onnx.load(str(old / m1["graphs"]["embed_tokens"]["file"]))
     llm = m1["llm"]
-    theta, eps = recover_rope_eps(dec, llm["head_dim"])
-    weights = recover_weights(dec, emb, llm["layers"])
+    if version == 1:
+        theta, eps = recover_rope_eps(dec, llm["head_dim"])
+        weights = recover_weights(dec, emb, llm["layers"])
+    else:
+        theta = llm["rope_theta"]
+        eps = next(a.f for n in dec.graph.node if n.op_type == "SimplifiedLayerNormalization" for a in n.attribute
+                   if a.name == "epsilon")
+        weights = recover_weights_v2(dec, emb, llm)
     del dec, emb
     spec = LlmSpec(llm["hidden"], llm["layers"], llm["heads"], llm["kv_heads"],
                    weights["model.layers.0.mlp.gate_proj.weight"].shape[0], llm["vocab_size"], theta, eps,
-                   max(4096, 2 * llm["max_length"]))
+                   llm.get("max_positions", max(4096, 2 * llm["max_length"])))
     log(f"recovered {len(weights)} tensors; rope_theta {theta:g}, rms_eps {eps:g}, intermediate {spec.intermediate}")
     if new.exists():
         shutil.rmtree(new)
@@ -152,7 +182,7 @@ def _write(old: Path, new: Path, m1: dict[str, Any], spec: LlmSpec, weights: dic
            "decoder": build_decoder(src, spec, new / "decoder.onnx", dtype)}
     err = compare_decoders(old / m1["graphs"]["decoder"]["file"], new / "decoder.onnx", spec,
                            np.float16 if dtype == "fp16" else np.float32)
-    log(f"v2 vs v1 decoder logits: max relative difference {err:.2e} (tolerance {TOLERANCE[dtype]:g})")
+    log(f"new vs old decoder logits: max relative difference {err:.2e} (tolerance {TOLERANCE[dtype]:g})")
     if err > TOLERANCE[dtype]:
         raise UpgradeError(f"recovered weights do not reproduce the v1 decoder ({err:.2e} > {TOLERANCE[dtype]:g})")
     copied = [g["file"] for k, g in m1["graphs"].items() if k in ("vision_encoder", "projector")]
@@ -165,10 +195,12 @@ def _write(old: Path, new: Path, m1: dict[str, Any], spec: LlmSpec, weights: dic
     graphs = dict(m1["graphs"])
     for g, e in ext.items():
         graphs[g] = graph_entry(new, f"{g}.onnx", e, specs[g])
-    m2 = {**m1, "version": 2, "dtype": dtype, "created_by": f"{EXPORTER} (models.upgrade from v1)", "graphs": graphs,
+    m2 = {**m1, "version": 2, "dtype": dtype, "created_by": f"{EXPORTER} (models.upgrade from v{m1['version']})",
+          "graphs": graphs,
           "llm": {**m1["llm"], "rope_theta": spec.rope_theta, "kv_dtype": "float16" if dtype == "fp16" else "float32",
                   "max_positions": spec.max_positions},
-          "source": {**m1["source"], "upgraded_from": str(old), "v1_dtype": m1["dtype"]}}
+          "source": {**m1["source"], "upgraded_from": str(old), "from_version": m1["version"],
+                     "from_dtype": m1["dtype"]}}
     (new / "manifest.json").write_text(json.dumps(m2, indent=2) + "\n")
     log(f"wrote {new / 'manifest.json'}")
     return m2

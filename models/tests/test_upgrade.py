@@ -50,7 +50,7 @@ def test_upgrade_recovers_weights_rope_and_eps(v1: dict) -> None:
 
 
 def test_upgrade_refuses_wrong_folders(v1: dict, tmp_path: Path) -> None:
-    assert upgrade.main([str(NANO), str(tmp_path / "x")]) == 2  # already version 2
+    assert upgrade.main([str(NANO), str(tmp_path / "x")]) == 2  # already version 2 and no --dtype
     assert not (tmp_path / "x").exists()
     bad = tmp_path / "bad"
     shutil.copytree(v1["folder"], bad)
@@ -73,3 +73,10 @@ def test_shipped_nano_is_v2_and_answers_like_v1() -> None:
     answers = [s["answer"] for s in json.loads((NANO / "samples" / "samples.json").read_text())]
     eos = set(rt.cfg.eos_ids)
     assert [rt.tokenizer.decode([t for t in s["tokens"] if t not in eos]).strip() for s in ref] == answers
+
+
+def test_shipped_nano_requantised_to_fp16_keeps_its_answers(tmp_path: Path) -> None:
+    assert upgrade.main([str(NANO), str(tmp_path / "fp16"), "--dtype", "fp16"]) == 0
+    assert json.loads((tmp_path / "fp16" / "manifest.json").read_text())["llm"]["kv_dtype"] == "float16"
+    r = compare(tmp_path / "fp16", NANO / "v1_reference.json")
+    assert r["tokens_identical"] == 12 and r["max_rel_logits_diff"] <= 2e-3  # measured 8.0e-4
