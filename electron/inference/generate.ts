@@ -42,6 +42,9 @@ export async function decoderStep(model: LoadedModel, kv: KvCache, embeds: Float
   const S = embeds.length / H;
   if (S !== newRows.length) throw new AppFailure('inference/failed', `${S} embedding rows but ${newRows.length} row names`);
   const total = kv.length + S;
+  const limit = model.manifest.llm.max_positions;
+  if (total > limit)
+    throw new AppFailure('prompt/too-long', `${total} rows exceed the ${limit} positions this model's decoder can encode`);
   kv.reserve(total);
   const feeds: Record<string, Tensor> = {
     inputs_embeds: new Tensor('float32', embeds, [1, S, H]),
@@ -64,7 +67,10 @@ export interface LoopOptions {
   pick: (logits: Float32Array, generated: readonly number[]) => number;
   onToken: (id: number, generated: number) => void;
   onFirstLogits?: (logits: Float32Array) => void;
-  /** Rows the cache may hold before generation stops with 'context' (default: the manifest's max_length). */
+  /**
+   * Rows the cache may hold before generation stops with 'context' (default: the manifest's max_length); never more
+   * than `llm.max_positions`, the decoder's hard limit.
+   */
   contextLimit?: number;
   /** Who runs the loop, named when the cache is found in use (default 'generation'). */
   owner?: string;
@@ -118,7 +124,7 @@ async function tokenLoop(
   first: Float32Array,
   o: LoopOptions,
 ): Promise<Pick<LoopResult, 'tokens' | 'stopReason' | 'decodeMs' | 'sampleMs'>> {
-  const limit = o.contextLimit ?? model.manifest.llm.max_length;
+  const limit = Math.min(o.contextLimit ?? model.manifest.llm.max_length, model.manifest.llm.max_positions);
   const tokens: number[] = [];
   let logits = first;
   let sampleMs = 0;

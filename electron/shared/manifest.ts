@@ -98,6 +98,8 @@ export const manifestSchema = z.object({
     max_length: positiveInt,
     rope_theta: z.number().positive(),
     kv_dtype: z.enum(KV_DTYPES),
+    /** Rows of the decoder's rotary cos/sin caches: the hard limit on cached + new rows (≥ max_length). */
+    max_positions: positiveInt,
   }),
   tokenizer: z.object({ file: fileName, sha256, config_file: fileName.optional().nullable() }),
   template: z.enum(['llama3', 'vicuna_v1']),
@@ -200,6 +202,8 @@ function checkDimensions(m: Manifest): { field: string; message: string }[] {
     out.push({ field: 'projector.hidden', message: `projector.hidden ${m.projector.hidden} ≠ llm.hidden ${m.llm.hidden}` });
   if (m.llm.heads % m.llm.kv_heads !== 0)
     out.push({ field: 'llm.kv_heads', message: `heads ${m.llm.heads} not a multiple of kv_heads ${m.llm.kv_heads}` });
+  if (m.llm.max_positions < m.llm.max_length)
+    out.push({ field: 'llm.max_positions', message: `max_positions ${m.llm.max_positions} < max_length ${m.llm.max_length}` });
   const past = m.graphs.decoder.inputs.find((t) => t.name.startsWith('past_key_values.'));
   if (past && past.dtype !== m.llm.kv_dtype)
     out.push({ field: 'llm.kv_dtype', message: `kv_dtype ${m.llm.kv_dtype} ≠ the decoder's ${past.name} dtype ${past.dtype}` });

@@ -157,4 +157,21 @@ describe('KvCache on the slime-tiny decoder', () => {
     expect(warm.reused).toBe(29);
     expect(warm.tokens).toEqual((await greedy(emptyKv(model), prompt)).tokens);
   });
+
+  it('stops at llm.max_positions (the rotary tables) even without a context limit, and refuses a longer prompt', async () => {
+    const limit = model.manifest.llm.max_positions;
+    const kv = emptyKv(model);
+    const near = await generateLoop(model, kv, await runEmbed(model, ids(limit - 4, 11)), ids(limit - 4, 11).map((i) => `t${i}`), {
+      maxNewTokens: 50,
+      stopIds: new Set<number>(),
+      signal: new AbortController().signal,
+      pick: (l) => argmax(l),
+      onToken: () => undefined,
+      contextLimit: Infinity,
+    });
+    expect([near.stopReason, near.tokens.length, kv.length]).toEqual(['context', 5, limit]);
+    const over = ids(limit + 1, 12);
+    const e = await decoderStep(model, emptyKv(model), await runEmbed(model, over), over.map((i) => `t${i}`)).catch((t: unknown) => toAppError(t));
+    expect(e).toMatchObject({ code: 'prompt/too-long' });
+  });
 });

@@ -85,6 +85,13 @@ describe('validateModelFolder', () => {
     expect(e.code).toBe('inference/model-invalid');
     expect(e.message).toContain('llm.rope_theta');
   });
+  it('max_positions below max_length, or missing → inference/model-invalid naming it', async () => {
+    const llm = (m: Record<string, unknown>): Record<string, unknown> => m.llm as Record<string, unknown>;
+    const short = await failure(validateModelFolder(copy((m) => (llm(m).max_positions = Number(llm(m).max_length) - 1))));
+    expect([short.code, short.message.includes('max_positions')]).toEqual(['inference/model-invalid', true]);
+    const gone = await failure(validateModelFolder(copy((m) => delete llm(m).max_positions)));
+    expect([gone.code, gone.message.includes('llm.max_positions')]).toEqual(['inference/model-invalid', true]);
+  });
   it('a kv_dtype that disagrees with the decoder graph → inference/model-invalid naming it', async () => {
     const other = (m: Record<string, unknown>): void => {
       const llm = m.llm as Record<string, unknown>;
