@@ -37,6 +37,9 @@ class OrtSlime:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.manifest = json.loads((self.folder / "manifest.json").read_text())
+        if self.manifest.get("version") != 2:
+            raise ValueError(f"{self.folder}: manifest version {self.manifest.get('version')} (expected 2); re-export "
+                             "with python -m models.export or upgrade with python -m models.upgrade OLD_DIR NEW_DIR")
         self.cfg = config_from_manifest(self.manifest)
         so = ort.SessionOptions()
         so.log_severity_level = 3
@@ -79,15 +82,14 @@ class OrtSlime:
                  max_new_tokens: int = 8) -> dict[str, Any]:
         emb, info = self.build(ids, pixel_values, grid)
         dec = self.s["decoder"]
-        names = [i.name for i in dec.get_inputs()][3:]
-        kvh = self.manifest["llm"]["kv_heads"]
-        past = {n: np.zeros((1, kvh, 0, self.head_dim), np.float32) for n in names}
+        names = [i.name for i in dec.get_inputs()][2:]
+        llm = self.manifest["llm"]
+        kv_dt = np.float16 if llm["kv_dtype"] == "float16" else np.float32
+        past = {n: np.zeros((1, llm["kv_heads"], 0, self.head_dim), kv_dt) for n in names}
         x, total, tokens, first = emb[None].astype(np.float32), 0, [], None
         for _ in range(max_new_tokens):
             s = x.shape[1]
-            feeds = {"inputs_embeds": x, "attention_mask": np.ones((1, total + s), np.int64),
-                     "position_ids": np.arange(total, total + s, dtype=np.int64)[None], **past}
-            out = dec.run(None, feeds)
+            out = dec.run(None, {"inputs_embeds": x, "attention_mask": np.ones((1, total + s), np.int64), **past})
             total += s
             logits = out[0][0, 0]
             first = logits if first is None else first

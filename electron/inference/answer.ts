@@ -10,7 +10,8 @@ import { encodeImage, type EncodeTimings, type FeatureCache, type ImageFeatures 
 import { buildPrompt, IMAGE_TOKEN, IMAGE_TOKEN_INDEX, tokenizeWithImage, userMessageWithImage, type ChatTurn } from './prompt.ts';
 import { selectLocal, type Selection, type SelectorSettings } from './select.ts';
 import { assemble } from './assemble.ts';
-import { checkAbort, decoderStep, emptyKv, generateLoop, type KvState, type LoopResult } from './generate.ts';
+import { checkAbort, decoderStep, emptyKv, generateLoop, type LoopResult } from './generate.ts';
+import type { KvCache } from './kvCache.ts';
 import { Sampler } from './sample.ts';
 import { StreamDecoder } from './detokenize.ts';
 import { buildInspection } from './inspection.ts';
@@ -136,12 +137,12 @@ function stageTimings(
 /** Runs one ask; returns the result and the grown KV cache. */
 export async function answer(
   model: LoadedModel,
-  caches: { features: FeatureCache; kv: KvState },
+  caches: { features: FeatureCache; kv: KvCache },
   req: AskArgs,
   signal: AbortSignal,
   emit: (p: unknown) => void,
   stage: (s: StageEvent['stage']) => void,
-): Promise<{ result: AskResult; kv: KvState }> {
+): Promise<{ result: AskResult; kv: KvCache }> {
   const started = performance.now();
   const { enc, prompt, settings, selection, seq, times } = await prepare(model, caches.features, req, signal, stage);
   stage('prefill');
@@ -192,8 +193,9 @@ export async function answer(
 }
 
 /**
- * Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token).
- * `answerEmbeds` [A,H] are the answer's token rows, embedded once by the caller for both scored variants.
+ * Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token), on a
+ * cache of its own so the conversation's rows are never touched. `answerEmbeds` [A,H] are the answer's token rows,
+ * embedded once by the caller for both scored variants.
  */
 async function meanLogLikelihood(
   model: LoadedModel,
@@ -204,14 +206,17 @@ async function meanLogLikelihood(
   signal: AbortSignal,
 ): Promise<number> {
   const H = model.manifest.llm.hidden;
-  let step = await decoderStep(model, emptyKv(model), embeds, rows);
-  let sum = 0;
-  for (let k = 0; k < answerIds.length; k++) {
-    checkAbort(signal);
-    sum += logSoftmaxAt(step.logits, answerIds[k]!);
-    if (k + 1 < answerIds.length) step = await decoderStep(model, step.kv, answerEmbeds.subarray(k * H, (k + 1) * H), [`t${answerIds[k]}`]);
-  }
-  return sum / answerIds.length;
+  const kv = emptyKv(model);
+  return kv.lease('score', async () => {
+    let logits = await decoderStep(model, kv, embeds, rows);
+    let sum = 0;
+    for (let k = 0; k < answerIds.length; k++) {
+      checkAbort(signal);
+      sum += logSoftmaxAt(logits, answerIds[k]!);
+      if (k + 1 < answerIds.length) logits = await decoderStep(model, kv, answerEmbeds.subarray(k * H, (k + 1) * H), [`t${answerIds[k]}`]);
+    }
+    return sum / answerIds.length;
+  });
 }
 
 function logSoftmaxAt(logits: Float32Array, id: number): number {

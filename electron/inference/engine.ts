@@ -6,7 +6,8 @@ import { AppFailure } from '../shared/errors.ts';
 import type { AskResult, InferenceStatus, LoadOptions, ScoreResult, StageEvent } from '../shared/ipc/inference.ts';
 import { askRequestSchema, loadOptionsSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
 import { loadModel, releaseModel, runEmbed, runProjector, runVision, type LoadedModel } from './model.ts';
-import { decoderStep, emptyKv, type KvState } from './generate.ts';
+import { decoderStep, emptyKv } from './generate.ts';
+import type { KvCache } from './kvCache.ts';
 import { FeatureCache } from './encode.ts';
 import { answer, scoreAnswer } from './answer.ts';
 import type { SessionSettings } from './sessions.ts';
@@ -28,7 +29,11 @@ export type Emit = (payload: unknown) => void;
 export class Engine {
   private model: LoadedModel | null = null;
   private settings: SessionSettings = {};
-  private kv: KvState | null = null;
+  /**
+   * The conversation's KV cache (ask / reselect reuse its prefix). Only a job inside {@link exclusive} may use it, and
+   * the cache's lease refuses a second user; score and warm-up run on caches of their own.
+   */
+  private kv: KvCache | null = null;
   private readonly features = new FeatureCache(8);
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
@@ -69,8 +74,8 @@ export class Engine {
     stage('queued');
     return this.exclusive(async () => {
       const model = await this.ensure(req.modelDir ?? '');
-      const out = await answer(model, { features: this.features, kv: this.kv ?? emptyKv(model) }, req, signal, emit, stage);
-      this.kv = out.kv;
+      this.kv ??= emptyKv(model);
+      const out = await answer(model, { features: this.features, kv: this.kv }, req, signal, emit, stage);
       return out.result;
     }, signal);
   }
@@ -114,7 +119,8 @@ export class Engine {
     const feats = await runVision(m, new Float32Array(3 * 3 * S * S), 3);
     await runProjector(m, feats, 2);
     const e = await runEmbed(m, [m.manifest.separator_id]);
-    await decoderStep(m, emptyKv(m), e, ['warmup']);
+    const kv = emptyKv(m);
+    await kv.lease('warm-up', () => decoderStep(m, kv, e, ['warmup']));
   }
 
   /** Runs `fn` after every earlier job; a request cancelled while waiting fails at once but keeps its place. */

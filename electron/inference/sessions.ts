@@ -21,6 +21,8 @@ export interface SessionSettings {
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Let idle onnxruntime threads spin (lower run latency, higher CPU use); off by default. */
   spinning?: boolean;
+  /** onnxruntime's CPU memory arena (`enableCpuMemArena`); onnxruntime's default (on) when unset. */
+  cpuMemArena?: boolean;
 }
 
 /** The platform's provider ladder: GPU providers first, CPU last. */
@@ -85,6 +87,7 @@ export async function openGraph(
         executionProviders: [provider],
         graphOptimizationLevel: settings.graphOptimization ?? 'all',
         ...(settings.intraOpThreads ? { intraOpNumThreads: settings.intraOpThreads } : {}),
+        ...(settings.cpuMemArena === undefined ? {} : { enableCpuMemArena: settings.cpuMemArena }),
         logSeverityLevel: 3,
         // Idle intra-op threads would spin and steal the host thread's core between runs (tokens, sampling).
         extra: { session: { intra_op: { allow_spinning: settings.spinning === true ? '1' : '0' } } },

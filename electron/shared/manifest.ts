@@ -1,8 +1,20 @@
-// The model-folder contract (models/MANIFEST.md, version 1) as a zod schema; pure TypeScript, runs anywhere.
+// The model-folder contract (models/MANIFEST.md, version 2) as a zod schema; pure TypeScript, runs anywhere.
 import { z } from 'zod';
 
-/** The manifest version this engine understands; a larger one is refused as `inference/model-unsupported`. */
-export const MANIFEST_VERSION = 1;
+/** The manifest version this engine understands; any other is refused as `inference/model-unsupported`. */
+export const MANIFEST_VERSION = 2;
+
+/** The command that re-exports a model folder from its checkpoint (named when an old folder is refused). */
+export const REEXPORT_COMMAND = '.venv/bin/python -m models.export --checkpoint DIR --out DIR --dtype int4|fp16|fp32';
+
+/** The command that upgrades an old folder in place of a re-export, for folders whose checkpoint is gone. */
+export const UPGRADE_COMMAND = '.venv/bin/python -m models.upgrade OLD_DIR NEW_DIR';
+
+/** Element types the decoder's KV cache may have (`llm.kv_dtype`). */
+export const KV_DTYPES = ['float32', 'float16'] as const;
+
+/** One of {@link KV_DTYPES}. */
+export type KvDtype = (typeof KV_DTYPES)[number];
 
 /** The four graphs every model folder holds. */
 export const GRAPH_NAMES = ['vision_encoder', 'projector', 'embed_tokens', 'decoder'] as const;
@@ -42,7 +54,7 @@ export type GraphSpec = z.infer<typeof graphSpec>;
 const positiveInt = z.number().int().positive();
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
-/** The `manifest.json` schema (version 1). Unknown extra keys are tolerated, missing ones are not. */
+/** The `manifest.json` schema (version 2). Unknown extra keys are tolerated, missing ones are not. */
 export const manifestSchema = z.object({
   format: z.literal('slime-studio-model'),
   version: z.literal(MANIFEST_VERSION),
@@ -84,6 +96,10 @@ export const manifestSchema = z.object({
     head_dim: positiveInt,
     vocab_size: positiveInt,
     max_length: positiveInt,
+    rope_theta: z.number().positive(),
+    kv_dtype: z.enum(KV_DTYPES),
+    /** Rows of the decoder's rotary cos/sin caches: the hard limit on cached + new rows (≥ max_length). */
+    max_positions: positiveInt,
   }),
   tokenizer: z.object({ file: fileName, sha256, config_file: fileName.optional().nullable() }),
   template: z.enum(['llama3', 'vicuna_v1']),
@@ -114,8 +130,8 @@ export interface ManifestProblem {
 }
 
 /**
- * Parses raw JSON into a Manifest. A `version` above {@link MANIFEST_VERSION} (or a foreign `format`) is
- * `inference/model-unsupported`; any other schema violation is `inference/model-invalid`, naming the fields.
+ * Parses raw JSON into a Manifest. A `version` other than {@link MANIFEST_VERSION} (an older one with a message
+ * naming the re-export and upgrade commands) or a foreign `format` is `inference/model-unsupported`; any other schema violation is `inference/model-invalid`, naming the fields.
  * Also checks cross-field dimensions (patch grid², hidden sizes, query grid², heads × head_dim).
  */
 export function parseManifest(raw: unknown): { ok: true; manifest: Manifest } | { ok: false; problem: ManifestProblem } {
@@ -126,6 +142,7 @@ export function parseManifest(raw: unknown): { ok: true; manifest: Manifest } | 
         'version',
       ]);
     }
+    if (typeof r.version === 'number' && r.version < MANIFEST_VERSION) return unsupported(outdatedMessage(r.version), ['version']);
     if (r.format !== undefined && r.format !== 'slime-studio-model')
       return unsupported(`unknown manifest format ${JSON.stringify(r.format)}`, ['format']);
     if (r.architecture !== undefined && r.architecture !== 'slime')
@@ -149,6 +166,15 @@ export function parseManifest(raw: unknown): { ok: true; manifest: Manifest } | 
     };
   }
   return { ok: true, manifest: parsed.data };
+}
+
+/** Why an older folder is refused and how to make a current one. */
+function outdatedMessage(version: number): string {
+  return (
+    `manifest version ${version} is from an older exporter; this app needs version ${MANIFEST_VERSION} ` +
+    `(a decoder with an in-place KV cache). Re-export the model: ${REEXPORT_COMMAND}; ` +
+    `or, without the checkpoint, upgrade the folder: ${UPGRADE_COMMAND}`
+  );
 }
 
 function unsupported(message: string, fields: string[]): { ok: false; problem: ManifestProblem } {
@@ -176,6 +202,11 @@ function checkDimensions(m: Manifest): { field: string; message: string }[] {
     out.push({ field: 'projector.hidden', message: `projector.hidden ${m.projector.hidden} ≠ llm.hidden ${m.llm.hidden}` });
   if (m.llm.heads % m.llm.kv_heads !== 0)
     out.push({ field: 'llm.kv_heads', message: `heads ${m.llm.heads} not a multiple of kv_heads ${m.llm.kv_heads}` });
+  if (m.llm.max_positions < m.llm.max_length)
+    out.push({ field: 'llm.max_positions', message: `max_positions ${m.llm.max_positions} < max_length ${m.llm.max_length}` });
+  const past = m.graphs.decoder.inputs.find((t) => t.name.startsWith('past_key_values.'));
+  if (past && past.dtype !== m.llm.kv_dtype)
+    out.push({ field: 'llm.kv_dtype', message: `kv_dtype ${m.llm.kv_dtype} ≠ the decoder's ${past.name} dtype ${past.dtype}` });
   if (v.min_tiles > v.max_tiles) out.push({ field: 'vision.min_tiles', message: 'min_tiles > max_tiles' });
   if (m.separator_id >= m.llm.vocab_size)
     out.push({ field: 'separator_id', message: `separator_id ${m.separator_id} ≥ vocab_size ${m.llm.vocab_size}` });

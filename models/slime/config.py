@@ -307,8 +307,8 @@ class SlimeConfig:
         """A few-KB model for unit tests: 32px tiles of 8px patches (16 patch tokens), 4 local queries."""
         base: dict[str, Any] = dict(
             name=f"SliME-tiny-{template}", image_size=32, patch_size=8, vision_hidden=32, vision_layers=3,
-            vision_heads=2, vision_intermediate=64, local_queries=4, vocab_size=vocab_size, hidden=48, layers=2,
-            heads=4, kv_heads=2 if template == "llama3" else 4, intermediate=96,
+            vision_heads=2, vision_intermediate=64, local_queries=4, vocab_size=vocab_size, hidden=64, layers=2,
+            heads=4, kv_heads=2 if template == "llama3" else 4, intermediate=128,
             rope_theta=500000.0 if template == "llama3" else 10000.0, max_position=512, topp=0.95,
             separator_id=5, template=template, bos_id=0, eos_ids=[1], pad_id=2, max_length=256,
         )

@@ -191,9 +191,23 @@ describe('bad input through the process gives clear codes and leaves it serving'
     const dir = path.join(tmp, 'future');
     cpSync(MODEL, dir, { recursive: true });
     const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { version: number };
-    m.version = 2;
+    m.version = 3;
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
     expect(await code(svc.ask(req({ modelDir: dir })))).toBe('inference/model-unsupported');
+  });
+  it('a version-1 model folder → inference/model-unsupported with the re-export command in the message', async () => {
+    const dir = path.join(tmp, 'v1');
+    cpSync(MODEL, dir, { recursive: true });
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { version: number };
+    m.version = 1;
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
+    const e = await svc.ask(req({ modelDir: dir })).then(
+      () => null,
+      (thrown: unknown) => toAppError(thrown),
+    );
+    expect(e?.code).toBe('inference/model-unsupported');
+    expect(e?.message).toContain('-m models.export --checkpoint DIR --out DIR');
+    expect(e?.message).toContain('-m models.upgrade OLD_DIR NEW_DIR');
   });
   it('corrupted .onnx → inference/model-invalid', async () => {
     const dir = path.join(tmp, 'corrupt');

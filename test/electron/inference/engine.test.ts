@@ -1,5 +1,6 @@
-// Unit: the engine on the slime-tiny model in-process — KV-prefix reuse gives the same tokens as a cold run,
-// a request cancelled while queued leaves at once, stream pieces add up to the answer, bad arguments are named.
+// Unit: the engine on the slime-tiny model in-process — KV-prefix reuse gives the same tokens as a cold run, ask /
+// score / ask fired together keep their rows apart, a request cancelled while queued leaves at once, stream pieces
+// add up to the answer, bad arguments are named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Engine } from '../../../electron/inference/engine.ts';
@@ -30,6 +31,28 @@ describe('Engine', () => {
     expect(cold.inspection.timings.kvReusedTokens).toBe(0);
     expect(cold.inspection.timings.featureCacheHit).toBe(false);
     expect(warm.tokenIds).toEqual(cold.tokenIds);
+  });
+
+  it('ask, score and a repeated ask fired together run one at a time, score leaving the conversation cache alone', async () => {
+    const circle = 'What color is the big circle?';
+    const scoreArgs = { image: { path: IMAGE }, question: circle, answer: 'Red.' };
+    engine.resetCaches();
+    await ask('p1', 'What color is the small square?');
+    const direct = await ask('p2', circle);
+    const alone = await engine.score(scoreArgs, live());
+    engine.resetCaches();
+    const [first, scored, second, again] = await Promise.all([
+      ask('c1', 'What color is the small square?'),
+      engine.score(scoreArgs, live()),
+      ask('c2', circle),
+      ask('c3', circle),
+    ]);
+    expect(first.tokenIds.length).toBeGreaterThan(0);
+    expect(scored).toEqual(alone);
+    expect(second.tokenIds).toEqual(direct.tokenIds);
+    expect(second.inspection.timings.kvReusedTokens).toBe(direct.inspection.timings.kvReusedTokens);
+    expect(again.tokenIds).toEqual(direct.tokenIds);
+    expect(again.inspection.timings.kvReusedTokens).toBe(again.inspection.tokens.prefill - 1);
   });
 
   it('streams pieces that add up to the answer', async () => {

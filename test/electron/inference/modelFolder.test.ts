@@ -1,7 +1,7 @@
 // Unit: model-folder validation on copies of the real slime-tiny folder — unknown folder, missing/invalid/future
 // manifest, missing fields, inconsistent dimensions, missing and corrupted .onnx, I/O names that disagree.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +21,8 @@ let n = 0;
 function copy(edit?: (m: Record<string, unknown>) => void): string {
   const dir = path.join(root, `m${n++}`);
   mkdirSync(dir);
-  for (const f of ['manifest.json', 'vision_encoder.onnx', 'projector.onnx', 'embed_tokens.onnx', 'decoder.onnx', 'tokenizer.json'])
-    cpSync(path.join(FIXTURE, f), path.join(dir, f));
+  for (const f of readdirSync(FIXTURE, { withFileTypes: true }))
+    if (f.isFile() && f.name !== 'goldens.json') cpSync(path.join(FIXTURE, f.name), path.join(dir, f.name));
   if (edit) {
     const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     edit(m);
@@ -62,9 +62,44 @@ describe('validateModelFolder', () => {
     expect((await failure(validateModelFolder(dir))).code).toBe('inference/model-invalid');
   });
   it('manifest from a future version → inference/model-unsupported naming the field', async () => {
-    const e = await failure(validateModelFolder(copy((m) => (m.version = 2))));
+    const e = await failure(validateModelFolder(copy((m) => (m.version = 3))));
     expect(e.code).toBe('inference/model-unsupported');
-    expect(e.message).toMatch(/version 2/);
+    expect(e.message).toMatch(/version 3/);
+  });
+  it('a version-1 folder → inference/model-unsupported naming the re-export and the upgrade command', async () => {
+    const v1 = (m: Record<string, unknown>): void => {
+      m.version = 1;
+      const llm = m.llm as Record<string, unknown>;
+      delete llm.rope_theta;
+      delete llm.kv_dtype;
+    };
+    const e = await failure(validateModelFolder(copy(v1)));
+    expect(e.code).toBe('inference/model-unsupported');
+    expect(e.message).toMatch(/version 1/);
+    expect(e.message).toContain('.venv/bin/python -m models.export --checkpoint DIR --out DIR --dtype int4|fp16|fp32');
+    expect(e.message).toContain('.venv/bin/python -m models.upgrade OLD_DIR NEW_DIR');
+    expect(e.details).toMatchObject({ fields: ['version'] });
+  });
+  it('a v2 manifest without rope_theta → inference/model-invalid naming it', async () => {
+    const e = await failure(validateModelFolder(copy((m) => delete (m.llm as Record<string, unknown>).rope_theta)));
+    expect(e.code).toBe('inference/model-invalid');
+    expect(e.message).toContain('llm.rope_theta');
+  });
+  it('max_positions below max_length, or missing → inference/model-invalid naming it', async () => {
+    const llm = (m: Record<string, unknown>): Record<string, unknown> => m.llm as Record<string, unknown>;
+    const short = await failure(validateModelFolder(copy((m) => (llm(m).max_positions = Number(llm(m).max_length) - 1))));
+    expect([short.code, short.message.includes('max_positions')]).toEqual(['inference/model-invalid', true]);
+    const gone = await failure(validateModelFolder(copy((m) => delete llm(m).max_positions)));
+    expect([gone.code, gone.message.includes('llm.max_positions')]).toEqual(['inference/model-invalid', true]);
+  });
+  it('a kv_dtype that disagrees with the decoder graph → inference/model-invalid naming it', async () => {
+    const other = (m: Record<string, unknown>): void => {
+      const llm = m.llm as Record<string, unknown>;
+      llm.kv_dtype = llm.kv_dtype === 'float16' ? 'float32' : 'float16';
+    };
+    const e = await failure(validateModelFolder(copy(other)));
+    expect(e.code).toBe('inference/model-invalid');
+    expect(e.message).toContain('kv_dtype');
   });
   it('a missing field → inference/model-invalid naming it', async () => {
     const e = await failure(validateModelFolder(copy((m) => delete m.separator_id)));
