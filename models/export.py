@@ -108,7 +108,8 @@ def export_model(model: Any, tokenizer_files: dict[str, Path] | list[Path], out_
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .slime.checkpoint import CheckpointError, load_checkpoint
+    from .convert.stream import ExportError, export_checkpoint
+    from .slime.checkpoint import CheckpointError
     from .slime.config import ConfigError
 
     ap = argparse.ArgumentParser(prog="python -m models.export", description=__doc__.splitlines()[0])
@@ -120,11 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default=None)
     a = ap.parse_args(argv)
     try:
-        loaded = load_checkpoint(a.checkpoint, a.clip, a.use_checkpoint_clip, torch.float32,
-                                 log=lambda s: print(s, flush=True))
-        export_model(loaded.model, loaded.tokenizer_files, a.out, a.dtype, a.name, loaded.source,
-                     log=lambda s: print(s, flush=True))
-    except (CheckpointError, ConfigError, FileNotFoundError) as e:
+        export_checkpoint(a.checkpoint, a.out, a.dtype, a.clip, a.use_checkpoint_clip, a.name,
+                          log=lambda s: print(s, flush=True))
+    except (CheckpointError, ConfigError, ExportError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

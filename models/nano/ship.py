@@ -18,7 +18,8 @@ from models.nano.train import NANO_DIR, WORK, load_final
 from models.slime.preprocess import resize_for_canvas
 from models.slime.template import build_prompt, tokenize_with_image, user_message
 
-ARTIFACTS = ("manifest.json", "vision_encoder.onnx", "projector.onnx", "embed_tokens.onnx", "decoder.onnx",
+ARTIFACTS = ("manifest.json", "vision_encoder.onnx", "projector.onnx", "embed_tokens.onnx", "embed_tokens.onnx.data",
+             "decoder.onnx", "decoder.onnx.data",
              "tokenizer.json")
 PER_FAMILY = 2
 

@@ -35,6 +35,7 @@ class Loaded:
     cfg: SlimeConfig
     tokenizer_files: dict[str, Path]
     source: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 def released_key(ours: str) -> str:
@@ -132,8 +133,9 @@ def _clip_tensors(src: TensorSource, prefix: str) -> dict[str, str]:
 
 
 def _assign(model: SlimeForCausalLM, want: dict[str, tuple[TensorSource, str]], dtype: torch.dtype,
-            optional: Callable[[str], bool]) -> None:
-    """Check shapes, then assign the checkpoint tensors (the model may live on the meta device)."""
+            optional: Callable[[str], bool], load: Callable[[str], bool] = lambda ours: True) -> None:
+    """Check every shape (headers only), then assign the checkpoint tensors for which load(ours) holds (the model
+    may live on the meta device)."""
     sd = model.state_dict()
     for ours, tensor in sd.items():
         if ours not in want:
@@ -146,11 +148,11 @@ def _assign(model: SlimeForCausalLM, want: dict[str, tuple[TensorSource, str]], 
             raise CheckpointError(
                 f"{src.files[key].name}: tensor {key!r} has shape {shape}, expected {list(tensor.shape)} ({ours})")
     for ours, (src, key) in want.items():
-        if ours in sd:
+        if ours in sd and load(ours):
             model.load_state_dict({ours: src.get(key).to(dtype)}, strict=False, assign=True)
 
 
-def _materialize(model: SlimeForCausalLM, dtype: torch.dtype) -> None:
+def _materialize(model: SlimeForCausalLM, dtype: torch.dtype, include_llm: bool = True) -> None:
     """Give real values to what the checkpoint does not hold (non-persistent buffers, optional tensors)."""
     llm = model.llm
     rot = llm.model.rotary_emb
@@ -165,22 +167,26 @@ def _materialize(model: SlimeForCausalLM, dtype: torch.dtype) -> None:
             model.projector.register_buffer(attr, defaults[name])
     fill = {"w_noise": 0.0, "post_layernorm.weight": 1.0, "post_layernorm.bias": 0.0}
     for name, p in list(model.named_parameters()):
-        if p.is_meta:
+        if p.is_meta and (include_llm or not name.startswith("llm.")):
             key = next((k for k in fill if name.endswith(k)), None)
             if key is None:
                 raise CheckpointError(f"no value for {name} after loading")
             mod = model.get_submodule(name.rsplit(".", 1)[0])
             setattr(mod, name.rsplit(".", 1)[1],
                     torch.nn.Parameter(torch.full(p.shape, fill[key], dtype=dtype), requires_grad=p.requires_grad))
-    left = [n for n, t in list(model.named_parameters()) + list(model.named_buffers()) if t.is_meta]
+    left = [n for n, t in list(model.named_parameters()) + list(model.named_buffers())
+            if t.is_meta and (include_llm or not n.startswith("llm."))]
     if left:
         raise CheckpointError(f"no value for {left[:5]} after loading")
 
 
 def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_checkpoint_clip: bool = False,
-                    dtype: torch.dtype = torch.float32, log: Callable[[str], None] = print) -> Loaded:
+                    dtype: torch.dtype = torch.float32, log: Callable[[str], None] = print,
+                    include_llm: bool = True) -> Loaded:
     """Build SlimeForCausalLM from a released-layout folder. CLIP weights come from `clip` (an HF CLIP folder) or,
-    with use_checkpoint_clip, from the ignored `model.vision_tower.vision_tower.*` copy. Vocab = weight shape."""
+    with use_checkpoint_clip, from the ignored `model.vision_tower.vision_tower.*` copy. Vocab = weight shape.
+    include_llm=False checks every LLM key and shape but leaves the LLM on the meta device (the streaming exporter
+    reads those tensors itself, one at a time); `Loaded.files` then maps released keys to shards."""
     folder = Path(folder)
     cfg_path = folder / "config.json"
     if not cfg_path.exists():
@@ -249,13 +255,16 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
         return ours.startswith("vision.clip.post_layernorm") or ours in ("projector.mean", "projector.std",
                                                                          "projector.w_noise")
 
-    _assign(model, {o: v for o, v in want.items() if o in sd_keys}, dtype, optional)
-    _materialize(model, dtype)
+    _assign(model, {o: v for o, v in want.items() if o in sd_keys}, dtype, optional,
+            lambda ours: include_llm or not ours.startswith("llm."))
+    _materialize(model, dtype, include_llm)
     files = {n: folder / n for n in TOKENIZER_FILES if (folder / n).exists()}
     if "tokenizer.json" not in files:
         raise CheckpointError(f"{folder}/tokenizer.json not found (the app needs the fast tokenizer file)")
-    log(f"loaded {len(want)} tensors from {folder}" + (f" and CLIP from {clip}" if clip else ""))
-    return Loaded(model.eval(), cfg, files, {"checkpoint": str(folder), "clip": str(clip) if clip else None})
+    n = len(want) if include_llm else sum(not o.startswith("llm.") for o in want)
+    log(f"loaded {n} tensors from {folder}" + (f" and CLIP from {clip}" if clip else ""))
+    return Loaded(model.eval(), cfg, files, {"checkpoint": str(folder), "clip": str(clip) if clip else None},
+                  src.files)
 
 
 def _ignorable_clip(ours: str, cfg: SlimeConfig) -> bool:

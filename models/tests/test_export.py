@@ -69,7 +69,8 @@ def test_manifest_describes_every_graph(exported: dict) -> None:
                 assert dims == t["shape"], (name, t["name"], dims)
     assert m["llm"] == {"hidden": cfg.hidden, "layers": cfg.layers, "heads": cfg.heads, "kv_heads": cfg.kv_heads,
                         "head_dim": cfg.head_dim, "vocab_size": cfg.vocab_size, "max_length": cfg.max_length,
-                        "rope_theta": cfg.rope_theta, "kv_dtype": "float32"}
+                        "rope_theta": cfg.rope_theta, "kv_dtype": "float32",
+                        "max_positions": max(cfg.max_position, cfg.max_length)}
     assert m["template"] == cfg.template and m["separator_id"] == cfg.separator_id
     assert m["special_tokens"]["eos"] == cfg.eos_ids and m["selector"]["top_p"] == cfg.topp
     assert m["vision"]["patch_tokens"] == cfg.patch_tokens and m["projector"]["local_queries"] == cfg.local_queries
