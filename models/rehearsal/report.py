@@ -18,7 +18,11 @@ memory after load ≤ int4 files + 1.5 GB. Timings were taken on a shared 2-core
 
 
 def record(results: Path, entry: dict) -> None:
+    """Adds the run under its shape; dtypes converted in an earlier run and not redone now are kept."""
     data = json.loads(results.read_text()) if results.exists() else {}
+    old = data.get(entry["shape"], {})
+    for part in ("convert", "run"):
+        entry[part] = {**{k: v for k, v in old.get(part, {}).items() if k not in entry["convert"]}, **entry[part]}
     data[entry["shape"]] = entry
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(data, indent=2) + "\n")
