@@ -78,8 +78,16 @@ def git_commit() -> str:
     return r.stdout.strip()
 
 
+def previous_conversion(results: Path | None, shape: str, dtype: str, base: Path) -> dict | None:
+    """The recorded conversion of an export folder that is still there (for --reuse-exports)."""
+    if results is None or not results.exists() or not (base / f"export-{dtype}" / "manifest.json").exists():
+        return None
+    conv = json.loads(results.read_text()).get(shape, {}).get("convert", {}).get(dtype)
+    return conv if conv and conv.get("returncode") == 0 else None
+
+
 def run(shape_name: str, base: Path, dtypes: list[str], max_tokens: int, force: bool, ask: bool,
-        results: Path | None, log=print) -> dict:
+        results: Path | None, log=print, reuse: bool = False) -> dict:
     shape = SHAPES[shape_name]
     base.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -91,7 +99,7 @@ def run(shape_name: str, base: Path, dtypes: list[str], max_tokens: int, force: 
     entry["write"] = ensure_checkpoint(shape, base, force, log)
     entry["convert"], entry["run"] = {}, {}
     for dtype in dtypes:
-        conv = convert(base, dtype, log)
+        conv = (reuse and previous_conversion(results, shape_name, dtype, base)) or convert(base, dtype, log)
         entry["convert"][dtype] = conv
         if ask and conv["returncode"] == 0:
             entry["run"][dtype] = load_and_ask(base, dtype, conv, max_tokens, log)
@@ -125,11 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-ask", action="store_true", help="write and convert only")
     ap.add_argument("--results", default=str(ROOT / "models" / "rehearsal" / "results.json"),
                     help="results file to update ('' = none)")
+    ap.add_argument("--reuse-exports", action="store_true",
+                    help="keep an export folder (and its recorded conversion) from an earlier run instead of converting")
     ap.add_argument("--delete-exports", action="store_true", help="remove the export folders afterwards")
     a = ap.parse_args(argv)
     base = Path(a.base) if a.base else DEFAULT_BASE / a.shape
     entry = run(a.shape, base, [d for d in a.dtypes.split(",") if d], a.max_tokens, a.force, not a.no_ask,
-                Path(a.results) if a.results else None)
+                Path(a.results) if a.results else None, reuse=a.reuse_exports)
     if a.delete_exports:
         for d in entry["convert"].values():
             shutil.rmtree(d["out"], ignore_errors=True)
