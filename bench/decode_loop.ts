@@ -32,7 +32,12 @@ interface Run {
   prefill: number;
   decode: number;
   tokens: number[];
+  /** Milliseconds between consecutive tokens (one decoder step, its embedding and the argmax). */
+  steps: number[];
 }
+
+/** Milliseconds between consecutive timestamps. */
+const gaps = (ts: number[]): number[] => ts.slice(1).map((t, i) => t - ts[i]!);
 
 /** A decode loop under test. */
 type Loop = () => Promise<Run>;
@@ -42,15 +47,17 @@ const prompt = Array.from({ length: ROWS }, (_, i) => 6 + ((i * 37 + 11) % 300))
 /** The engine's loop (generate.ts on a KvCache) on `model`. */
 function inPlace(model: LoadedModel, embeds: Float32Array): Loop {
   return async () => {
+    const stamps: number[] = [];
     const r = await generateLoop(model, emptyKv(model), embeds, prompt.map((i) => `t${i}`), {
       maxNewTokens: TOKENS,
       stopIds: new Set<number>(),
       signal: new AbortController().signal,
       pick: (l) => argmax(l),
-      onToken: () => undefined,
+      onToken: () => void stamps.push(performance.now()),
       contextLimit: Infinity,
     });
-    return { prefill: ROWS / (r.prefillMs / 1e3), decode: (TOKENS - 1) / (r.decodeMs / 1e3), tokens: r.tokens };
+    const decode = (TOKENS - 1) / (r.decodeMs / 1e3);
+    return { prefill: ROWS / (r.prefillMs / 1e3), decode, tokens: r.tokens, steps: gaps(stamps) };
   };
 }
 
@@ -83,18 +90,22 @@ function concat(session: InferenceSession, model: LoadedModel, embeds: Float32Ar
     let logits = await step(embeds);
     const prefillMs = performance.now() - t;
     const tokens: number[] = [];
+    const stamps: number[] = [];
     t = performance.now();
     for (;;) {
       const id = argmax(logits);
       tokens.push(id);
+      stamps.push(performance.now());
       if (tokens.length >= TOKENS) break;
       logits = await step(await runEmbed(model, [id]));
     }
-    return { prefill: ROWS / (prefillMs / 1e3), decode: (TOKENS - 1) / ((performance.now() - t) / 1e3), tokens };
+    const decode = (TOKENS - 1) / ((performance.now() - t) / 1e3);
+    return { prefill: ROWS / (prefillMs / 1e3), decode, tokens, steps: gaps(stamps) };
   };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!;
+const median = (xs: number[]): number => quantile(xs, 0.5);
 
 /** Session variants: the engine's defaults, plus (with --sweep) spinning, no memory arena, extended optimisation. */
 function variants(): [string, SessionSettings][] {
@@ -141,16 +152,32 @@ for (let r = 0; r < rounds; r++) {
   log(`round ${r + 1}/${rounds}: ${[...runs].map(([n, rs]) => `${n} ${rs.at(-1)!.decode.toFixed(1)}`).join(', ')} tok/s`);
 }
 const result = Object.fromEntries(
-  [...runs].map(([n, rs]) => [n, { decode_tok_s: median(rs.map((x) => x.decode)), prefill_rows_s: median(rs.map((x) => x.prefill)) }]),
+  [...runs].map(([n, rs]) => [
+    n,
+    {
+      decode_tok_s: median(rs.map((x) => x.decode)),
+      best_decode_tok_s: Math.max(...rs.map((x) => x.decode)),
+      step_ms_min: Math.min(...rs.flatMap((x) => x.steps)),
+      step_ms_p10: quantile(rs.flatMap((x) => x.steps), 0.1),
+      prefill_rows_s: median(rs.map((x) => x.prefill)),
+    },
+  ]),
+);
+// Per-round ratios (in-place over each other loop, same round): robust to load that drifts between rounds.
+const mine = runs.get('in-place default')!;
+const ratios = Object.fromEntries(
+  [...runs]
+    .filter(([n]) => n !== 'in-place default')
+    .map(([n, rs]) => [`in_place_over_${n.replace(/\W+/g, '_').replace(/_$/, '')}`, median(rs.map((x, i) => mine[i]!.decode / x.decode))]),
 );
 // Loops on the same graph must agree token for token (the v1 graph is another export, so it is not compared).
 const v2 = [...runs].filter(([n]) => !n.includes('v1')).map(([, rs]) => JSON.stringify(rs[0]!.tokens));
 const same = v2.every((t) => t === v2[0]);
-const meta = { rows: ROWS, tokens: TOKENS, rounds, threads, model: values.model, same_tokens: same, load: os.loadavg()[0] };
+const meta = { decode_ratios: ratios, rows: ROWS, tokens: TOKENS, rounds, threads, model: values.model, same_tokens: same, load: os.loadavg()[0] };
 if (values.json) process.stdout.write(`${JSON.stringify({ ...meta, result })}\n`);
 else {
   for (const [n, r] of Object.entries(result))
-    log(`${n.padEnd(32)} decode ${r.decode_tok_s.toFixed(1).padStart(7)} tok/s   prefill ${r.prefill_rows_s.toFixed(0).padStart(6)} rows/s`);
+    log(`${n.padEnd(32)} decode ${r.decode_tok_s.toFixed(1).padStart(7)} tok/s (best ${r.best_decode_tok_s.toFixed(1)}; step min/p10 ${r.step_ms_min.toFixed(2)}/${r.step_ms_p10.toFixed(2)} ms)   prefill ${r.prefill_rows_s.toFixed(0).padStart(6)} rows/s`);
   log(`greedy tokens identical across loops: ${same}; ${JSON.stringify(meta)}`);
 }
 for (const m of models) await releaseModel(m);

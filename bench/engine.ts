@@ -3,7 +3,7 @@
 // (PyTorch, engine, PyTorch, …) and ratios taken per pair, so background load hits both alike. Also the prefill's
 // achieved GFLOP/s against a MatMul peak measured with onnxruntime on this machine.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { Engine } from '../electron/inference/engine.ts';
 import type { AskResult, StageTimings } from '../electron/shared/ipc/inference.ts';
+import { MANIFEST_VERSION } from '../electron/shared/manifest.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
@@ -118,7 +119,16 @@ function hostShare(t: StageTimings, withDetokenize = false): number {
   return (t.decode + t.preprocess + t.select + t.assemble + t.sample + (withDetokenize ? t.detokenize : 0)) / t.total;
 }
 
-if (!checkpoint && !existsSync(path.join(modelDir, 'bench_model.pt'))) {
+/** True when the folder has no manifest of the version this engine reads (an export by an older exporter). */
+function stale(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { version?: unknown }).version !== MANIFEST_VERSION;
+  } catch {
+    return true;
+  }
+}
+
+if (!checkpoint && (!existsSync(path.join(modelDir, 'bench_model.pt')) || stale(modelDir))) {
   log(`exporting the benchmark model to ${modelDir} …`);
   execFileSync(PYTHON, [REFERENCE, 'export', '--out', modelDir], { stdio: ['ignore', 'ignore', 'inherit'] });
 }

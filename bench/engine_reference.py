@@ -1,7 +1,7 @@
 """PyTorch eager reference for `npm run bench:engine` (bench/engine.ts), on the same model and inputs.
 
   export --out DIR   build a deterministic random SliME at SliME-Nano dimensions (models/nano/nano_config.py),
-                     export it with the project exporter (manifest v1) and save its weights (bench_model.pt) and a
+                     export it with the project exporter (manifest v2) and save its weights (bench_model.pt) and a
                      square fp32 MatMul graph (matmul.onnx) for the onnxruntime peak measurement.
   serve --model DIR [--checkpoint PT] --image PNG --question TEXT
                      load once, warm up, then answer every stdin line with one timed run as a JSON line (the

@@ -14,6 +14,17 @@ export interface KvSpec {
 
 type KvArray = Float32Array | Uint16Array;
 
+/**
+ * A tensor over `data` itself. Where the runtime has `Float16Array` (Node 24), onnxruntime-common re-views a float16
+ * tensor's Uint16Array as a Float16Array, which the onnxruntime-node 1.30 binding reads as empty ("not enough space");
+ * the tensor is given back the Uint16Array view of the same memory, which the binding accepts (no copy either way).
+ */
+function kvTensor(dtype: KvDtype, data: KvArray, dims: number[]): Tensor {
+  const t = new Tensor(dtype, data, dims);
+  if (dtype === 'float16' && !(t.data instanceof Uint16Array)) (t as unknown as { cpuData: KvArray }).cpuData = data;
+  return t;
+}
+
 /** The smallest growth step, in rows. */
 const MIN_STEP = 16;
 
@@ -102,7 +113,7 @@ export class KvCache {
       next.push(dst);
     }
     this.buffers = next;
-    this.tensors = next.map((b) => new Tensor(dtype, b, [1, kvHeads, cap, headDim]));
+    this.tensors = next.map((b) => kvTensor(dtype, b, [1, kvHeads, cap, headDim]));
     this.cap = cap;
   }
 

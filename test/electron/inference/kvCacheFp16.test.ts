@@ -1,0 +1,74 @@
+// Unit: the float16 KV cache on an fp16 export of slime-tiny (made by the converter's `models.upgrade --dtype fp16`):
+// Uint16Array buffers, prefix reuse across a capacity boundary = a fresh run, logits close to the fp32 fixture's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadModel, releaseModel, runEmbed, type LoadedModel } from '../../../electron/inference/model.ts';
+import { emptyKv, generateLoop, type LoopResult } from '../../../electron/inference/generate.ts';
+import type { KvCache } from '../../../electron/inference/kvCache.ts';
+import { argmax } from '../../../electron/inference/sample.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'slime-tiny');
+const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
+const HAVE = existsSync(PYTHON);
+let tmp = '';
+let fp16: LoadedModel;
+let fp32: LoadedModel;
+
+beforeAll(async () => {
+  if (!HAVE) return;
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'slime-fp16-'));
+  execFileSync(PYTHON, ['-m', 'models.upgrade', FIXTURE, path.join(tmp, 'fp16'), '--dtype', 'fp16'], { cwd: ROOT, stdio: 'ignore' });
+  fp16 = await loadModel(path.join(tmp, 'fp16'), { providers: ['cpu'] });
+  fp32 = await loadModel(FIXTURE, { providers: ['cpu'] });
+}, 120_000);
+afterAll(async () => {
+  if (!HAVE) return;
+  await Promise.all([releaseModel(fp16), releaseModel(fp32)]);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const ids = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => 6 + ((i * 37 + seed * 101) % 500));
+
+async function greedy(model: LoadedModel, kv: KvCache, prompt: number[], n = 8): Promise<LoopResult & { first: Float32Array }> {
+  let first = new Float32Array(0);
+  const out = await generateLoop(model, kv, await runEmbed(model, prompt), prompt.map((i) => `t${i}`), {
+    maxNewTokens: n,
+    stopIds: new Set<number>(),
+    signal: new AbortController().signal,
+    pick: (l) => argmax(l),
+    onToken: () => undefined,
+    onFirstLogits: (l) => (first = Float32Array.from(l)),
+  });
+  return { ...out, first };
+}
+
+describe.skipIf(!HAVE)('float16 KV cache (fp16 export of slime-tiny)', () => {
+  it('declares float16 KV and holds it in Uint16Array buffers', async () => {
+    expect(fp16.manifest.llm.kv_dtype).toBe('float16');
+    const kv = emptyKv(fp16);
+    await greedy(fp16, kv, ids(20, 1), 2);
+    expect(kv.peek(0, 0, 0, 0)).toBeInstanceOf(Uint16Array);
+    expect(kv.peek(0, 0, 0, 0).some((v) => v !== 0)).toBe(true);
+  });
+
+  it('prefix reuse across a capacity boundary gives the tokens of a fresh run; logits stay close to fp32', async () => {
+    const shared = ids(30, 2);
+    const kv = emptyKv(fp16);
+    await greedy(fp16, kv, [...shared, ...ids(10, 3)], 4);
+    const cap = kv.capacity;
+    const second = [...shared, ...ids(cap + 10 - shared.length, 4)];
+    const warm = await greedy(fp16, kv, second);
+    expect(warm.reused).toBe(30);
+    expect(kv.capacity).toBeGreaterThan(cap);
+    const cold = await greedy(fp16, emptyKv(fp16), second);
+    expect(warm.tokens).toEqual(cold.tokens);
+    const ref = await greedy(fp32, emptyKv(fp32), second, 1);
+    let d = 0;
+    for (let i = 0; i < ref.first.length; i++) d = Math.max(d, Math.abs(ref.first[i]! - cold.first[i]!));
+    expect(d).toBeLessThanOrEqual(0.05);
+  });
+});
