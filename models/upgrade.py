@@ -82,7 +82,9 @@ def recover_weights_v2(dec: onnx.ModelProto, emb: onnx.ModelProto, llm: dict[str
             out[p + f"mlp.{proj}.weight"] = vals[f"/layers.{i}/mlp/{proj}.weight"].T
         for which in ("input_layernorm", "post_attention_layernorm"):
             out[p + f"{which}.weight"] = vals[p + f"{which}.weight"]
-    out["model.norm.weight"], out["lm_head.weight"] = vals["model.norm.weight"], vals["/lm_head.weight"].T
+    head = vals["/lm_head.weight"]  # [V,H] (Gemm transB, current builder) or [H,V] (MatMul, first v2 builds)
+    out["model.norm.weight"], out["lm_head.weight"] = vals["model.norm.weight"], (
+        head if head.shape[0] == llm["vocab_size"] else head.T)
     out["model.embed_tokens.weight"] = numpy_helper.to_array(emb.graph.initializer[0]).astype(np.float32)
     return out
 

@@ -141,7 +141,9 @@ def build_decoder(src: TensorSource, spec: LlmSpec, path: str | Path, dtype: str
                                g.const("/last/axes", [1])], name="/final/last_position")
         h = g.one("SimplifiedLayerNormalization", [last, _norm(g, src, "model.norm.weight", fdt)],
                   name="/final/norm", axis=-1, epsilon=spec.rms_eps, stash_type=1)
-        logits = lin(h, ["lm_head.weight"], "/lm_head")
+        h = g.one("Reshape", [h, g.const("/lm_head/shape_2d", [1, spec.hidden])], name="/lm_head/Reshape_2d")
+        logits = lin(h, ["lm_head.weight"], "/lm_head", gemm=True)
+        logits = g.one("Reshape", [logits, g.const("/lm_head/shape_3d", [1, 1, spec.vocab])], name="/lm_head/Reshape")
         if dtype == "fp16":
             g.node("Cast", [logits], ["logits"], name="/logits/Cast", to=F32)
         else:

@@ -12,7 +12,7 @@ from .graph_writer import GraphWriter
 
 BLOCK = 32  # MatMulNBits block size (CPU sweet spot)
 ACCURACY_LEVEL = 4  # int8 compute of activations on CPU
-CHUNK_ELEMS = 1 << 25  # weights above this many elements are converted in slices (32M fp32 = 128 MB)
+CHUNK_ELEMS = 1 << 24  # weights above this many elements are converted in slices (16M fp32 = 64 MB)
 
 
 class TensorSource(Protocol):
@@ -106,7 +106,9 @@ class Linear:
     def _rows(self, parts: list[str]) -> list[tuple[str, int, int]]:
         return [(k, *self.src.shape(k)) for k in parts]
 
-    def __call__(self, x: str, parts: list[str], name: str) -> str:
+    def __call__(self, x: str, parts: list[str], name: str, gemm: bool = False) -> str:
+        """gemm=True (2-D x only, used for lm_head): float weights are kept as W [out,in] and streamed in row slices
+        into Gemm(transB=1), so the largest matrix never needs a transposed copy or a strided read."""
         shapes = self._rows(parts)
         k = shapes[0][2]
         if any(s[2] != k for s in shapes):
@@ -115,11 +117,18 @@ class Linear:
         if self.dtype == "int4":
             return self._nbits(x, parts, name, k, n)
         fdt = np.float16 if self.dtype == "fp16" else np.float32
+        if gemm:
+            s = self.g.begin(f"{name}.weight", fdt, [n, k])
+            for p, rows, _ in shapes:
+                step = max(1, CHUNK_ELEMS // k)
+                for r0 in range(0, rows, step):
+                    s.write(self.src.get(p, rows=(r0, min(rows, r0 + step))).astype(fdt))
+            return self.g.one("Gemm", [x, s.end()], name=f"{name}/Gemm", transB=1)
+        w = np.concatenate([self.src.get(p) for p in parts], axis=0)  # [n, k]: one layer matrix, read whole
         s = self.g.begin(f"{name}.weight", fdt, [k, n])
         step = max(1, CHUNK_ELEMS // n)
         for c0 in range(0, k, step):
-            c1 = min(k, c0 + step)
-            s.write(np.concatenate([self.src.get(p, cols=(c0, c1)).T for p in parts], axis=1).astype(fdt))
+            s.write(w[:, c0:c0 + step].T.astype(fdt))
         return self.g.one("MatMul", [x, s.end()], name=f"{name}/MatMul")
 
     def _nbits(self, x: str, parts: list[str], name: str, k: int, n: int) -> str:
