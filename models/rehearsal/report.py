@@ -21,8 +21,9 @@ def record(results: Path, entry: dict) -> None:
     """Adds the run under its shape; dtypes converted in an earlier run and not redone now are kept."""
     data = json.loads(results.read_text()) if results.exists() else {}
     old = data.get(entry["shape"], {})
+    redone = set(entry["convert"])
     for part in ("convert", "run"):
-        entry[part] = {**{k: v for k, v in old.get(part, {}).items() if k not in entry["convert"]}, **entry[part]}
+        entry[part] = {**{k: v for k, v in old.get(part, {}).items() if k not in redone}, **entry[part]}
     data[entry["shape"]] = entry
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(data, indent=2) + "\n")
@@ -56,9 +57,10 @@ def _run_rows(e: dict) -> list[str]:
             rows.append(f"| {dtype} | failed: `{(err[-1] if err else '?')[:120]}` | | | | | | |")
             continue
         ok = "yes" if r["load_rss_target_met"] else "**no**"
+        budget = f"budget {_fmt(r['load_rss_budget_mb'], ' MB')}: {ok}" if dtype == "int4" else "target is for int4"
         rows.append(
             f"| {dtype} | {_fmt(load['load_ms'] / 1e3, ' s')} | {_fmt(load['rss_after_load_mb'], ' MB')} "
-            f"(budget {_fmt(r['load_rss_budget_mb'], ' MB')}: {ok}) | {_fmt(ask['inference_peak_rss_mb'], ' MB')} | "
+            f"({budget}) | {_fmt(ask['inference_peak_rss_mb'], ' MB')} | "
             f"{ask['grid']}, {ask['prefill_rows']} rows | {_fmt(ask['ttft_ms'], ' ms')} | "
             f"{_fmt(ask['prefill_ms'], ' ms')} | {_fmt(ask['decode_tok_s'], ' tok/s')} ({ask['generated']} tokens) |")
     return rows
