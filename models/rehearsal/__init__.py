@@ -1,0 +1,1 @@
+"""Full-size rehearsal: random-weight checkpoints in the released SliME layout, converted, loaded and timed."""
