@@ -48,7 +48,7 @@ async function openDataset(ctx: CliContext): Promise<{ client: CliClient<Dataset
   const file = path.resolve(db);
   const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
   const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) =>
-    inferenceScorer((await ctx.services()).inference, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
+    inferenceScorer((await ctx.services()).inferenceClient, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
   const router = createRouter([bind(datasetContract, createDatasetService({ worker, emit: () => {}, scorer }))]);
   return { client: clientFor(router, datasetContract), close: () => worker.stop() };
 }

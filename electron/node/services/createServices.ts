@@ -5,9 +5,11 @@ import { Supervisor } from '../../shared/process/supervisor.ts';
 import { bind, type Binding } from '../../shared/ipc/router.ts';
 import { appContract } from '../../shared/ipc/app.ts';
 import { createAppService } from './appService.ts';
-import path from 'node:path';
 import { inferenceContract } from '../../shared/ipc/inference.ts';
-import { createInferenceService, storeImageResolver } from './inferenceService.ts';
+import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
+import { ContractClient } from '../../shared/process/client.ts';
+import { createInferenceService } from './inferenceService.ts';
+import { storedImageResolver } from './storedImages.ts';
 import { EventHub, type EventListener } from '../eventHub.ts';
 import { ImageRegistry } from '../imageRegistry.ts';
 import { setupDataset } from '../datasetSetup.ts';
@@ -34,6 +36,8 @@ export interface Services {
   bindings: Binding[];
   /** The supervised inference process. */
   inference: Supervisor;
+  /** Typed calls to the inference process. */
+  inferenceClient: ContractClient<InferenceProcessContract>;
   /** Local images the renderer may display (see electron/shared/ipc/images.ts for the URL scheme). */
   images: ImageRegistry;
   /** Subscribes a transport to every service event; returns the unsubscribe function. */
@@ -48,19 +52,23 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const hub = new EventHub();
   const images = new ImageRegistry();
   const inference = new Supervisor({ spawn: options.spawnInference, name: 'inference', log });
+  const inferenceClient = new ContractClient(inferenceProcessContract, inference);
   const disposers: (() => Promise<void> | void)[] = [() => inference.stop()];
-  const deps = { ...options, inference, images, events: hub, log };
+  const deps = { ...options, inference: inferenceClient, images, events: hub, log };
+  const dataset = setupDataset(deps, disposers);
+  const resolveImageHash = storedImageResolver(dataset.worker.client);
 
   const bindings: Binding[] = [
-    bind(appContract, createAppService(deps)),
-    setupDataset(deps, disposers),
-    bind(inferenceContract, createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash: storeImageResolver(path.join(options.dataDir, 'images')) })),
-    // Add services here, one line each, e.g. bind(inferenceContract, createInferenceService(deps)).
+    bind(appContract, createAppService({ ...deps, inference, inferenceClient })),
+    dataset.binding,
+    bind(inferenceContract, createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash })),
+    // Add services here, one line each.
   ];
 
   return {
     bindings,
     inference,
+    inferenceClient,
     images,
     subscribe: (listener) => hub.subscribe(listener),
     async dispose() {
