@@ -10,6 +10,8 @@ export interface ForkOptions {
   env?: Record<string, string>;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Node flags for the child (e.g. `--max-old-space-size`). */
+  execArgv?: string[];
   /** Forward the child's stdout/stderr to ours (default: inherit). */
   silent?: boolean;
 }
@@ -21,6 +23,11 @@ export function forkSpawner(entry: string, options: ForkOptions = {}): Spawn {
       env: { ...process.env, ...options.env },
       stdio: options.silent ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
+      ...(options.execArgv ? { execArgv: [...process.execArgv, ...options.execArgv] } : {}),
+    });
+    let launchError: string | undefined;
+    child.on('error', (error) => {
+      launchError = error.message;
     });
     const endpoint: ChildEndpoint = {
       pid: child.pid,
@@ -34,7 +41,7 @@ export function forkSpawner(entry: string, options: ForkOptions = {}): Spawn {
         });
       },
       onExit: (listener: (info: ExitInfo) => void) => {
-        child.on('exit', (code, signal) => listener({ code, signal }));
+        child.on('exit', (code, signal) => listener({ code, signal, ...(launchError ? { error: launchError } : {}) }));
       },
       kill: () => {
         child.kill('SIGKILL');
