@@ -78,7 +78,10 @@ function parse(command: CliCommand | undefined, argv: string[]): { positionals: 
     });
     return { positionals, flags: values as FlagValues };
   } catch (thrown) {
-    throw new AppFailure('ipc/bad-args', thrown instanceof Error ? thrown.message : String(thrown));
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    // The model folder has one name everywhere: the global --model-dir.
+    const hint = /'--model'/.test(message) ? ' (the model folder is given with --model-dir)' : '';
+    throw new AppFailure('ipc/bad-args', `${message}${hint}`);
   }
 }
 
