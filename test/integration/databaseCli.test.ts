@@ -124,7 +124,19 @@ describe('slime dataset', () => {
     const dir = tempDir('slime-cli-named-');
     const src = path.join(dir, 'one.json');
     fs.writeFileSync(path.join(dir, 'a.png'), await makePng(9));
-    fs.writeFileSync(src, JSON.stringify([{ id: 'x', image: 'a.png', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'a' }] }]));
+    fs.writeFileSync(
+      src,
+      JSON.stringify([
+        {
+          id: 'x',
+          image: 'a.png',
+          conversations: [
+            { from: 'human', value: '<image>\nq' },
+            { from: 'gpt', value: 'a' },
+          ],
+        },
+      ]),
+    );
     expect((await cli('dataset', 'import', src, '--data-dir', dir)).code).toBe(0);
     const named = await cli('dataset', 'stats', '--data-dir', dir);
     expect(named.out[0]).toBe(`database   ${path.join(dir, 'dataset.sqlite')}`);

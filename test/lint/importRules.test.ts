@@ -38,9 +38,15 @@ describe('import rules', () => {
       "import { serve } from '../electron/shared/process/serve.ts';\nexport const s = serve;\n",
     );
     expect(shared).toEqual({ boundary: [], errors: 0 });
-    const node = await lint('database/lintProbe.ts', "import { REPO_ROOT } from '../electron/node/paths.ts';\nexport const r = REPO_ROOT;\n");
+    const node = await lint(
+      'database/lintProbe.ts',
+      "import { REPO_ROOT } from '../electron/node/paths.ts';\nexport const r = REPO_ROOT;\n",
+    );
     expect(node.boundary).toEqual([expect.stringContaining('database may not import from electron/node')]);
-    const inference = await lint('database/lintProbe.ts', "import { Engine } from '../electron/inference/engine.ts';\nexport const e = Engine;\n");
+    const inference = await lint(
+      'database/lintProbe.ts',
+      "import { Engine } from '../electron/inference/engine.ts';\nexport const e = Engine;\n",
+    );
     expect(inference.boundary).toEqual([expect.stringContaining('database may not import from electron/inference')]);
   });
 

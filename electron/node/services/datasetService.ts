@@ -75,16 +75,21 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
   return {
     ...forwarded,
     exportDataset: (options) =>
-      jobs.run('export', options.jobId, (signal, onEvent) => forward('exportDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent })),
+      jobs.run('export', options.jobId, (signal, onEvent) =>
+        forward('exportDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent }),
+      ),
     importDataset: (options) =>
-      jobs.run('import', options.jobId, (signal, onEvent) => forward('importDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent })),
+      jobs.run('import', options.jobId, (signal, onEvent) =>
+        forward('importDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent }),
+      ),
     imageUrl: async (sha256) => {
       if (!deps.images) throw new AppFailure('internal', 'No image registry: stored images cannot be displayed here.');
       return deps.images.urlFor(unwrap(await deps.worker.client.call('getImage', sha256)).path);
     },
     scoreDetail: (options) =>
       jobs.run('score', options.jobId, async (signal, onEvent) => {
-        if (!deps.scorer) throw new AppFailure('inference/model-missing', 'Detail scores need the inference engine, which is not available.');
+        if (!deps.scorer)
+          throw new AppFailure('inference/model-missing', 'Detail scores need the inference engine, which is not available.');
         const summary = await runScoreJob(deps.worker.client, deps.scorer, options, signal, onEvent);
         deps.emit('changed', { entity: 'examples', ids: [] });
         return summary;

@@ -1,13 +1,7 @@
 // Implements the `inference` contract over the inference-process supervisor; shared by Electron main, the CLI
 // and tests. Routes calls, streams per-request events to the sink, maps cancels; it never computes.
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type {
-  AskRequest,
-  AskResult,
-  StageEvent,
-  TokenEvent,
-  inferenceContract,
-} from '../../shared/ipc/inference.ts';
+import type { AskRequest, AskResult, StageEvent, TokenEvent, inferenceContract } from '../../shared/ipc/inference.ts';
 import type { ContractClient } from '../../shared/process/client.ts';
 import type { InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import type { RequestOptions } from '../../shared/process/supervisor.ts';
@@ -65,12 +59,13 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
   }
 
   return {
-    listModels: async (...[dirs]) =>
-      unwrapInference(await deps.inference.callWith('listModels', [dirs, deps.defaultModelDir], options())),
+    listModels: async (...[dirs]) => unwrapInference(await deps.inference.callWith('listModels', [dirs, deps.defaultModelDir], options())),
     validateModel: async (...[dir]) =>
       unwrapInference(await deps.inference.callWith('validateModel', [dir, deps.defaultModelDir], options())),
     loadModel: async (...[load]) =>
-      unwrapInference(await deps.inference.callWith('loadModel', [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }], options())),
+      unwrapInference(
+        await deps.inference.callWith('loadModel', [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }], options()),
+      ),
     ask: (...[request]) => askVia('ask', request),
     reselect: (...[request]) => askVia('reselect', request),
     cancel: (...[requestId]) => {

@@ -18,7 +18,11 @@ export class JobTable {
   }
 
   /** Runs `work` as job `requested` (or a fresh id); a second job with a running id fails with `db/conflict`. */
-  async run<T>(kind: JobProgress['kind'], requested: string | undefined, work: (signal: AbortSignal, progress: (p: unknown) => void) => Promise<T>): Promise<T> {
+  async run<T>(
+    kind: JobProgress['kind'],
+    requested: string | undefined,
+    work: (signal: AbortSignal, progress: (p: unknown) => void) => Promise<T>,
+  ): Promise<T> {
     const jobId = requested ?? randomUUID();
     if (this.jobs.has(jobId)) throw new AppFailure('db/conflict', `A job with id ${jobId} is already running.`);
     const controller = new AbortController();

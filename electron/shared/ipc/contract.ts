@@ -39,11 +39,11 @@ export interface Contract<
 }
 
 /** Builds a contract from its parts. */
-export function defineContract<S extends string, M extends Record<string, MethodSpec>, E extends Record<string, EventSpec> = Record<never, EventSpec>>(
-  service: S,
-  methods: M,
-  events?: E,
-): Contract<S, M, E> {
+export function defineContract<
+  S extends string,
+  M extends Record<string, MethodSpec>,
+  E extends Record<string, EventSpec> = Record<never, EventSpec>,
+>(service: S, methods: M, events?: E): Contract<S, M, E> {
   return { service, methods, events: (events ?? {}) as E };
 }
 
@@ -78,7 +78,9 @@ export type ClientApi<C extends Contract> = {
 
 /** What a server implements: methods receive parsed arguments and may return a value or throw an AppFailure. */
 export type ServiceImpl<C extends Contract> = {
-  [K in keyof C['methods']]: (...args: ParsedArgsOf<C['methods'][K]> & unknown[]) => Promise<ResultOf<C['methods'][K]>> | ResultOf<C['methods'][K]>;
+  [K in keyof C['methods']]: (
+    ...args: ParsedArgsOf<C['methods'][K]> & unknown[]
+  ) => Promise<ResultOf<C['methods'][K]>> | ResultOf<C['methods'][K]>;
 };
 
 /** The argument tuple a caller passes to a contract's method (before parsing). */

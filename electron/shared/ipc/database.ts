@@ -44,73 +44,73 @@ function takes<R>(): <A extends z.ZodTuple>(args: A) => MethodSpec<A, R> {
  * Every method may also fail with `db/corrupt`, `db/read-only`, `db/disk-full`, `db/busy`, `process/crashed`, `process/timeout`.
  */
 export const datasetMethods = {
-    /** Whether the dataset opened cleanly; when damaged it is read-only and `backupPath` says where the copy is. */
-    health: method<DatasetHealth>(),
-    /** Adds image bytes to the content-addressed store (idempotent). Errors: `image/unsupported`, `image/corrupt`, `image/too-large`, `image/too-small`. */
-    addImage: takes<ImageRecord>()(z.tuple([z.instanceof(Uint8Array), z.string().max(1000)])),
-    /** Adds the image file at an absolute path. Errors: as `addImage`, plus `image/not-found`. */
-    addImageFile: takes<ImageRecord>()(z.tuple([z.string().min(1)])),
-    /** An image by hash. Errors: `db/not-found`. */
-    getImage: takes<ImageRecord>()(z.tuple([sha])),
+  /** Whether the dataset opened cleanly; when damaged it is read-only and `backupPath` says where the copy is. */
+  health: method<DatasetHealth>(),
+  /** Adds image bytes to the content-addressed store (idempotent). Errors: `image/unsupported`, `image/corrupt`, `image/too-large`, `image/too-small`. */
+  addImage: takes<ImageRecord>()(z.tuple([z.instanceof(Uint8Array), z.string().max(1000)])),
+  /** Adds the image file at an absolute path. Errors: as `addImage`, plus `image/not-found`. */
+  addImageFile: takes<ImageRecord>()(z.tuple([z.string().min(1)])),
+  /** An image by hash. Errors: `db/not-found`. */
+  getImage: takes<ImageRecord>()(z.tuple([sha])),
 
-    /** Creates a conversation (default title "New chat"). */
-    createConversation: takes<Conversation>()(z.tuple([z.object({ title: z.string().max(500).optional() })])),
-    /** Conversations, newest activity first; `search` matches titles and message text. */
-    listConversations: takes<Page<Conversation>>()(
-      z.tuple([
-        z.object({
-          search: z.string().max(500).optional(),
-          offset: z.number().int().min(0).optional(),
-          limit: z.number().int().min(1).max(1000).optional(),
-        }),
-      ]),
-    ),
-    /** A conversation with its messages in order. Errors: `db/not-found`. */
-    getConversation: takes<{ conversation: Conversation; messages: Message[] }>()(z.tuple([id])),
-    /** Renames a conversation. Errors: `db/not-found`. */
-    renameConversation: takes<Conversation>()(z.tuple([id, z.string().trim().min(1).max(500)])),
-    /** Deletes a conversation and its messages (examples saved from it stay; their source link is cleared). */
-    deleteConversation: takes<{ deleted: boolean }>()(z.tuple([id])),
-    /** Appends a message; images must already be in the store. Errors: `db/not-found`. */
-    appendMessage: takes<Message>()(z.tuple([id, newMessageSchema])),
+  /** Creates a conversation (default title "New chat"). */
+  createConversation: takes<Conversation>()(z.tuple([z.object({ title: z.string().max(500).optional() })])),
+  /** Conversations, newest activity first; `search` matches titles and message text. */
+  listConversations: takes<Page<Conversation>>()(
+    z.tuple([
+      z.object({
+        search: z.string().max(500).optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      }),
+    ]),
+  ),
+  /** A conversation with its messages in order. Errors: `db/not-found`. */
+  getConversation: takes<{ conversation: Conversation; messages: Message[] }>()(z.tuple([id])),
+  /** Renames a conversation. Errors: `db/not-found`. */
+  renameConversation: takes<Conversation>()(z.tuple([id, z.string().trim().min(1).max(500)])),
+  /** Deletes a conversation and its messages (examples saved from it stay; their source link is cleared). */
+  deleteConversation: takes<{ deleted: boolean }>()(z.tuple([id])),
+  /** Appends a message; images must already be in the store. Errors: `db/not-found`. */
+  appendMessage: takes<Message>()(z.tuple([id, newMessageSchema])),
 
-    /** Saves an example from an assistant message in one call (image, question, answer, provenance). Errors: `db/not-found`, `dataset/invalid`. */
-    saveExampleFromMessage: takes<Example>()(z.tuple([saveFromMessageSchema])),
-    /** Creates an example by hand. Errors: `db/not-found` (image), `dataset/invalid`. */
-    createExample: takes<Example>()(z.tuple([newExampleSchema])),
-    /** One example with image, turns, tags and regions. Errors: `db/not-found`. */
-    getExample: takes<Example>()(z.tuple([id])),
-    /** Edits turns, system prompt, notes, review status. Errors: `db/not-found`. */
-    updateExample: takes<Example>()(z.tuple([id, examplePatchSchema])),
-    /** Soft-deletes examples (undo with `restoreExamples`). */
-    deleteExamples: takes<{ changed: number }>()(z.tuple([ids])),
-    /** Undoes a soft delete. */
-    restoreExamples: takes<{ changed: number }>()(z.tuple([ids])),
-    /** Search, filter, sort and paginate examples. */
-    listExamples: takes<Page<ExampleSummary>>()(z.tuple([exampleQuerySchema])),
-    /** Applies one change to many examples in one transaction. */
-    bulkUpdate: takes<{ changed: number }>()(z.tuple([ids, bulkChangeSchema])),
-    /** Groups of live examples with the same image or perceptually close images (`maxDistance` bits, default 6). */
-    findDuplicates: takes<DuplicateGroup[]>()(z.tuple([z.object({ maxDistance: z.number().int().min(0).max(32).optional() })])),
-    /** Counts by status, answer source, tag; scored examples and the mean detail score. */
-    stats: method<DatasetStats>(),
+  /** Saves an example from an assistant message in one call (image, question, answer, provenance). Errors: `db/not-found`, `dataset/invalid`. */
+  saveExampleFromMessage: takes<Example>()(z.tuple([saveFromMessageSchema])),
+  /** Creates an example by hand. Errors: `db/not-found` (image), `dataset/invalid`. */
+  createExample: takes<Example>()(z.tuple([newExampleSchema])),
+  /** One example with image, turns, tags and regions. Errors: `db/not-found`. */
+  getExample: takes<Example>()(z.tuple([id])),
+  /** Edits turns, system prompt, notes, review status. Errors: `db/not-found`. */
+  updateExample: takes<Example>()(z.tuple([id, examplePatchSchema])),
+  /** Soft-deletes examples (undo with `restoreExamples`). */
+  deleteExamples: takes<{ changed: number }>()(z.tuple([ids])),
+  /** Undoes a soft delete. */
+  restoreExamples: takes<{ changed: number }>()(z.tuple([ids])),
+  /** Search, filter, sort and paginate examples. */
+  listExamples: takes<Page<ExampleSummary>>()(z.tuple([exampleQuerySchema])),
+  /** Applies one change to many examples in one transaction. */
+  bulkUpdate: takes<{ changed: number }>()(z.tuple([ids, bulkChangeSchema])),
+  /** Groups of live examples with the same image or perceptually close images (`maxDistance` bits, default 6). */
+  findDuplicates: takes<DuplicateGroup[]>()(z.tuple([z.object({ maxDistance: z.number().int().min(0).max(32).optional() })])),
+  /** Counts by status, answer source, tag; scored examples and the mean detail score. */
+  stats: method<DatasetStats>(),
 
-    /** Adds a region to an example. Errors: `db/not-found`, `dataset/invalid` (box outside the image or empty). */
-    addRegion: takes<Region>()(z.tuple([id, newRegionSchema])),
-    /** Replaces a region's box, note or tokens. Errors: `db/not-found`, `dataset/invalid`. */
-    updateRegion: takes<Region>()(z.tuple([id, newRegionSchema.partial()])),
-    /** Deletes a region. */
-    deleteRegion: takes<{ deleted: boolean }>()(z.tuple([id])),
+  /** Adds a region to an example. Errors: `db/not-found`, `dataset/invalid` (box outside the image or empty). */
+  addRegion: takes<Region>()(z.tuple([id, newRegionSchema])),
+  /** Replaces a region's box, note or tokens. Errors: `db/not-found`, `dataset/invalid`. */
+  updateRegion: takes<Region>()(z.tuple([id, newRegionSchema.partial()])),
+  /** Deletes a region. */
+  deleteRegion: takes<{ deleted: boolean }>()(z.tuple([id])),
 
-    /** Every tag with its live example count. */
-    listTags: method<TagCount[]>(),
-    /** Replaces an example's tags. Errors: `db/not-found`. */
-    setExampleTags: takes<string[]>()(z.tuple([id, z.array(tagName).max(100)])),
+  /** Every tag with its live example count. */
+  listTags: method<TagCount[]>(),
+  /** Replaces an example's tags. Errors: `db/not-found`. */
+  setExampleTags: takes<string[]>()(z.tuple([id, z.array(tagName).max(100)])),
 
-    /** Exports the filtered examples; emits `jobProgress`. Errors: `dataset/path-escape`, `io/permission`, `io/disk-full`, `process/cancelled`. */
-    exportDataset: takes<ExportSummary>()(z.tuple([exportOptionsSchema])),
-    /** Imports a LLaVA JSON or ShareGPT file; bad records are reported, good ones kept; emits `jobProgress`. Errors: `io/not-found`, `dataset/invalid`, `process/cancelled`. */
-    importDataset: takes<ImportSummary>()(z.tuple([importOptionsSchema])),
+  /** Exports the filtered examples; emits `jobProgress`. Errors: `dataset/path-escape`, `io/permission`, `io/disk-full`, `process/cancelled`. */
+  exportDataset: takes<ExportSummary>()(z.tuple([exportOptionsSchema])),
+  /** Imports a LLaVA JSON or ShareGPT file; bad records are reported, good ones kept; emits `jobProgress`. Errors: `io/not-found`, `dataset/invalid`, `process/cancelled`. */
+  importDataset: takes<ImportSummary>()(z.tuple([importOptionsSchema])),
 };
 
 /** The `database` contract: the dataset methods plus the worker-only ones (batch insert, detail-score rows, close). */

@@ -1,6 +1,17 @@
 // Unit: the Result envelope, AppFailure and the conversion of anything thrown into an AppError.
 import { describe, expect, it } from 'vitest';
-import { AppFailure, ERROR_CODES, attempt, err, inferenceCode, isErrorCode, ok, toAppError, unwrap, unwrapInference } from '../../../electron/shared/errors.ts';
+import {
+  AppFailure,
+  ERROR_CODES,
+  attempt,
+  err,
+  inferenceCode,
+  isErrorCode,
+  ok,
+  toAppError,
+  unwrap,
+  unwrapInference,
+} from '../../../electron/shared/errors.ts';
 
 describe('errors', () => {
   it('builds success and failure Results', () => {
@@ -61,6 +72,10 @@ describe('unwrap and the process → inference mapping', () => {
   });
 
   it('toAppError keeps the details of a coded error object', () => {
-    expect(toAppError({ code: 'db/busy', message: 'busy', details: { tries: 2 } })).toEqual({ code: 'db/busy', message: 'busy', details: { tries: 2 } });
+    expect(toAppError({ code: 'db/busy', message: 'busy', details: { tries: 2 } })).toEqual({
+      code: 'db/busy',
+      message: 'busy',
+      details: { tries: 2 },
+    });
   });
 });

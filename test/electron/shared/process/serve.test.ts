@@ -33,11 +33,10 @@ const handlers: Omit<Handlers<typeof probe>, 'hidden'> = {
 function inMemoryChild(): ChildEndpoint {
   let toParent: (m: ChildMessage) => void = () => {};
   let toChild: (m: unknown) => void = () => {};
-  serve(
-    { send: (m) => queueMicrotask(() => toParent(m)), onMessage: (l) => (toChild = l) },
-    probe,
-    { lookup: lookupIn<HandlerContext>(handlers), context: (call) => call },
-  );
+  serve({ send: (m) => queueMicrotask(() => toParent(m)), onMessage: (l) => (toChild = l) }, probe, {
+    lookup: lookupIn<HandlerContext>(handlers),
+    context: (call) => call,
+  });
   return {
     pid: 1,
     send: (m: ParentMessage) => queueMicrotask(() => toChild(m)),
