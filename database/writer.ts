@@ -101,6 +101,7 @@ export const writer = handlerTable({
   createConversation: (ctx, { title }) => conversations.createConversation(ctx.db, title?.trim() || 'New chat', ctx.now()),
   renameConversation: (ctx, id, title) => conversations.renameConversation(ctx.db, id, title, ctx.now()),
   deleteConversation: (ctx, id) => ({ deleted: conversations.deleteConversation(ctx.db, id) }),
+  updateMessage: (ctx, id, patch) => conversations.updateMessage(ctx.db, id, patch),
   appendMessage: (ctx, id, message) => ctx.db.transaction(() => conversations.appendMessage(ctx.db, id, message, ctx.now()))(),
   saveExampleFromMessage: (ctx, input) => examples.getExample(ctx.db, saveFromMessage(ctx, input), ctx.imagesDir),
   createExample: (ctx, input) => examples.getExample(ctx.db, createExample(ctx, input), ctx.imagesDir),

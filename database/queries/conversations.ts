@@ -1,8 +1,8 @@
 // Queries on conversations, messages and message attachments (database worker).
 import type Database from 'better-sqlite3';
-import type { Conversation, Message, NewMessage, Page, Provenance } from '../../electron/shared/ipc/dataset.ts';
+import type { Conversation, Message, MessagePatch, NewMessage, Page, Provenance } from '../../electron/shared/ipc/dataset.ts';
 import { AppFailure } from '../../electron/shared/errors.ts';
-import { all, get, list, run, sql, type Sql } from '../sql.ts';
+import { all, get, join, list, run, sql, type Sql } from '../sql.ts';
 
 interface ConversationRow {
   id: number;
@@ -108,6 +108,18 @@ export function appendMessage(db: Database.Database, conversationId: number, mes
   );
   run(db, sql`UPDATE conversations SET updated_at = ${now} WHERE id = ${conversationId}`);
   return getMessage(db, lastInsertRowid);
+}
+
+/** Replaces a message's text and, when given, its inspection, perf and provenance (a growing answer). Throws `db/not-found`. */
+export function updateMessage(db: Database.Database, id: number, patch: MessagePatch): Message {
+  const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+  const set = [sql`text = ${patch.text}`];
+  if (patch.inspection !== undefined) set.push(sql`inspection = ${json(patch.inspection)}`);
+  if (patch.perf !== undefined) set.push(sql`perf = ${json(patch.perf)}`);
+  if (patch.provenance !== undefined) set.push(sql`provenance = ${json(patch.provenance)}`);
+  const { changes } = run(db, sql`UPDATE messages SET ${join(set, ', ')} WHERE id = ${id}`);
+  if (changes === 0) throw new AppFailure('db/not-found', `No message ${id}.`);
+  return getMessage(db, id);
 }
 
 /** A message by id. Throws `db/not-found`. */

@@ -5,7 +5,10 @@ import { Supervisor } from '../../shared/process/supervisor.ts';
 import { bind, type Binding } from '../../shared/ipc/router.ts';
 import { appContract } from '../../shared/ipc/app.ts';
 import { createAppService } from './appService.ts';
-import { inferenceContract } from '../../shared/ipc/inference.ts';
+import { inferenceContract, type AskResult, type ParsedAskRequest, type TokenEvent } from '../../shared/ipc/inference.ts';
+import { chatContract } from '../../shared/ipc/chat.ts';
+import { eventChannel, type ServiceImpl } from '../../shared/ipc/contract.ts';
+import { createChatService } from './chatService.ts';
 import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import { ContractClient } from '../../shared/process/client.ts';
 import { createInferenceService } from './inferenceService.ts';
@@ -46,6 +49,24 @@ export interface Services {
   dispose(): Promise<void>;
 }
 
+/** Runs an ask through the inference service, handing its `token` events (from the hub) to `onToken`. */
+async function askWithTokens(
+  hub: EventHub,
+  inference: ServiceImpl<typeof inferenceContract>,
+  request: ParsedAskRequest,
+  onToken: (token: TokenEvent) => void,
+): Promise<AskResult> {
+  const channel = eventChannel(inferenceContract.service, 'token');
+  const off = hub.subscribe((name, payload) => {
+    if (name === channel && (payload as TokenEvent).requestId === request.requestId) onToken(payload as TokenEvent);
+  });
+  try {
+    return await inference.ask(request);
+  } finally {
+    off();
+  }
+}
+
 /** Builds every service. To add one: create it below and push one `bind(contract, impl)` line. */
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const log = options.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
@@ -58,10 +79,21 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const dataset = setupDataset(deps, disposers);
   const resolveImageHash = storedImageResolver(dataset.worker.client);
 
+  const inferenceImpl = createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash });
+  const chat = createChatService({
+    db: dataset.worker.client,
+    ask: (request, onToken) => askWithTokens(hub, inferenceImpl, request, onToken),
+    cancel: (requestId) => inferenceImpl.cancel(requestId) === true,
+    emit: hub.sinkFor(chatContract),
+    defaultModelDir: options.defaultModelDir,
+    log,
+  });
+
   const bindings: Binding[] = [
     bind(appContract, createAppService({ ...deps, inference, inferenceClient })),
     dataset.binding,
-    bind(inferenceContract, createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash })),
+    bind(inferenceContract, inferenceImpl),
+    bind(chatContract, chat),
     // Add services here, one line each.
   ];
 

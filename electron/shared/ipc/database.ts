@@ -26,6 +26,7 @@ import {
   id,
   ids,
   importOptionsSchema,
+  messagePatchSchema,
   newExampleSchema,
   newMessageSchema,
   newRegionSchema,
@@ -116,6 +117,8 @@ export const datasetMethods = {
 /** The `database` contract: the dataset methods plus the worker-only ones (batch insert, detail-score rows, close). */
 export const databaseContract = defineContract('database', {
   ...datasetMethods,
+  /** Replaces a message's text (and records): the chat service saves a growing answer with it. Errors: `db/not-found`. */
+  updateMessage: takes<Message>()(z.tuple([id, messagePatchSchema])),
   /** Creates many examples in one transaction (import, bench); returns their ids in order. */
   createExamples: takes<number[]>()(z.tuple([z.array(newExampleSchema).max(1_000_000)])),
   /** Live examples with an image that need a detail score (all of `ids`, or every unscored one unless `rescore`). */

@@ -102,6 +102,16 @@ export const newMessageSchema = z.object({
 /** Parsed {@link newMessageSchema}. */
 export type NewMessage = z.infer<typeof newMessageSchema>;
 
+/** A growing or finished answer: its text, and the records that arrive at the end. */
+export const messagePatchSchema = z.object({
+  text,
+  inspection: json.optional(),
+  perf: json.optional(),
+  provenance: provenanceSchema.optional(),
+});
+/** Parsed {@link messagePatchSchema}. */
+export type MessagePatch = z.infer<typeof messagePatchSchema>;
+
 /** Saving an example from an assistant message; omitted fields come from the chat. */
 export const saveFromMessageSchema = z.object({
   messageId: id,
