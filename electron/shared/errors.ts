@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'io/not-found',
   'io/permission',
   'io/disk-full',
+  'dialog/unavailable',
   'ipc/bad-args',
   'ipc/bad-sender',
   'ipc/unknown-method',

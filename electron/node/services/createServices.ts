@@ -9,6 +9,8 @@ import { inferenceContract, type AskResult, type ParsedAskRequest, type TokenEve
 import { chatContract } from '../../shared/ipc/chat.ts';
 import { eventChannel, type ServiceImpl } from '../../shared/ipc/contract.ts';
 import { createChatService } from './chatService.ts';
+import { dialogContract } from '../../shared/ipc/dialog.ts';
+import { createDialogService, type DialogHost } from './dialogService.ts';
 import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import { ContractClient } from '../../shared/process/client.ts';
 import { createInferenceService } from './inferenceService.ts';
@@ -29,6 +31,8 @@ export interface ServicesOptions {
   /** Electron version, or null outside Electron. */
   electronVersion: string | null;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Native file dialogs (Electron main); without them `dialog.*` fails with `dialog/unavailable`. */
+  dialogs?: DialogHost;
   /** Built database worker entry (Electron: out/main/databaseWorker.js); default: database/worker.ts. */
   databaseWorkerEntry?: string;
 }
@@ -94,6 +98,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     dataset.binding,
     bind(inferenceContract, inferenceImpl),
     bind(chatContract, chat),
+    bind(dialogContract, createDialogService(options.dialogs)),
     // Add services here, one line each.
   ];
 
