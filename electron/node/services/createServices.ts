@@ -10,6 +10,9 @@ import { chatContract } from '../../shared/ipc/chat.ts';
 import { eventChannel, type ServiceImpl } from '../../shared/ipc/contract.ts';
 import { createChatService } from './chatService.ts';
 import { dialogContract } from '../../shared/ipc/dialog.ts';
+import { settingsContract } from '../../shared/ipc/settings.ts';
+import { SettingsStore } from '../settingsStore.ts';
+import { createSettingsService } from './settingsService.ts';
 import { createDialogService, type DialogHost } from './dialogService.ts';
 import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import { ContractClient } from '../../shared/process/client.ts';
@@ -99,6 +102,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
     bind(inferenceContract, inferenceImpl),
     bind(chatContract, chat),
     bind(dialogContract, createDialogService(options.dialogs)),
+    bind(
+      settingsContract,
+      createSettingsService({
+        store: new SettingsStore(options.dataDir),
+        validateModel: async (dir) => inferenceImpl.validateModel(dir),
+        defaultModelDir: options.defaultModelDir,
+        emit: hub.sinkFor(settingsContract),
+      }),
+    ),
     // Add services here, one line each.
   ];
 
