@@ -38,7 +38,7 @@ async function start(): Promise<void> {
     dialogs: electronDialogs(dialog, () => BrowserWindow.getAllWindows()[0] ?? null),
   });
   const router = createRouter(services.bindings, { onSlow: (channel, ms) => console.warn(`[ipc] slow ${channel}: ${ms.toFixed(0)} ms`) });
-  handleAppProtocol(protocol, path.join(here, '..', 'renderer'), services.images);
+  handleAppProtocol(protocol, path.join(here, '..', 'renderer'), services.images, services.storedImage);
   denyAllPermissions(session.defaultSession);
   const devOrigin = devUrl ? originOf(devUrl) : null;
   if (devOrigin) redirectDevImages(devOrigin);

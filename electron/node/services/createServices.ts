@@ -50,6 +50,8 @@ export interface Services {
   inferenceClient: ContractClient<InferenceProcessContract>;
   /** Local images the renderer may display (see electron/shared/ipc/images.ts for the URL scheme). */
   images: ImageRegistry;
+  /** Resolves a stored image's sha256 to its file by asking the database worker (for `/image/sha/<sha256>`). */
+  storedImage(sha256: string): Promise<string | null>;
   /** Subscribes a transport to every service event; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
   /** Stops every service and child process. */
@@ -119,6 +121,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     inference,
     inferenceClient,
     images,
+    storedImage: resolveImageHash,
     subscribe: (listener) => hub.subscribe(listener),
     async dispose() {
       for (const dispose of disposers.reverse()) await dispose();
