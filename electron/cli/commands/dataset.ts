@@ -82,6 +82,17 @@ function printStats(ctx: CliContext, s: DatasetStats): void {
   ctx.out(`chats      ${s.conversations} conversations, ${s.messages} messages`);
 }
 
+/** `dataset stats`: the counts, headed by the database file they were read from. */
+async function stats(ctx: CliContext, client: CliClient<DatasetContract>, file: string): Promise<number> {
+  const s = await client.stats();
+  if (ctx.json) ctx.out(JSON.stringify({ database: file, ...s }));
+  else {
+    ctx.out(`database   ${file}`);
+    printStats(ctx, s);
+  }
+  return 0;
+}
+
 async function run(ctx: CliContext, client: CliClient<DatasetContract>, file: string): Promise<number> {
   const [sub, arg] = ctx.positionals;
   if (sub === 'import') {
@@ -129,15 +140,7 @@ async function run(ctx: CliContext, client: CliClient<DatasetContract>, file: st
     }
     return 0;
   }
-  if (sub === 'stats') {
-    const s = await client.stats();
-    if (ctx.json) ctx.out(JSON.stringify({ database: file, ...s }));
-    else {
-      ctx.out(`database   ${file}`);
-      printStats(ctx, s);
-    }
-    return 0;
-  }
+  if (sub === 'stats') return stats(ctx, client, file);
   if (sub === 'score') {
     const r: ScoreSummary = await client.scoreDetail({ rescore: ctx.flags.rescore === true });
     if (ctx.json) ctx.out(JSON.stringify(r));
