@@ -7,6 +7,7 @@ import { forkSpawner } from '../../electron/node/forkChild.ts';
 import { ContractClient } from '../../electron/shared/process/client.ts';
 import { inferenceProcessContract } from '../../electron/shared/ipc/inferenceProcess.ts';
 import { INFERENCE_ENTRY } from '../../electron/node/paths.ts';
+import { forwardLines } from '../../electron/node/stderrFilter.ts';
 import { toAppError, unwrapInference } from '../../electron/shared/errors.ts';
 
 const CHILD = path.join(import.meta.dirname, 'fixtures', 'exitingChild.ts');
@@ -65,5 +66,17 @@ describe('exit reasons of supervised processes', () => {
       thrown = e;
     }
     expect(toAppError(thrown)).toMatchObject({ code: 'inference/crashed', details: { reason: 'killed', signal: 'SIGKILL' } });
+  });
+
+  it('keeps Vulkan/Dawn probe warnings of a child off the terminal and forwards its other stderr lines', async () => {
+    const lines: string[] = [];
+    sup = new Supervisor({
+      spawn: forkSpawner(CHILD, { args: ['noisy'], onStderr: (stream) => forwardLines(stream, (l) => lines.push(l)) }),
+      name: 'test',
+    });
+    sup.start();
+    while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lines).toEqual(['a real problem: the model folder is empty']);
   });
 });
