@@ -14,7 +14,7 @@ const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** Folders that are runtimes, most specific first. A file outside all of them is zone "other". */
 const ZONES = [
-  ['database/api', ['database/client.ts', 'database/contract.ts']],
+  ['database/api', ['database/client.ts']],
   ['renderer/constants', ['electron/shared/ipc/images.ts', 'electron/shared/errors.ts']],
   ['electron/shared', ['electron/shared/']],
   ['electron/main', ['electron/main/']],
@@ -44,9 +44,10 @@ const RULES = {
     allow: ['electron/shared', 'renderer/constants', 'electron/cli', 'electron/node', 'database/api'],
     deny: ['electron', 'onnxruntime-node', 'better-sqlite3'],
   },
+  // The worker runs the shared pure-TypeScript rpc (serve loop, contracts, errors): electron/shared denies Node
+  // built-ins and native packages, so nothing Electron- or process-specific reaches the worker through it.
   database: {
-    allow: ['database', 'database/api'],
-    typeOnly: ['electron/shared', 'renderer/constants'],
+    allow: ['database', 'database/api', 'electron/shared', 'renderer/constants'],
     deny: ['electron', 'onnxruntime-node'],
   },
   renderer: { allow: ['renderer', 'renderer/constants'], typeOnly: ['electron/shared'], deny: ['electron', 'builtins', ...NATIVE] },

@@ -1,9 +1,15 @@
-// Main-side access to the database worker: spawns the worker thread as a ChildEndpoint for the Supervisor, and a
-// typed client over any requester (runs in Electron main, the CLI and tests; never imports better-sqlite3).
+// Main-side access to the database worker: spawns the worker thread as a ChildEndpoint for the Supervisor (runs in
+// Electron main, the CLI and tests; never imports better-sqlite3). Calls go through the shared ContractClient.
 import { Worker } from 'node:worker_threads';
-import type { Result } from '../electron/shared/errors.ts';
 import type { ChildEndpoint, ChildMessage, ExitInfo, Spawn } from '../electron/shared/process/protocol.ts';
-import type { DbArgs, DbMethod, DbResult, WorkerConfig, WorkerProgress } from './contract.ts';
+import type { ContractClient } from '../electron/shared/process/client.ts';
+import type { DatabaseContract } from '../electron/shared/ipc/database.ts';
+import type { WorkerConfig } from './context.ts';
+
+export type { WorkerConfig };
+
+/** Typed calls to the database worker. */
+export type DatabaseClient = ContractClient<DatabaseContract>;
 
 /** The default worker entry (a .ts file under Node's type stripping; bundlers pass their own built entry). */
 export const DEFAULT_WORKER_ENTRY: URL = new URL('./worker.ts', import.meta.url);
@@ -36,46 +42,4 @@ export function databaseWorkerSpawner(config: WorkerConfig, entry: string | URL 
     worker.on('error', () => undefined);
     return endpoint;
   };
-}
-
-/** Options of one call. */
-export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: WorkerProgress) => void;
-}
-
-/** What the client needs from its transport: the Supervisor's `request` fits. */
-export interface Requester {
-  request<T>(
-    method: string,
-    args: unknown,
-    options: { timeoutMs?: number; signal?: AbortSignal; onEvent?: (payload: unknown) => void },
-  ): Promise<Result<T>>;
-}
-
-/** Typed calls to the database worker; every call has an id, a timeout and a cancel path (via the requester). */
-export class DatabaseClient {
-  private readonly requester: Requester;
-  private readonly timeoutMs: number;
-
-  constructor(requester: Requester, timeoutMs = 30_000) {
-    this.requester = requester;
-    this.timeoutMs = timeoutMs;
-  }
-
-  /** Calls `method` with the default timeout. */
-  call<K extends DbMethod>(method: K, ...args: DbArgs<K>): Promise<Result<DbResult<K>>> {
-    return this.callWith(method, args, {});
-  }
-
-  /** Calls `method` with explicit options (long jobs pass a longer timeout, a signal and a progress listener). */
-  callWith<K extends DbMethod>(method: K, args: DbArgs<K>, options: CallOptions): Promise<Result<DbResult<K>>> {
-    const onProgress = options.onProgress;
-    return this.requester.request<DbResult<K>>(method, args, {
-      timeoutMs: options.timeoutMs ?? this.timeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(onProgress ? { onEvent: (payload: unknown) => onProgress(payload as WorkerProgress) } : {}),
-    });
-  }
 }

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatasetHealth } from '../electron/shared/ipc/dataset.ts';
-import { classify, DbFailure } from './errors.ts';
+import { AppFailure } from '../electron/shared/errors.ts';
+import { classify } from './errors.ts';
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations/runner.ts';
 
 /** An open dataset. */
@@ -85,8 +86,8 @@ export function openDatabase(file: string, options: { readOnly?: boolean } = {})
   } catch (thrown) {
     db.close();
     const failure = classify(thrown);
-    if (failure instanceof DbFailure && failure.code === 'db/corrupt') {
-      throw new DbFailure(
+    if (failure instanceof AppFailure && failure.code === 'db/corrupt') {
+      throw new AppFailure(
         'db/corrupt',
         `${file} is not a readable dataset (kept as is: ${failure.message}). Move it away to start a new one.`,
       );

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Metadata } from 'sharp';
-import { DbFailure } from './errors.ts';
+import { AppFailure } from '../electron/shared/errors.ts';
 import { phash } from './phash.ts';
 import { replaceViaTemp } from './safePath.ts';
 
@@ -34,33 +34,33 @@ export function storedPath(imagesDir: string, sha256: string, ext: string): stri
 
 /** Decodes `bytes` fully, checks format and size, and computes sha256 and pHash. Errors: `image/*`. */
 export async function measureImage(bytes: Uint8Array): Promise<MeasuredImage> {
-  if (bytes.length === 0) throw new DbFailure('image/corrupt', 'The image file is empty.');
+  if (bytes.length === 0) throw new AppFailure('image/corrupt', 'The image file is empty.');
   if (bytes.length > MAX_IMAGE_BYTES)
-    throw new DbFailure('image/too-large', `The image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB.`);
+    throw new AppFailure('image/too-large', `The image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB.`);
   let meta: Metadata;
   const image = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, pages: 1 });
   try {
     meta = await image.metadata();
   } catch (thrown) {
-    throw new DbFailure('image/unsupported', `Not an image this app can read: ${(thrown as Error).message}`);
+    throw new AppFailure('image/unsupported', `Not an image this app can read: ${(thrown as Error).message}`);
   }
   const ext = meta.format ? EXTENSIONS[meta.format] : undefined;
   if (!ext)
-    throw new DbFailure(
+    throw new AppFailure(
       'image/unsupported',
       `Image format ${String(meta.format)} is not supported (use PNG, JPEG, WebP, GIF, TIFF or AVIF).`,
     );
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
-  if (!width || !height) throw new DbFailure('image/corrupt', 'The image has no size.');
-  if (width * height > MAX_IMAGE_PIXELS) throw new DbFailure('image/too-large', `The image has more than ${MAX_IMAGE_PIXELS} pixels.`);
+  if (!width || !height) throw new AppFailure('image/corrupt', 'The image has no size.');
+  if (width * height > MAX_IMAGE_PIXELS) throw new AppFailure('image/too-large', `The image has more than ${MAX_IMAGE_PIXELS} pixels.`);
   if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE)
-    throw new DbFailure('image/too-small', `The image is smaller than ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} pixels.`);
+    throw new AppFailure('image/too-small', `The image is smaller than ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} pixels.`);
   let hash: string;
   try {
     hash = await phash(image);
   } catch (thrown) {
-    throw new DbFailure('image/corrupt', `The image could not be decoded: ${(thrown as Error).message}`);
+    throw new AppFailure('image/corrupt', `The image could not be decoded: ${(thrown as Error).message}`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   return { sha256, width, height, format: meta.format ?? ext, ext, bytes: bytes.length, phash: hash };

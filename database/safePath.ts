@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DbFailure } from './errors.ts';
+import { AppFailure } from '../electron/shared/errors.ts';
 
 /** True when `child` is `root` or lies under it (both absolute, normalised). */
 export function isInside(root: string, child: string): boolean {
@@ -15,18 +15,18 @@ export function isInside(root: string, child: string): boolean {
  * and symlinks whose target lies outside `root`. Throws `dataset/path-escape` or `io/not-found`.
  */
 export async function resolveInside(root: string, relative: string): Promise<string> {
-  if (relative.includes('\0')) throw new DbFailure('dataset/path-escape', 'path contains a NUL byte');
+  if (relative.includes('\0')) throw new AppFailure('dataset/path-escape', 'path contains a NUL byte');
   if (path.isAbsolute(relative) || path.win32.isAbsolute(relative))
-    throw new DbFailure('dataset/path-escape', `absolute path ${relative} is not allowed`);
+    throw new AppFailure('dataset/path-escape', `absolute path ${relative} is not allowed`);
   const joined = path.resolve(root, relative);
-  if (!isInside(root, joined)) throw new DbFailure('dataset/path-escape', `path ${relative} leaves the dataset's folder`);
+  if (!isInside(root, joined)) throw new AppFailure('dataset/path-escape', `path ${relative} leaves the dataset's folder`);
   let real: string;
   try {
     real = await fs.realpath(joined);
   } catch {
-    throw new DbFailure('io/not-found', `image not found: ${relative}`);
+    throw new AppFailure('io/not-found', `image not found: ${relative}`);
   }
-  if (!isInside(root, real)) throw new DbFailure('dataset/path-escape', `path ${relative} is a link that leaves the dataset's folder`);
+  if (!isInside(root, real)) throw new AppFailure('dataset/path-escape', `path ${relative} is a link that leaves the dataset's folder`);
   return real;
 }
 
@@ -52,10 +52,10 @@ export async function replaceViaTemp(temp: string, target: string, write: (temp:
 /** Creates `dir` (relative to `root`) and checks that its real location is still inside `root`. */
 export async function ensureDirInside(root: string, dir: string): Promise<string> {
   const target = path.resolve(root, dir);
-  if (!isInside(root, target)) throw new DbFailure('dataset/path-escape', `folder ${dir} leaves the export folder`);
+  if (!isInside(root, target)) throw new AppFailure('dataset/path-escape', `folder ${dir} leaves the export folder`);
   await fs.mkdir(target, { recursive: true });
   const real = await fs.realpath(target);
-  if (!isInside(root, real)) throw new DbFailure('dataset/path-escape', `folder ${dir} is a link that leaves the export folder`);
+  if (!isInside(root, real)) throw new AppFailure('dataset/path-escape', `folder ${dir} is a link that leaves the export folder`);
   return real;
 }
 
@@ -78,7 +78,7 @@ export async function copyInside(root: string, relative: string, source: string,
 
 /** Creates the export folder and returns its real path. Throws `io/permission`/`db/read-only` style errors as they come. */
 export async function prepareOutDir(outDir: string): Promise<string> {
-  if (!path.isAbsolute(outDir)) throw new DbFailure('dataset/path-escape', 'The export folder must be an absolute path.');
+  if (!path.isAbsolute(outDir)) throw new AppFailure('dataset/path-escape', 'The export folder must be an absolute path.');
   try {
     await fs.mkdir(outDir, { recursive: true });
   } catch (thrown) {

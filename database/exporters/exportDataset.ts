@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { ExportOptions, ExportSummary, Rejection } from '../../electron/shared/ipc/dataset.ts';
-import type { DbContext, JobContext } from '../handlers.ts';
-import { DbFailure } from '../errors.ts';
+import type { DbContext, JobContext } from '../context.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
 import { matchingIds } from '../queries/exampleList.ts';
 import { copyInside, prepareOutDir, writeInside } from '../safePath.ts';
 import { imageRelPath, shareGptDatasetInfo, toCoco, toLlava, toOpenAi, toShareGpt, validateRecord } from './formats.ts';
@@ -22,13 +22,13 @@ export function splitOf(record: ExportRecord, fraction: number, seed: number): '
 function ioFailure(thrown: unknown, outDir: string): unknown {
   const code = (thrown as { code?: unknown }).code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
-    return new DbFailure('io/permission', `Cannot write to ${outDir}: ${(thrown as Error).message}`);
-  if (code === 'ENOSPC') return new DbFailure('io/disk-full', `The disk is full while exporting to ${outDir}.`);
+    return new AppFailure('io/permission', `Cannot write to ${outDir}: ${(thrown as Error).message}`);
+  if (code === 'ENOSPC') return new AppFailure('io/disk-full', `The disk is full while exporting to ${outDir}.`);
   return thrown;
 }
 
 function checkCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new DbFailure('process/cancelled', 'The export was cancelled.');
+  if (signal.aborted) throw new AppFailure('process/cancelled', 'The export was cancelled.');
 }
 
 function jsonl(records: Record<string, unknown>[]): string {

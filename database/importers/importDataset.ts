@@ -3,8 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportOptions, ImportSummary, NewExample, Rejection } from '../../electron/shared/ipc/dataset.ts';
-import type { DbContext, JobContext } from '../handlers.ts';
-import { DbFailure } from '../errors.ts';
+import type { DbContext, JobContext } from '../context.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
 import { measureImage, writeImageFile } from '../imageStore.ts';
 import { upsertImage } from '../queries/images.ts';
 import { insertExample } from '../queries/examples.ts';
@@ -17,19 +17,19 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 
 async function readRecords(file: string): Promise<unknown[]> {
   const stat = await fs.stat(file).catch(() => {
-    throw new DbFailure('io/not-found', `No file ${file}.`);
+    throw new AppFailure('io/not-found', `No file ${file}.`);
   });
-  if (!stat.isFile()) throw new DbFailure('dataset/invalid', `${file} is not a file.`);
-  if (stat.size > MAX_FILE_BYTES) throw new DbFailure('dataset/invalid', `${file} is larger than 2 GB.`);
+  if (!stat.isFile()) throw new AppFailure('dataset/invalid', `${file} is not a file.`);
+  if (stat.size > MAX_FILE_BYTES) throw new AppFailure('dataset/invalid', `${file} is larger than 2 GB.`);
   const text = await fs.readFile(file, 'utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (thrown) {
-    throw new DbFailure('dataset/invalid', `${path.basename(file)} is not valid JSON: ${(thrown as Error).message}`);
+    throw new AppFailure('dataset/invalid', `${path.basename(file)} is not valid JSON: ${(thrown as Error).message}`);
   }
   if (!Array.isArray(data))
-    throw new DbFailure('dataset/invalid', `${path.basename(file)} must hold a JSON array of records (LLaVA or ShareGPT).`);
+    throw new AppFailure('dataset/invalid', `${path.basename(file)} must hold a JSON array of records (LLaVA or ShareGPT).`);
   return data;
 }
 
@@ -37,7 +37,7 @@ async function readRecords(file: string): Promise<unknown[]> {
 async function storeImage(ctx: DbContext, root: string, relative: string): Promise<string> {
   const real = await resolveInside(root, relative);
   const bytes = await fs.readFile(real).catch((thrown: NodeJS.ErrnoException) => {
-    throw new DbFailure('io/permission', `cannot read image ${relative}: ${thrown.code ?? thrown.message}`);
+    throw new AppFailure('io/permission', `cannot read image ${relative}: ${thrown.code ?? thrown.message}`);
   });
   const measured = await measureImage(bytes);
   await writeImageFile(ctx.imagesDir, measured, bytes);
@@ -76,7 +76,7 @@ export async function importDataset(ctx: DbContext, job: JobContext, options: Im
   let imported = 0;
   let format: ImportSummary['format'] = options.format === 'sharegpt' ? 'sharegpt' : 'llava';
   for (let start = 0; start < records.length; start += CHUNK) {
-    if (job.signal.aborted) throw new DbFailure('process/cancelled', `The import was cancelled after ${imported} records.`);
+    if (job.signal.aborted) throw new AppFailure('process/cancelled', `The import was cancelled after ${imported} records.`);
     const chunk = records.slice(start, start + CHUNK);
     const taken = existingIds(
       ctx,
@@ -100,7 +100,7 @@ export async function importDataset(ctx: DbContext, job: JobContext, options: Im
         seen.add(id);
         ready.push(toNewExample(parsed, sha, options, file));
       } catch (thrown) {
-        if (!(thrown instanceof DbFailure)) throw thrown;
+        if (!(thrown instanceof AppFailure)) throw thrown;
         rejected.push({ id, reason: thrown.message });
       }
     }

@@ -5,7 +5,7 @@ import { migration0001 } from './0001-images-conversations.ts';
 import { migration0002 } from './0002-examples-curation.ts';
 import { migration0003 } from './0003-detail-score.ts';
 import { migration0004 } from './0004-status-sort-indexes.ts';
-import { DbFailure } from '../errors.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
 
 /** Every migration, in order. Append only: never edit or reorder a shipped one. */
 export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
@@ -33,7 +33,7 @@ export function migrate(
   const from = schemaVersion(db);
   const latest = migrations.length;
   if (from > latest) {
-    throw new DbFailure(
+    throw new AppFailure(
       'db/future-version',
       `This dataset was written by a newer version of the app (schema ${from}; this app knows up to ${latest}). Update the app to open it.`,
       { found: from, latest },

@@ -1,8 +1,8 @@
 // Queries on conversations, messages and message attachments (database worker).
 import type Database from 'better-sqlite3';
-import type { Conversation, Message, NewMessage, Page, Provenance } from '../../electron/shared/ipc/dataset.ts';
-import { DbFailure } from '../errors.ts';
-import { all, get, list, run, sql, type Sql } from '../sql.ts';
+import type { Conversation, Message, MessagePatch, NewMessage, Page, Provenance } from '../../electron/shared/ipc/dataset.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
+import { all, get, join, list, run, sql, type Sql } from '../sql.ts';
 
 interface ConversationRow {
   id: number;
@@ -57,7 +57,7 @@ export function createConversation(db: Database.Database, title: string, now: nu
 /** A conversation by id. Throws `db/not-found`. */
 export function getConversation(db: Database.Database, id: number): Conversation {
   const row = get<ConversationRow>(db, sql`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ${id}`);
-  if (!row) throw new DbFailure('db/not-found', `No conversation ${id}.`);
+  if (!row) throw new AppFailure('db/not-found', `No conversation ${id}.`);
   return toConversation(row);
 }
 
@@ -79,7 +79,7 @@ export function listConversations(db: Database.Database, search: string | undefi
 /** Renames a conversation. Throws `db/not-found`. */
 export function renameConversation(db: Database.Database, id: number, title: string, now: number): Conversation {
   const { changes } = run(db, sql`UPDATE conversations SET title = ${title}, updated_at = ${now} WHERE id = ${id}`);
-  if (changes === 0) throw new DbFailure('db/not-found', `No conversation ${id}.`);
+  if (changes === 0) throw new AppFailure('db/not-found', `No conversation ${id}.`);
   return getConversation(db, id);
 }
 
@@ -96,7 +96,7 @@ export function appendMessage(db: Database.Database, conversationId: number, mes
   const images = message.images ?? [];
   const known = all<{ sha256: string }>(db, sql`SELECT sha256 FROM images WHERE sha256 IN ${list(images)}`);
   if (known.length !== new Set(images).size)
-    throw new DbFailure('db/not-found', 'A message image is not in the image store; add it first.');
+    throw new AppFailure('db/not-found', 'A message image is not in the image store; add it first.');
   const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
   const { lastInsertRowid } = run(
     db,
@@ -110,10 +110,22 @@ export function appendMessage(db: Database.Database, conversationId: number, mes
   return getMessage(db, lastInsertRowid);
 }
 
+/** Replaces a message's text and, when given, its inspection, perf and provenance (a growing answer). Throws `db/not-found`. */
+export function updateMessage(db: Database.Database, id: number, patch: MessagePatch): Message {
+  const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+  const set = [sql`text = ${patch.text}`];
+  if (patch.inspection !== undefined) set.push(sql`inspection = ${json(patch.inspection)}`);
+  if (patch.perf !== undefined) set.push(sql`perf = ${json(patch.perf)}`);
+  if (patch.provenance !== undefined) set.push(sql`provenance = ${json(patch.provenance)}`);
+  const { changes } = run(db, sql`UPDATE messages SET ${join(set, ', ')} WHERE id = ${id}`);
+  if (changes === 0) throw new AppFailure('db/not-found', `No message ${id}.`);
+  return getMessage(db, id);
+}
+
 /** A message by id. Throws `db/not-found`. */
 export function getMessage(db: Database.Database, id: number): Message {
   const row = get<MessageRow>(db, sql`${MESSAGE_SELECT} WHERE m.id = ${id}`);
-  if (!row) throw new DbFailure('db/not-found', `No message ${id}.`);
+  if (!row) throw new AppFailure('db/not-found', `No message ${id}.`);
   return toMessage(row);
 }
 

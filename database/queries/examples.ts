@@ -1,7 +1,7 @@
 // Queries on examples and their turns, kept consistent with the FTS index in one transaction (database worker).
 import type Database from 'better-sqlite3';
 import type { AnswerSource, Example, ExamplePatch, Provenance, ReviewStatus, Turn } from '../../electron/shared/ipc/dataset.ts';
-import { DbFailure } from '../errors.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
 import { all, get, list, run, sql } from '../sql.ts';
 import { getImageRow, toImageRecord } from './images.ts';
 import { listRegions } from './regions.ts';
@@ -65,7 +65,7 @@ export function refreshFts(db: Database.Database, id: number): void {
  * batch (the caller's transaction makes the cache safe).
  */
 export function insertExample(db: Database.Database, input: ExampleInput, now: number, tagIds: Map<string, number> = new Map()): number {
-  if (input.turns.length === 0) throw new DbFailure('dataset/invalid', 'An example needs at least one turn.');
+  if (input.turns.length === 0) throw new AppFailure('dataset/invalid', 'An example needs at least one turn.');
   return db.transaction(() => {
     const { lastInsertRowid: id } = run(
       db,
@@ -92,7 +92,7 @@ export function insertExample(db: Database.Database, input: ExampleInput, now: n
 /** The raw row of an example. Throws `db/not-found`. */
 export function getExampleRow(db: Database.Database, id: number): ExampleRow {
   const row = get<ExampleRow>(db, sql`SELECT * FROM examples WHERE id = ${id}`);
-  if (!row) throw new DbFailure('db/not-found', `No example ${id}.`);
+  if (!row) throw new AppFailure('db/not-found', `No example ${id}.`);
   return row;
 }
 

@@ -1,7 +1,7 @@
 // Queries on regions: boxes in original-image pixels with a note and optional local-token indices (database worker).
 import type Database from 'better-sqlite3';
 import type { NewRegion, Region } from '../../electron/shared/ipc/dataset.ts';
-import { DbFailure } from '../errors.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
 import { all, get, run, sql } from '../sql.ts';
 
 interface RegionRow {
@@ -32,10 +32,10 @@ function toRegion(row: RegionRow): Region {
 
 /** Throws `dataset/invalid` unless the box is non-empty and inside a width×height image. */
 export function checkBox(box: { x1: number; y1: number; x2: number; y2: number }, width: number | null, height: number | null): void {
-  if (!(box.x2 > box.x1 && box.y2 > box.y1)) throw new DbFailure('dataset/invalid', 'A region needs x2 > x1 and y2 > y1.');
-  if (box.x1 < 0 || box.y1 < 0) throw new DbFailure('dataset/invalid', 'A region cannot start left of or above the image.');
-  if (width === null || height === null) throw new DbFailure('dataset/invalid', 'Regions need an example with an image.');
-  if (box.x2 > width || box.y2 > height) throw new DbFailure('dataset/invalid', `The region ends outside the ${width}×${height} image.`);
+  if (!(box.x2 > box.x1 && box.y2 > box.y1)) throw new AppFailure('dataset/invalid', 'A region needs x2 > x1 and y2 > y1.');
+  if (box.x1 < 0 || box.y1 < 0) throw new AppFailure('dataset/invalid', 'A region cannot start left of or above the image.');
+  if (width === null || height === null) throw new AppFailure('dataset/invalid', 'Regions need an example with an image.');
+  if (box.x2 > width || box.y2 > height) throw new AppFailure('dataset/invalid', `The region ends outside the ${width}×${height} image.`);
 }
 
 function imageSize(db: Database.Database, exampleId: number): { width: number | null; height: number | null } {
@@ -43,7 +43,7 @@ function imageSize(db: Database.Database, exampleId: number): { width: number | 
     db,
     sql`SELECT i.width, i.height FROM examples e LEFT JOIN images i ON i.sha256 = e.image_sha256 WHERE e.id = ${exampleId}`,
   );
-  if (!row) throw new DbFailure('db/not-found', `No example ${exampleId}.`);
+  if (!row) throw new AppFailure('db/not-found', `No example ${exampleId}.`);
   return row;
 }
 
@@ -63,7 +63,7 @@ export function addRegion(db: Database.Database, exampleId: number, region: NewR
 /** A region by id. Throws `db/not-found`. */
 export function getRegion(db: Database.Database, id: number): Region {
   const row = get<RegionRow>(db, sql`SELECT * FROM regions WHERE id = ${id}`);
-  if (!row) throw new DbFailure('db/not-found', `No region ${id}.`);
+  if (!row) throw new AppFailure('db/not-found', `No region ${id}.`);
   return toRegion(row);
 }
 

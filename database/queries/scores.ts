@@ -1,16 +1,9 @@
 // Detail-score bookkeeping: which examples still need a score, and storing one as it completes (database worker).
+import type { ScoreCandidate } from '../../electron/shared/ipc/datasetTypes.ts';
 import type Database from 'better-sqlite3';
-import type { Turn } from '../../electron/shared/ipc/dataset.ts';
 import { storedPath } from '../imageStore.ts';
 import { all, list, run, sql, trusted } from '../sql.ts';
 import { turnsOf } from './examples.ts';
-
-/** One example to score: its image file and turns. */
-export interface ScoreCandidate {
-  id: number;
-  imagePath: string;
-  turns: Turn[];
-}
 
 /** Live examples with an image that need a score (all of `ids`, or every unscored one unless `rescore`). */
 export function scoreCandidates(

@@ -6,6 +6,7 @@ import { createRouter, type Router } from '../shared/ipc/router.ts';
 import { createServices, type Services } from '../node/services/createServices.ts';
 import { forkSpawner } from '../node/forkChild.ts';
 import { DEFAULT_MODEL_DIR, INFERENCE_ENTRY, defaultDataDir } from '../node/paths.ts';
+import { forwardLines } from '../node/stderrFilter.ts';
 import { readAppVersion } from '../node/appVersion.ts';
 import { clientFor, type CliCommand, type CliContext, type FlagValues } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -47,7 +48,10 @@ function makeContext(positionals: string[], flags: FlagValues, io: CliIo): { ctx
   let started: Promise<{ services: Services; router: Router }> | undefined;
   const start = (): Promise<{ services: Services; router: Router }> =>
     (started ??= createServices({
-      spawnInference: forkSpawner(INFERENCE_ENTRY),
+      spawnInference: forkSpawner(INFERENCE_ENTRY, {
+        // WebGPU probing prints Vulkan/Dawn warnings although nothing failed; show them only when asked for.
+        ...(process.env.SLIME_GPU_LOG === '1' ? {} : { onStderr: (stream) => forwardLines(stream, io.err) }),
+      }),
       dataDir: typeof flags['data-dir'] === 'string' ? flags['data-dir'] : defaultDataDir(),
       defaultModelDir: typeof flags['model-dir'] === 'string' ? flags['model-dir'] : DEFAULT_MODEL_DIR,
       version: readAppVersion(),
@@ -78,7 +82,10 @@ function parse(command: CliCommand | undefined, argv: string[]): { positionals: 
     });
     return { positionals, flags: values as FlagValues };
   } catch (thrown) {
-    throw new AppFailure('ipc/bad-args', thrown instanceof Error ? thrown.message : String(thrown));
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    // The model folder has one name everywhere: the global --model-dir.
+    const hint = /'--model'/.test(message) ? ' (the model folder is given with --model-dir)' : '';
+    throw new AppFailure('ipc/bad-args', `${message}${hint}`);
   }
 }
 

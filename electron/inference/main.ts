@@ -1,62 +1,44 @@
-// Inference process entry: the only process that imports onnxruntime-node. Serves the handlers over the
-// process protocol to its supervisor (Electron utilityProcess in the app, a forked Node child elsewhere).
+// Inference process entry: the only process that imports onnxruntime-node. Serves the `inferenceProcess` contract
+// through the shared `serve` loop to its supervisor (Electron utilityProcess in the app, a forked Node child elsewhere).
 import { connectToParent } from './parentPort.ts';
-import { serveRequests, type Handler } from '../shared/process/serve.ts';
+import { lookupIn, serve, type HandlerContext, type Handlers } from '../shared/process/serve.ts';
+import { inferenceProcessContract, type InferenceProcessContract } from '../shared/ipc/inferenceProcess.ts';
 import { listProviders } from './providers.ts';
 import { Engine } from './engine.ts';
 import { summarizeModelFolder } from './modelFolder.ts';
 
 const engine = new Engine();
+const testHooks = process.env.SLIME_TEST_HOOKS === '1';
 
-function modelDirs(args: unknown): { dirs: string[]; defaultModelDir: string } {
-  const a = (args ?? {}) as { dirs?: unknown; defaultModelDir?: unknown };
-  return {
-    dirs: Array.isArray(a.dirs) ? a.dirs.filter((d): d is string => typeof d === 'string') : [],
-    defaultModelDir: typeof a.defaultModelDir === 'string' ? a.defaultModelDir : '',
-  };
+function sleep(ms: number, signal: AbortSignal): Promise<{ slept: number; cancelled: boolean }> {
+  return new Promise((resolve) => {
+    const wait = testHooks ? ms : 0;
+    const timer = setTimeout(() => resolve({ slept: wait, cancelled: false }), wait);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve({ slept: 0, cancelled: true });
+    });
+  });
 }
 
-const handlers: Record<string, Handler> = {
-  /** Liveness probe: echoes its argument with this process's pid. */
-  ping: (args) => ({ pong: args ?? null, pid: process.pid }),
-  /** Execution providers onnxruntime-node reports on this machine. */
+const handlers: Handlers<InferenceProcessContract> = {
+  ping: (_ctx, pong) => ({ pong: pong ?? null, pid: process.pid }),
   providers: () => listProviders(),
-  /** Validates the default model folder and the given ones: { dirs, defaultModelDir } → ModelSummary[]. */
-  listModels: async (args) => {
-    const { dirs, defaultModelDir } = modelDirs(args);
+  listModels: (_ctx, dirs, defaultModelDir) => {
     const all = [...new Set([defaultModelDir, ...dirs].filter((d) => d.length > 0))];
     return Promise.all(all.map((d) => summarizeModelFolder(d, d === defaultModelDir)));
   },
-  /** Validates one folder: { dir, defaultModelDir } → ModelSummary. */
-  validateModel: (args) => {
-    const a = (args ?? {}) as { dir?: unknown; defaultModelDir?: unknown };
-    return summarizeModelFolder(String(a.dir ?? ''), a.dir === a.defaultModelDir);
-  },
-  /** Loads a model with provider settings (LoadOptions) → InferenceStatus. */
-  loadModel: (args) => engine.load((args ?? {}) as Parameters<Engine['load']>[0]),
-  /** Answers a question (AskRequest with an image path); streams { kind: 'token' | 'stage', requestId, … }. */
-  ask: (args, ctx) => engine.ask(args, ctx.signal, ctx.emit),
-  /** Same as ask; the features of an already-seen image come from the cache. */
-  reselect: (args, ctx) => engine.ask(args, ctx.signal, ctx.emit),
-  /** The detail score (ScoreRequest with an image path) → ScoreResult. */
-  score: (args, ctx) => engine.score(args, ctx.signal),
-  /** Loaded model, providers per graph, queue. */
+  validateModel: (_ctx, dir, defaultModelDir) => summarizeModelFolder(dir, dir === defaultModelDir),
+  loadModel: (_ctx, options) => engine.load(options),
+  ask: (ctx, request) => engine.ask(request, ctx.signal, ctx.emit),
+  reselect: (ctx, request) => engine.ask(request, ctx.signal, ctx.emit),
+  score: (ctx, request) => engine.score(request, ctx.signal),
   status: () => engine.status(),
-  /** Test hook: crashes the process the hard way (only honoured when SLIME_TEST_HOOKS=1). */
   crash: () => {
-    if (process.env.SLIME_TEST_HOOKS === '1') process.kill(process.pid, 'SIGKILL');
+    if (testHooks) process.kill(process.pid, 'SIGKILL');
     return false;
   },
-  /** Test hook: waits `ms` or until cancelled (only honoured when SLIME_TEST_HOOKS=1). */
-  sleep: (args, ctx) =>
-    new Promise((resolve) => {
-      const ms = typeof args === 'number' && process.env.SLIME_TEST_HOOKS === '1' ? args : 0;
-      const timer = setTimeout(() => resolve({ slept: ms, cancelled: false }), ms);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve({ slept: 0, cancelled: true });
-      });
-    }),
+  sleep: (ctx, ms) => sleep(ms, ctx.signal),
 };
 
-serveRequests(connectToParent(), handlers);
+serve(connectToParent(), inferenceProcessContract, { lookup: lookupIn<HandlerContext>(handlers), context: (call) => call });

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
 import type { ImageRegistry } from '../node/imageRegistry.ts';
 import { mimeFor, resolveStaticPath } from '../node/staticPaths.ts';
-import { IMAGE_PATH_PREFIX, imageTokenFromPath } from '../shared/ipc/images.ts';
+import { IMAGE_PATH_PREFIX, imageTokenFromPath, storedImageShaFromPath } from '../shared/ipc/images.ts';
+import { resolveImagePath, type StoredImageResolver } from '../node/imageRoutes.ts';
 
 /** The app's own scheme, host and origin. */
 export const APP_SCHEME = 'slime';
@@ -43,10 +44,13 @@ export function registerAppScheme(protocol: Protocol): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
-/** Answers `slime:` requests from the renderer folder and the image registry. */
-export function handleAppProtocol(protocol: Protocol, rendererDir: string, images: ImageRegistry): void {
+/** Answers `slime:` requests from the renderer folder, the image registry and (`/image/sha/<sha256>`) the image store. */
+export function handleAppProtocol(protocol: Protocol, rendererDir: string, images: ImageRegistry, stored?: StoredImageResolver): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const resource = resolveAppRequest(request.url, rendererDir, images);
+    const sha = originOf(request.url) === APP_ORIGIN ? storedImageShaFromPath(new URL(request.url).pathname) : null;
+    const image = sha === null ? null : await resolveImagePath(new URL(request.url).pathname, images, stored);
+    const resource: AppResource =
+      sha === null ? resolveAppRequest(request.url, rendererDir, images) : image ? { kind: 'file', ...image } : { kind: 'not-found' };
     if (resource.kind === 'not-found') return new Response('not found', { status: 404 });
     try {
       const body = await readFile(resource.path);

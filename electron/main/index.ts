@@ -1,7 +1,7 @@
 // Electron main composition root: single instance, the `slime:` protocol, services over a utilityProcess
 // inference child, IPC with sender checks, and one secure window. Routes and supervises; computes nothing.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { createServices, type Services } from '../node/services/createServices.ts';
 import { createRouter } from '../shared/ipc/router.ts';
 import { APP_ENTRY_URL, APP_ORIGIN, handleAppProtocol, originOf, registerAppScheme } from './appProtocol.ts';
@@ -9,6 +9,7 @@ import { createMainWindow, denyAllPermissions } from './windows.ts';
 import { isTrustedSender } from './windowPolicy.ts';
 import { registerIpc } from './ipc.ts';
 import { utilitySpawner } from './utilityChild.ts';
+import { electronDialogs } from './dialogs.ts';
 import { IMAGE_PATH_PREFIX } from '../shared/ipc/images.ts';
 
 const here = import.meta.dirname;
@@ -34,9 +35,10 @@ async function start(): Promise<void> {
     defaultModelDir: defaultModelDir(),
     version: app.getVersion(),
     electronVersion: process.versions.electron ?? null,
+    dialogs: electronDialogs(dialog, () => BrowserWindow.getAllWindows()[0] ?? null),
   });
   const router = createRouter(services.bindings, { onSlow: (channel, ms) => console.warn(`[ipc] slow ${channel}: ${ms.toFixed(0)} ms`) });
-  handleAppProtocol(protocol, path.join(here, '..', 'renderer'), services.images);
+  handleAppProtocol(protocol, path.join(here, '..', 'renderer'), services.images, services.storedImage);
   denyAllPermissions(session.defaultSession);
   const devOrigin = devUrl ? originOf(devUrl) : null;
   if (devOrigin) redirectDevImages(devOrigin);

@@ -1,8 +1,7 @@
 // Node-only: the detail-score job — for each unscored example, ask the engine for the answer's mean log-likelihood with
 // the full visual block and with the global view only, and store the difference as soon as it is known (resumable).
 import type { ScoreOptions, ScoreSummary, JobProgress } from '../shared/ipc/dataset.ts';
-import { AppFailure } from '../shared/errors.ts';
-import type { Result } from '../shared/errors.ts';
+import { AppFailure, unwrap } from '../shared/errors.ts';
 import type { DatabaseClient } from '../../database/client.ts';
 
 /** Mean answer log-likelihoods from the engine: with every kept local token, and with local tokens removed. */
@@ -13,11 +12,6 @@ export interface DetailScores {
 
 /** What the job needs from the inference engine. */
 export type DetailScorer = (imagePath: string, question: string, answer: string, signal: AbortSignal) => Promise<DetailScores>;
-
-function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) throw new AppFailure(result.error.code, result.error.message);
-  return result.value;
-}
 
 /** Mean of per-turn scores (each turn conditioned on its own question). */
 async function scoreExample(

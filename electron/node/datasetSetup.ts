@@ -1,12 +1,12 @@
 // Node-only: wires the dataset service into createServices — starts the database worker in `<dataDir>`, adapts the
 // inference process's `score` method to the detail-score job, and registers the worker's shutdown.
-import type { Supervisor } from '../shared/process/supervisor.ts';
-import type { ScoreResult } from '../shared/ipc/inference.ts';
+import type { ContractClient } from '../shared/process/client.ts';
+import type { InferenceProcessContract } from '../shared/ipc/inferenceProcess.ts';
 import { bind, type Binding } from '../shared/ipc/router.ts';
 import { datasetContract } from '../shared/ipc/dataset.ts';
-import { AppFailure } from '../shared/errors.ts';
+import { unwrapInference } from '../shared/errors.ts';
 import type { EventHub } from './eventHub.ts';
-import { startDatasetWorker } from './datasetWorker.ts';
+import { startDatasetWorker, type DatasetWorker } from './datasetWorker.ts';
 import type { DetailScorer } from './datasetScore.ts';
 import { createDatasetService } from './services/datasetService.ts';
 
@@ -14,7 +14,7 @@ import { createDatasetService } from './services/datasetService.ts';
 export interface DatasetSetupDeps {
   dataDir: string;
   defaultModelDir: string;
-  inference: Supervisor;
+  inference: ContractClient<InferenceProcessContract>;
   events: EventHub;
   /** Registry that serves stored images to the renderer (dataset.imageUrl). */
   images?: { urlFor(filePath: string): string };
@@ -24,20 +24,22 @@ export interface DatasetSetupDeps {
 }
 
 /** A DetailScorer that asks the inference process (`score`) for full and global-only log-likelihoods. */
-export function inferenceScorer(inference: Supervisor, modelDir: string, timeoutMs = 600_000): DetailScorer {
+export function inferenceScorer(inference: ContractClient<InferenceProcessContract>, modelDir: string, timeoutMs = 600_000): DetailScorer {
   return async (imagePath, question, answer, signal) => {
-    const r = await inference.request<ScoreResult>(
-      'score',
-      { image: { path: imagePath }, question, answer, modelDir },
-      { signal, timeoutMs },
-    );
-    if (!r.ok) throw new AppFailure(r.error.code, r.error.message);
-    return { full: r.value.full, globalOnly: r.value.globalOnly };
+    const request = { image: { path: imagePath }, question, answer, modelDir };
+    const r = unwrapInference(await inference.callWith('score', [request], { signal, timeoutMs }));
+    return { full: r.full, globalOnly: r.globalOnly };
   };
 }
 
+/** The dataset service's binding and the worker it runs on. */
+export interface DatasetSetup {
+  binding: Binding;
+  worker: DatasetWorker;
+}
+
 /** Starts the dataset worker and returns the `dataset` binding; pushes the worker's stop onto `disposers`. */
-export function setupDataset(deps: DatasetSetupDeps, disposers: (() => Promise<void> | void)[]): Binding {
+export function setupDataset(deps: DatasetSetupDeps, disposers: (() => Promise<void> | void)[]): DatasetSetup {
   const worker = startDatasetWorker({
     dataDir: deps.dataDir,
     ...(deps.databaseWorkerEntry ? { entry: deps.databaseWorkerEntry } : {}),
@@ -50,5 +52,5 @@ export function setupDataset(deps: DatasetSetupDeps, disposers: (() => Promise<v
     scorer: inferenceScorer(deps.inference, deps.defaultModelDir),
     ...(deps.images ? { images: deps.images } : {}),
   });
-  return bind(datasetContract, impl);
+  return { binding: bind(datasetContract, impl), worker };
 }

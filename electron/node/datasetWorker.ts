@@ -1,7 +1,9 @@
 // Node-only: starts the database worker thread under a Supervisor and returns a typed client (main, CLI, tests).
 import path from 'node:path';
 import { Supervisor } from '../shared/process/supervisor.ts';
-import { DatabaseClient, databaseWorkerSpawner } from '../../database/client.ts';
+import { ContractClient } from '../shared/process/client.ts';
+import { databaseContract } from '../shared/ipc/database.ts';
+import { databaseWorkerSpawner, type DatabaseClient } from '../../database/client.ts';
 
 /** Where the dataset lives and how to reach the worker. */
 export interface DatasetWorkerOptions {
@@ -39,7 +41,7 @@ export function startDatasetWorker(options: DatasetWorkerOptions): DatasetWorker
     { spawn, name: 'database', defaultTimeoutMs: options.timeoutMs ?? 30_000, ...(options.log ? { log: options.log } : {}) },
     { onSpawn: () => (running = true), onCrash: () => (running = false) },
   );
-  const client = new DatabaseClient(supervisor, options.timeoutMs ?? 30_000);
+  const client: DatabaseClient = new ContractClient(databaseContract, supervisor, options.timeoutMs ?? 30_000);
   return {
     client,
     supervisor,

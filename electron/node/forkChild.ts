@@ -1,6 +1,7 @@
 // Node-only spawner (CLI, tests, the e2e bridge): runs a child entry with child_process.fork and adapts it
 // to the supervisor's ChildEndpoint. Electron main uses utilityProcess instead (electron/main/utilityChild.ts).
 import { fork } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { ChildEndpoint, ChildMessage, ExitInfo, Spawn } from '../shared/process/protocol.ts';
 import { isChildMessage } from '../shared/process/protocol.ts';
 
@@ -10,6 +11,10 @@ export interface ForkOptions {
   env?: Record<string, string>;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Node flags for the child (e.g. `--max-old-space-size`). */
+  execArgv?: string[];
+  /** Receives the child's stderr instead of our stderr (e.g. to filter it); stdout stays inherited. */
+  onStderr?: (stream: Readable) => void;
   /** Forward the child's stdout/stderr to ours (default: inherit). */
   silent?: boolean;
 }
@@ -19,8 +24,14 @@ export function forkSpawner(entry: string, options: ForkOptions = {}): Spawn {
   return () => {
     const child = fork(entry, options.args ?? [], {
       env: { ...process.env, ...options.env },
-      stdio: options.silent ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
+      stdio: options.silent ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['inherit', 'inherit', options.onStderr ? 'pipe' : 'inherit', 'ipc'],
       serialization: 'advanced',
+      ...(options.execArgv ? { execArgv: [...process.execArgv, ...options.execArgv] } : {}),
+    });
+    if (options.onStderr && child.stderr) options.onStderr(child.stderr);
+    let launchError: string | undefined;
+    child.on('error', (error) => {
+      launchError = error.message;
     });
     const endpoint: ChildEndpoint = {
       pid: child.pid,
@@ -34,7 +45,7 @@ export function forkSpawner(entry: string, options: ForkOptions = {}): Spawn {
         });
       },
       onExit: (listener: (info: ExitInfo) => void) => {
-        child.on('exit', (code, signal) => listener({ code, signal }));
+        child.on('exit', (code, signal) => listener({ code, signal, ...(launchError ? { error: launchError } : {}) }));
       },
       kill: () => {
         child.kill('SIGKILL');

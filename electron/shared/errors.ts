@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'io/not-found',
   'io/permission',
   'io/disk-full',
+  'dialog/unavailable',
   'ipc/bad-args',
   'ipc/bad-sender',
   'ipc/unknown-method',
@@ -88,8 +89,10 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppFailure) return thrown.toAppError();
   if (typeof thrown === 'object' && thrown !== null && 'code' in thrown && isErrorCode((thrown as { code: unknown }).code)) {
-    const t = thrown as { code: ErrorCode; message?: unknown };
-    return { code: t.code, message: typeof t.message === 'string' ? t.message : String(t.code) };
+    const t = thrown as { code: ErrorCode; message?: unknown; details?: unknown };
+    const message = typeof t.message === 'string' ? t.message : String(t.code);
+    const details = typeof t.details === 'object' && t.details !== null ? (t.details as Record<string, unknown>) : undefined;
+    return details === undefined ? { code: t.code, message } : { code: t.code, message, details };
   }
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return { code: 'internal', message };
@@ -102,4 +105,24 @@ export async function attempt<T>(fn: () => Promise<T> | T): Promise<Result<T>> {
   } catch (thrown) {
     return { ok: false, error: toAppError(thrown) };
   }
+}
+
+/** The value of a success; a failure is thrown as an {@link AppFailure} with its code, message and details. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AppFailure(result.error.code, result.error.message, result.error.details);
+}
+
+/** The `inference/*` code that stands for a failure of the process hop (`process/*`); other codes are kept. */
+export function inferenceCode(code: ErrorCode): ErrorCode {
+  if (code === 'process/crashed') return 'inference/crashed';
+  if (code === 'process/cancelled') return 'inference/cancelled';
+  if (code === 'process/timeout') return 'inference/timeout';
+  return code;
+}
+
+/** Like {@link unwrap}, with the process hop's failures renamed to the inference codes users see. */
+export function unwrapInference<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AppFailure(inferenceCode(result.error.code), result.error.message, result.error.details);
 }

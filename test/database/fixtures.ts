@@ -1,11 +1,19 @@
-// Test helpers: temporary folders, real PNG images made with sharp, and an opened dataset with its handler context.
+// Test helpers: temporary folders, real PNG images made with sharp, and an opened dataset with its reader and writer.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openDatabase } from '../../database/connection.ts';
-import { handlers, type DbContext, type JobContext } from '../../database/handlers.ts';
-import type { DbArgs, DbMethod, DbResult } from '../../database/contract.ts';
+import type { DbCall, DbContext } from '../../database/context.ts';
+import { reader } from '../../database/reader.ts';
+import { writer } from '../../database/writer.ts';
+import { databaseContract, type DatabaseContract } from '../../electron/shared/ipc/database.ts';
+import type { MethodArgs, MethodResult } from '../../electron/shared/ipc/contract.ts';
+import { lookupIn } from '../../electron/shared/process/serve.ts';
+import { AppFailure } from '../../electron/shared/errors.ts';
+
+type DbMethod = keyof DatabaseContract['methods'] & string;
+const lookup = lookupIn<DbCall>(reader, writer);
 
 /** A fresh temporary folder. */
 export function tempDir(prefix = 'slime-db-'): string {
@@ -35,7 +43,7 @@ export async function makePng(seed: number, width = 64, height = 48): Promise<Bu
 export interface TestDataset {
   dir: string;
   ctx: DbContext;
-  call<K extends DbMethod>(method: K, ...args: DbArgs<K>): Promise<Awaited<DbResult<K>>>;
+  call<K extends DbMethod>(method: K, ...args: MethodArgs<DatabaseContract, K>): Promise<MethodResult<DatabaseContract, K>>;
   close(): void;
 }
 
@@ -44,13 +52,15 @@ export function openTestDataset(dir = tempDir()): TestDataset {
   const { db, health } = openDatabase(path.join(dir, 'dataset.sqlite'));
   let clock = 1_700_000_000_000;
   const ctx: DbContext = { db, health, imagesDir: path.join(dir, 'images'), now: () => ++clock };
-  const job: JobContext = { signal: new AbortController().signal, emit: () => {} };
+  const call: DbCall = { ...ctx, signal: new AbortController().signal, emit: () => {} };
   return {
     dir,
     ctx,
     call: async (method, ...args) => {
-      const fn = handlers[method] as (c: DbContext, j: JobContext, ...a: unknown[]) => unknown;
-      return (await fn(ctx, job, ...args)) as never;
+      // Arguments are parsed with the contract's schema, as the worker's `serve` loop does.
+      const parsed = databaseContract.methods[method].args.safeParse(args);
+      if (!parsed.success) throw new AppFailure('ipc/bad-args', parsed.error.message);
+      return (await lookup(method)!(call, ...(parsed.data as unknown[]))) as never;
     },
     close: () => {
       if (db.open) db.close();

@@ -113,4 +113,40 @@ describe('slime dataset', () => {
     const again = await cli('dataset', 'score', '--db', db, '--model-dir', model);
     expect(again.out).toEqual(['scored 0, failed 0, remaining 0']);
   });
+
+  it('stats names the database it read, and refuses a missing one without creating a data folder', async () => {
+    const missing = path.join(tempDir('slime-cli-none-'), 'data');
+    const none = await cli('dataset', 'stats', '--data-dir', missing);
+    expect(none.code).toBe(1);
+    expect(none.err[0]).toContain(`error [io/not-found]: No dataset at ${path.join(missing, 'dataset.sqlite')}`);
+    expect(fs.existsSync(missing)).toBe(false);
+
+    const dir = tempDir('slime-cli-named-');
+    const src = path.join(dir, 'one.json');
+    fs.writeFileSync(path.join(dir, 'a.png'), await makePng(9));
+    fs.writeFileSync(
+      src,
+      JSON.stringify([
+        {
+          id: 'x',
+          image: 'a.png',
+          conversations: [
+            { from: 'human', value: '<image>\nq' },
+            { from: 'gpt', value: 'a' },
+          ],
+        },
+      ]),
+    );
+    expect((await cli('dataset', 'import', src, '--data-dir', dir)).code).toBe(0);
+    const named = await cli('dataset', 'stats', '--data-dir', dir);
+    expect(named.out[0]).toBe(`database   ${path.join(dir, 'dataset.sqlite')}`);
+    const json = await cli('dataset', 'stats', '--db', path.join(dir, 'dataset.sqlite'), '--json');
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ database: path.join(dir, 'dataset.sqlite'), examples: 1 });
+  });
+
+  it('gives the model folder one name: ask refuses --model and points to --model-dir', async () => {
+    const r = await cli('ask', '--model', 'x', '--image', 'a.png', '--question', 'q');
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toContain('--model-dir');
+  });
 });

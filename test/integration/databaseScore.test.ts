@@ -7,6 +7,8 @@ import type { ScoreResult } from '../../electron/shared/ipc/inference.ts';
 import { forkSpawner } from '../../electron/node/forkChild.ts';
 import { INFERENCE_ENTRY } from '../../electron/node/paths.ts';
 import { startDatasetWorker } from '../../electron/node/datasetWorker.ts';
+import { ContractClient } from '../../electron/shared/process/client.ts';
+import { inferenceProcessContract } from '../../electron/shared/ipc/inferenceProcess.ts';
 import { inferenceScorer } from '../../electron/node/datasetSetup.ts';
 import { createDatasetService } from '../../electron/node/services/datasetService.ts';
 import type { JobProgress } from '../../electron/shared/ipc/dataset.ts';
@@ -30,7 +32,7 @@ describe('detail score with the real engine', () => {
     };
     const service = createDatasetService({
       worker,
-      scorer: inferenceScorer(inference, MODEL),
+      scorer: inferenceScorer(new ContractClient(inferenceProcessContract, inference), MODEL),
       emit: (name, payload) => name === 'jobProgress' && onProgress(payload as JobProgress),
     });
     const shas: string[] = [];

@@ -6,6 +6,8 @@ import os from 'node:os';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import path from 'node:path';
+import { ContractClient } from '../../electron/shared/process/client.ts';
+import { inferenceProcessContract } from '../../electron/shared/ipc/inferenceProcess.ts';
 import { Supervisor } from '../../electron/shared/process/supervisor.ts';
 import { forkSpawner } from '../../electron/node/forkChild.ts';
 import { INFERENCE_ENTRY } from '../../electron/node/paths.ts';
@@ -50,7 +52,7 @@ beforeAll(() => {
   });
   svc = clientOf(
     createInferenceService({
-      inference: sup,
+      inference: new ContractClient(inferenceProcessContract, sup),
       defaultModelDir: MODEL,
       emit: (name, payload) => (name === 'token' ? tokens.push(payload as TokenEvent) : stages.push(payload as StageEvent)),
     }),

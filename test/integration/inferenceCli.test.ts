@@ -18,7 +18,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function ask(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['ask', '--data-dir', tmp, '--model', MODEL, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(['ask', '--data-dir', tmp, '--model-dir', MODEL, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out, err };
 }
 

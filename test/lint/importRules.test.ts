@@ -32,6 +32,24 @@ describe('import rules', () => {
     expect(r.boundary).toEqual([expect.stringContaining('database may not use electron')]);
   });
 
+  it('lets the database worker run the shared serve loop but not import node, main or inference code', async () => {
+    const shared = await lint(
+      'database/lintProbe.ts',
+      "import { serve } from '../electron/shared/process/serve.ts';\nexport const s = serve;\n",
+    );
+    expect(shared).toEqual({ boundary: [], errors: 0 });
+    const node = await lint(
+      'database/lintProbe.ts',
+      "import { REPO_ROOT } from '../electron/node/paths.ts';\nexport const r = REPO_ROOT;\n",
+    );
+    expect(node.boundary).toEqual([expect.stringContaining('database may not import from electron/node')]);
+    const inference = await lint(
+      'database/lintProbe.ts',
+      "import { Engine } from '../electron/inference/engine.ts';\nexport const e = Engine;\n",
+    );
+    expect(inference.boundary).toEqual([expect.stringContaining('database may not import from electron/inference')]);
+  });
+
   it('fails value imports across runtimes and allows the documented ones', async () => {
     const rendererValue = await lint(
       'renderer/src/lintProbe.ts',

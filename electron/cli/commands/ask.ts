@@ -7,9 +7,10 @@ import type { CliCommand, CliContext } from '../command.ts';
 import { AppFailure, toAppError } from '../../shared/errors.ts';
 import { eventChannel } from '../../shared/ipc/contract.ts';
 import { inferenceContract, type AskResult, type InspectionRecord, type TokenEvent } from '../../shared/ipc/inference.ts';
-import { DEFAULT_MODEL_DIR, REPO_ROOT } from '../../node/paths.ts';
+import { DEFAULT_MODEL_DIR, REPO_ROOT, defaultDataDir } from '../../node/paths.ts';
+import { readSettings } from '../../node/settingsStore.ts';
 
-const USAGE = 'slime ask --image FILE --question TEXT [--model DIR] [--json] [--heatmap OUT.png] [--top-p X] [--max-tokens N]';
+const USAGE = 'slime ask --image FILE --question TEXT [--model-dir DIR] [--json] [--heatmap OUT.png] [--top-p X] [--max-tokens N]';
 
 /** The default model: the shipped SliME-Nano when it is there, else the tiny test fixture. */
 export function defaultAskModel(): string {
@@ -121,7 +122,6 @@ export const askCommand: CliCommand = {
   options: {
     image: { type: 'string' },
     question: { type: 'string' },
-    model: { type: 'string' },
     heatmap: { type: 'string' },
     'top-p': { type: 'string' },
     'max-tokens': { type: 'string' },
@@ -133,7 +133,8 @@ export const askCommand: CliCommand = {
       if (!image || question === undefined) throw new AppFailure('ipc/bad-args', `--image and --question are required. Usage: ${USAGE}`);
       const topP = num(ctx, 'top-p', 0.01, 1, false);
       const maxNewTokens = num(ctx, 'max-tokens', 1, 8192, true);
-      const modelDir = path.resolve(str(ctx, 'model') ?? str(ctx, 'model-dir') ?? defaultAskModel());
+      const dataDir = str(ctx, 'data-dir') ?? defaultDataDir();
+      const modelDir = path.resolve(str(ctx, 'model-dir') ?? (await readSettings(dataDir)).selectedModel ?? defaultAskModel());
       const requestId = `cli-${process.pid}-${Date.now()}`;
       const writer = streamWriter(ctx);
       const services = await ctx.services();

@@ -1,4 +1,5 @@
 // CLI (plain Node): `slime dataset import|export|stats|score` over the dataset service (default data dir, or --db FILE).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { clientFor, type CliCommand, type CliClient, type CliContext } from '../command.ts';
 import { AppFailure } from '../../shared/errors.ts';
@@ -13,13 +14,13 @@ import {
 } from '../../shared/ipc/dataset.ts';
 import { startDatasetWorker } from '../../node/datasetWorker.ts';
 import { inferenceScorer } from '../../node/datasetSetup.ts';
-import { DEFAULT_MODEL_DIR } from '../../node/paths.ts';
+import { DEFAULT_MODEL_DIR, defaultDataDir } from '../../node/paths.ts';
 import { createDatasetService } from '../../node/services/datasetService.ts';
 
 const USAGE = [
   'slime dataset import FILE [--db PATH] [--tag T]... [--json]',
   '       slime dataset export --format llava|sharegpt|openai|coco --out DIR [--tag T]... [--status S]... [--min-detail X] [--val-fraction F] [--seed N] [--db PATH] [--json]',
-  '       slime dataset stats [--db PATH] [--json]',
+  '       slime dataset stats [--db PATH] [--json]   (names the database it read; refuses a missing one)',
   '       slime dataset score [--rescore] [--db PATH] [--json]',
 ].join('\n');
 
@@ -41,16 +42,26 @@ function num(ctx: CliContext, name: string): number | undefined {
   return n;
 }
 
-/** A client of the dataset at `--db` (its own worker; images next to the file), or of the app's default dataset. */
-async function openDataset(ctx: CliContext): Promise<{ client: CliClient<DatasetContract>; close(): Promise<void> }> {
+/** The dataset file a command reads: `--db`, else `dataset.sqlite` in `--data-dir` (or the app's data folder). */
+function datasetFile(ctx: CliContext): string {
   const db = str(ctx, 'db');
-  if (!db) return { client: await ctx.client(datasetContract), close: async () => {} };
-  const file = path.resolve(db);
+  if (db) return path.resolve(db);
+  return path.join(path.resolve(str(ctx, 'data-dir') ?? defaultDataDir()), 'dataset.sqlite');
+}
+
+/**
+ * A client of the dataset file (its own worker; images next to the file). Only `import` may create a dataset:
+ * reading commands refuse a missing file by name instead of creating an empty data folder.
+ */
+async function openDataset(ctx: CliContext): Promise<{ file: string; client: CliClient<DatasetContract>; close(): Promise<void> }> {
+  const file = datasetFile(ctx);
+  if (ctx.positionals[0] !== 'import' && !existsSync(file))
+    throw new AppFailure('io/not-found', `No dataset at ${file} (pass --db FILE or --data-dir DIR; \`slime dataset import\` creates one).`);
   const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
   const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) =>
-    inferenceScorer((await ctx.services()).inference, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
+    inferenceScorer((await ctx.services()).inferenceClient, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
   const router = createRouter([bind(datasetContract, createDatasetService({ worker, emit: () => {}, scorer }))]);
-  return { client: clientFor(router, datasetContract), close: () => worker.stop() };
+  return { file, client: clientFor(router, datasetContract), close: () => worker.stop() };
 }
 
 function printStats(ctx: CliContext, s: DatasetStats): void {
@@ -71,7 +82,18 @@ function printStats(ctx: CliContext, s: DatasetStats): void {
   ctx.out(`chats      ${s.conversations} conversations, ${s.messages} messages`);
 }
 
-async function run(ctx: CliContext, client: CliClient<DatasetContract>): Promise<number> {
+/** `dataset stats`: the counts, headed by the database file they were read from. */
+async function stats(ctx: CliContext, client: CliClient<DatasetContract>, file: string): Promise<number> {
+  const s = await client.stats();
+  if (ctx.json) ctx.out(JSON.stringify({ database: file, ...s }));
+  else {
+    ctx.out(`database   ${file}`);
+    printStats(ctx, s);
+  }
+  return 0;
+}
+
+async function run(ctx: CliContext, client: CliClient<DatasetContract>, file: string): Promise<number> {
   const [sub, arg] = ctx.positionals;
   if (sub === 'import') {
     if (!arg) throw new AppFailure('ipc/bad-args', `dataset import needs a FILE\nUsage: ${USAGE}`);
@@ -118,12 +140,7 @@ async function run(ctx: CliContext, client: CliClient<DatasetContract>): Promise
     }
     return 0;
   }
-  if (sub === 'stats') {
-    const s = await client.stats();
-    if (ctx.json) ctx.out(JSON.stringify(s));
-    else printStats(ctx, s);
-    return 0;
-  }
+  if (sub === 'stats') return stats(ctx, client, file);
   if (sub === 'score') {
     const r: ScoreSummary = await client.scoreDetail({ rescore: ctx.flags.rescore === true });
     if (ctx.json) ctx.out(JSON.stringify(r));
@@ -150,9 +167,9 @@ export const datasetCommand: CliCommand = {
     rescore: { type: 'boolean' },
   },
   async run(ctx) {
-    const { client, close } = await openDataset(ctx);
+    const { file, client, close } = await openDataset(ctx);
     try {
-      return await run(ctx, client);
+      return await run(ctx, client, file);
     } finally {
       await close();
     }

@@ -3,11 +3,7 @@ import type { CliCommand } from '../command.ts';
 import { infoCommand } from './info.ts';
 import { datasetCommand } from './dataset.ts';
 import { askCommand } from './ask.ts';
+import { settingsCommand } from './settings.ts';
 
 /** Every command, in the order `slime --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [
-  infoCommand,
-  askCommand,
-  datasetCommand,
-  // askCommand, datasetCommand, …
-];
+export const COMMANDS: readonly CliCommand[] = [infoCommand, askCommand, datasetCommand, settingsCommand];

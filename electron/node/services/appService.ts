@@ -2,11 +2,15 @@
 import type { ServiceImpl } from '../../shared/ipc/contract.ts';
 import type { AppInfo, ProviderInfo, appContract } from '../../shared/ipc/app.ts';
 import type { Supervisor } from '../../shared/process/supervisor.ts';
-import { AppFailure } from '../../shared/errors.ts';
+import type { ContractClient } from '../../shared/process/client.ts';
+import type { InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
+import { unwrapInference } from '../../shared/errors.ts';
 
 /** What the app service needs from its host. */
 export interface AppServiceDeps {
   inference: Supervisor;
+  /** Typed calls to the inference process. */
+  inferenceClient: ContractClient<InferenceProcessContract>;
   version: string;
   dataDir: string;
   defaultModelDir: string;
@@ -17,8 +21,7 @@ export interface AppServiceDeps {
 export function createAppService(deps: AppServiceDeps): ServiceImpl<typeof appContract> {
   return {
     async info(): Promise<AppInfo> {
-      const providers = await deps.inference.request<ProviderInfo[]>('providers', [], { timeoutMs: 30_000 });
-      if (!providers.ok) throw new AppFailure(providers.error.code, providers.error.message);
+      const providers: ProviderInfo[] = unwrapInference(await deps.inferenceClient.callWith('providers', [], { timeoutMs: 30_000 }));
       return {
         name: 'SliME Studio',
         version: deps.version,
@@ -26,7 +29,7 @@ export function createAppService(deps: AppServiceDeps): ServiceImpl<typeof appCo
         arch: process.arch,
         node: process.versions.node,
         electron: deps.electronVersion,
-        executionProviders: providers.value,
+        executionProviders: providers,
         dataDir: deps.dataDir,
         defaultModelDir: deps.defaultModelDir,
         inferencePid: deps.inference.pid ?? null,

@@ -5,9 +5,19 @@ import { Supervisor } from '../../shared/process/supervisor.ts';
 import { bind, type Binding } from '../../shared/ipc/router.ts';
 import { appContract } from '../../shared/ipc/app.ts';
 import { createAppService } from './appService.ts';
-import path from 'node:path';
-import { inferenceContract } from '../../shared/ipc/inference.ts';
-import { createInferenceService, storeImageResolver } from './inferenceService.ts';
+import { inferenceContract, type AskResult, type ParsedAskRequest, type TokenEvent } from '../../shared/ipc/inference.ts';
+import { chatContract } from '../../shared/ipc/chat.ts';
+import { eventChannel, type ServiceImpl } from '../../shared/ipc/contract.ts';
+import { createChatService } from './chatService.ts';
+import { dialogContract } from '../../shared/ipc/dialog.ts';
+import { settingsContract } from '../../shared/ipc/settings.ts';
+import { SettingsStore } from '../settingsStore.ts';
+import { createSettingsService } from './settingsService.ts';
+import { createDialogService, type DialogHost } from './dialogService.ts';
+import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
+import { ContractClient } from '../../shared/process/client.ts';
+import { createInferenceService } from './inferenceService.ts';
+import { storedImageResolver } from './storedImages.ts';
 import { EventHub, type EventListener } from '../eventHub.ts';
 import { ImageRegistry } from '../imageRegistry.ts';
 import { setupDataset } from '../datasetSetup.ts';
@@ -24,6 +34,8 @@ export interface ServicesOptions {
   /** Electron version, or null outside Electron. */
   electronVersion: string | null;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Native file dialogs (Electron main); without them `dialog.*` fails with `dialog/unavailable`. */
+  dialogs?: DialogHost;
   /** Built database worker entry (Electron: out/main/databaseWorker.js); default: database/worker.ts. */
   databaseWorkerEntry?: string;
 }
@@ -34,12 +46,34 @@ export interface Services {
   bindings: Binding[];
   /** The supervised inference process. */
   inference: Supervisor;
+  /** Typed calls to the inference process. */
+  inferenceClient: ContractClient<InferenceProcessContract>;
   /** Local images the renderer may display (see electron/shared/ipc/images.ts for the URL scheme). */
   images: ImageRegistry;
+  /** Resolves a stored image's sha256 to its file by asking the database worker (for `/image/sha/<sha256>`). */
+  storedImage(sha256: string): Promise<string | null>;
   /** Subscribes a transport to every service event; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
   /** Stops every service and child process. */
   dispose(): Promise<void>;
+}
+
+/** Runs an ask through the inference service, handing its `token` events (from the hub) to `onToken`. */
+async function askWithTokens(
+  hub: EventHub,
+  inference: ServiceImpl<typeof inferenceContract>,
+  request: ParsedAskRequest,
+  onToken: (token: TokenEvent) => void,
+): Promise<AskResult> {
+  const channel = eventChannel(inferenceContract.service, 'token');
+  const off = hub.subscribe((name, payload) => {
+    if (name === channel && (payload as TokenEvent).requestId === request.requestId) onToken(payload as TokenEvent);
+  });
+  try {
+    return await inference.ask(request);
+  } finally {
+    off();
+  }
 }
 
 /** Builds every service. To add one: create it below and push one `bind(contract, impl)` line. */
@@ -48,20 +82,46 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const hub = new EventHub();
   const images = new ImageRegistry();
   const inference = new Supervisor({ spawn: options.spawnInference, name: 'inference', log });
+  const inferenceClient = new ContractClient(inferenceProcessContract, inference);
   const disposers: (() => Promise<void> | void)[] = [() => inference.stop()];
-  const deps = { ...options, inference, images, events: hub, log };
+  const deps = { ...options, inference: inferenceClient, images, events: hub, log };
+  const dataset = setupDataset(deps, disposers);
+  const resolveImageHash = storedImageResolver(dataset.worker.client);
+
+  const inferenceImpl = createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash });
+  const chat = createChatService({
+    db: dataset.worker.client,
+    ask: (request, onToken) => askWithTokens(hub, inferenceImpl, request, onToken),
+    cancel: (requestId) => inferenceImpl.cancel(requestId) === true,
+    emit: hub.sinkFor(chatContract),
+    defaultModelDir: options.defaultModelDir,
+    log,
+  });
 
   const bindings: Binding[] = [
-    bind(appContract, createAppService(deps)),
-    setupDataset(deps, disposers),
-    bind(inferenceContract, createInferenceService({ ...deps, emit: hub.sinkFor(inferenceContract), resolveImageHash: storeImageResolver(path.join(options.dataDir, 'images')) })),
-    // Add services here, one line each, e.g. bind(inferenceContract, createInferenceService(deps)).
+    bind(appContract, createAppService({ ...deps, inference, inferenceClient })),
+    dataset.binding,
+    bind(inferenceContract, inferenceImpl),
+    bind(chatContract, chat),
+    bind(dialogContract, createDialogService(options.dialogs)),
+    bind(
+      settingsContract,
+      createSettingsService({
+        store: new SettingsStore(options.dataDir),
+        validateModel: async (dir) => inferenceImpl.validateModel(dir),
+        defaultModelDir: options.defaultModelDir,
+        emit: hub.sinkFor(settingsContract),
+      }),
+    ),
+    // Add services here, one line each.
   ];
 
   return {
     bindings,
     inference,
+    inferenceClient,
     images,
+    storedImage: resolveImageHash,
     subscribe: (listener) => hub.subscribe(listener),
     async dispose() {
       for (const dispose of disposers.reverse()) await dispose();

@@ -1,13 +1,14 @@
-// Implements the `dataset` contract over the database worker (and the inference engine for detail scores);
-// shared by Electron main, the CLI and tests. Publishes `jobProgress` and `changed` events.
-import { randomUUID } from 'node:crypto';
+// Implements the `dataset` contract (Node: Electron main, the CLI and tests): the dataset methods are forwarded to the
+// database worker unchanged (declared once in ipc/database.ts, implemented once by its reader/writer); main adds
+// image URLs, jobs (progress, cancel, long timeouts) and the detail score, and publishes `changed` events after writes.
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type { DatasetChange, DatasetContract, JobProgress } from '../../shared/ipc/dataset.ts';
-import { AppFailure, type Result } from '../../shared/errors.ts';
-import type { CallOptions } from '../../../database/client.ts';
-import type { DbArgs, DbMethod, DbResult } from '../../../database/contract.ts';
+import type { DatasetChange, DatasetContract } from '../../shared/ipc/dataset.ts';
+import { datasetMethods } from '../../shared/ipc/database.ts';
+import { AppFailure, unwrap, type Result } from '../../shared/errors.ts';
+import type { RequestOptions } from '../../shared/process/supervisor.ts';
 import type { DatasetWorker } from '../datasetWorker.ts';
 import { runScoreJob, type DetailScorer } from '../datasetScore.ts';
+import { JobTable } from './jobTable.ts';
 
 /** What the dataset service needs from its host. */
 export interface DatasetServiceDeps {
@@ -22,150 +23,77 @@ export interface DatasetServiceDeps {
   images?: { urlFor(filePath: string): string };
 }
 
+type DatasetMethod = keyof typeof datasetMethods & string;
+type Change = (args: unknown[], value: unknown) => DatasetChange[];
+
+const idOf = (value: unknown): number[] => [(value as { id: number }).id];
+const arg0 = (args: unknown[]): number[] => [args[0] as number];
+
+/** Which rows a successful write changed (the `changed` events it publishes); reads publish nothing. */
+const CHANGES: Partial<Record<DatasetMethod, Change>> = {
+  addImage: () => [{ entity: 'images', ids: [] }],
+  createConversation: (_a, v) => [{ entity: 'conversations', ids: idOf(v) }],
+  renameConversation: (a) => [{ entity: 'conversations', ids: arg0(a) }],
+  deleteConversation: (a) => [{ entity: 'conversations', ids: arg0(a) }],
+  appendMessage: (_a, v) => [{ entity: 'messages', ids: idOf(v) }],
+  saveExampleFromMessage: (_a, v) => [{ entity: 'examples', ids: idOf(v) }],
+  createExample: (_a, v) => [{ entity: 'examples', ids: idOf(v) }],
+  updateExample: (a) => [{ entity: 'examples', ids: arg0(a) }],
+  deleteExamples: (a) => [{ entity: 'examples', ids: a[0] as number[] }],
+  restoreExamples: (a) => [{ entity: 'examples', ids: a[0] as number[] }],
+  bulkUpdate: (a) => [{ entity: 'examples', ids: a[0] as number[] }],
+  addRegion: (a) => [{ entity: 'examples', ids: arg0(a) }],
+  updateRegion: (_a, v) => [{ entity: 'examples', ids: [(v as { exampleId: number }).exampleId] }],
+  deleteRegion: () => [{ entity: 'examples', ids: [] }],
+  setExampleTags: (a) => [
+    { entity: 'examples', ids: arg0(a) },
+    { entity: 'tags', ids: [] },
+  ],
+  importDataset: () => [{ entity: 'examples', ids: [] }],
+};
+
+/** Longer time limits of slow reads. */
+const TIMEOUTS: Partial<Record<DatasetMethod, number>> = { findDuplicates: 120_000 };
+
 /** Builds the `dataset` service. */
 export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<DatasetContract> {
-  const jobs = new Map<string, AbortController>();
+  const jobs = new JobTable(deps.emit);
   const jobTimeoutMs = deps.jobTimeoutMs ?? 3_600_000;
 
-  async function call<K extends DbMethod>(method: K, args: DbArgs<K>, options: CallOptions = {}): Promise<DbResult<K>> {
-    const result: Result<DbResult<K>> = await deps.worker.client.callWith(method, args, options);
-    if (!result.ok) throw new AppFailure(result.error.code, result.error.message, result.error.details);
-    return result.value;
+  async function forward(method: DatasetMethod, args: unknown[], options: RequestOptions = {}): Promise<unknown> {
+    const timeoutMs = TIMEOUTS[method];
+    const client = deps.worker.client as unknown as { callWith(m: string, a: unknown[], o: RequestOptions): Promise<Result<unknown>> };
+    const value: unknown = unwrap(await client.callWith(method, args, { ...(timeoutMs ? { timeoutMs } : {}), ...options }));
+    for (const change of CHANGES[method]?.(args, value) ?? []) deps.emit('changed', change);
+    return value;
   }
 
-  function changed(entity: DatasetChange['entity'], ids: number[]): void {
-    deps.emit('changed', { entity, ids });
-  }
-
-  async function job<T>(
-    kind: JobProgress['kind'],
-    requested: string | undefined,
-    run: (signal: AbortSignal, progress: (p: Omit<JobProgress, 'jobId' | 'kind'>) => void) => Promise<T>,
-  ): Promise<T> {
-    const jobId = requested ?? randomUUID();
-    if (jobs.has(jobId)) throw new AppFailure('db/conflict', `A job with id ${jobId} is already running.`);
-    const controller = new AbortController();
-    jobs.set(jobId, controller);
-    try {
-      return await run(controller.signal, (p) => deps.emit('jobProgress', { jobId, kind, ...p }));
-    } finally {
-      jobs.delete(jobId);
-    }
-  }
+  const forwarded = Object.fromEntries(
+    Object.keys(datasetMethods).map((name) => [name, (...args: unknown[]) => forward(name as DatasetMethod, args)]),
+  ) as unknown as Pick<ServiceImpl<DatasetContract>, DatasetMethod>;
 
   return {
-    health: () => call('health', []),
-    addImage: async (bytes, fileName) => {
-      const image = await call('addImage', [bytes, fileName || null]);
-      changed('images', []);
-      return image;
-    },
-    addImageFile: (file) => call('addImageFile', [file]),
-    getImage: (sha256) => call('getImage', [sha256]),
-    imageUrl: async (sha256) => {
-      if (!deps.images) throw new AppFailure('internal', 'No image registry: stored images cannot be displayed here.');
-      return deps.images.urlFor((await call('getImage', [sha256])).path);
-    },
-    createConversation: async ({ title }) => {
-      const conversation = await call('createConversation', [title?.trim() || 'New chat']);
-      changed('conversations', [conversation.id]);
-      return conversation;
-    },
-    listConversations: ({ search, offset, limit }) => call('listConversations', [search, offset ?? 0, limit ?? 50]),
-    getConversation: (id) => call('getConversation', [id]),
-    renameConversation: async (id, title) => {
-      const conversation = await call('renameConversation', [id, title]);
-      changed('conversations', [id]);
-      return conversation;
-    },
-    deleteConversation: async (id) => {
-      const result = await call('deleteConversation', [id]);
-      changed('conversations', [id]);
-      return result;
-    },
-    appendMessage: async (id, message) => {
-      const saved = await call('appendMessage', [id, message]);
-      changed('messages', [saved.id]);
-      return saved;
-    },
-    saveExampleFromMessage: async (input) => {
-      const example = await call('saveExampleFromMessage', [input]);
-      changed('examples', [example.id]);
-      return example;
-    },
-    createExample: async (input) => {
-      const example = await call('createExample', [input]);
-      changed('examples', [example.id]);
-      return example;
-    },
-    getExample: (id) => call('getExample', [id]),
-    updateExample: async (id, patch) => {
-      const example = await call('updateExample', [id, patch]);
-      changed('examples', [id]);
-      return example;
-    },
-    deleteExamples: async (ids) => {
-      const result = await call('setDeleted', [ids, true]);
-      changed('examples', ids);
-      return result;
-    },
-    restoreExamples: async (ids) => {
-      const result = await call('setDeleted', [ids, false]);
-      changed('examples', ids);
-      return result;
-    },
-    listExamples: (query) => call('listExamples', [query]),
-    bulkUpdate: async (ids, change) => {
-      const result = await call('bulkUpdate', [ids, change]);
-      changed('examples', ids);
-      return result;
-    },
-    findDuplicates: ({ maxDistance }) => call('findDuplicates', [maxDistance ?? 6], { timeoutMs: 120_000 }),
-    stats: () => call('stats', []),
-    addRegion: async (exampleId, region) => {
-      const saved = await call('addRegion', [exampleId, region]);
-      changed('examples', [exampleId]);
-      return saved;
-    },
-    updateRegion: async (id, patch) => {
-      const saved = await call('updateRegion', [id, patch]);
-      changed('examples', [saved.exampleId]);
-      return saved;
-    },
-    deleteRegion: async (id) => {
-      const result = await call('deleteRegion', [id]);
-      changed('examples', []);
-      return result;
-    },
-    listTags: () => call('listTags', []),
-    setExampleTags: async (id, tags) => {
-      const saved = await call('setExampleTags', [id, tags]);
-      changed('examples', [id]);
-      changed('tags', []);
-      return saved;
-    },
+    ...forwarded,
     exportDataset: (options) =>
-      job('export', options.jobId, (signal, progress) =>
-        call('exportDataset', [options], { signal, timeoutMs: jobTimeoutMs, onProgress: progress }),
+      jobs.run('export', options.jobId, (signal, onEvent) =>
+        forward('exportDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent }),
       ),
     importDataset: (options) =>
-      job('import', options.jobId, async (signal, progress) => {
-        const summary = await call('importDataset', [options], { signal, timeoutMs: jobTimeoutMs, onProgress: progress });
-        changed('examples', []);
-        return summary;
-      }),
+      jobs.run('import', options.jobId, (signal, onEvent) =>
+        forward('importDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent }),
+      ),
+    imageUrl: async (sha256) => {
+      if (!deps.images) throw new AppFailure('internal', 'No image registry: stored images cannot be displayed here.');
+      return deps.images.urlFor(unwrap(await deps.worker.client.call('getImage', sha256)).path);
+    },
     scoreDetail: (options) =>
-      job('score', options.jobId, async (signal, progress) => {
+      jobs.run('score', options.jobId, async (signal, onEvent) => {
         if (!deps.scorer)
           throw new AppFailure('inference/model-missing', 'Detail scores need the inference engine, which is not available.');
-        const summary = await runScoreJob(deps.worker.client, deps.scorer, options, signal, progress);
-        changed('examples', []);
+        const summary = await runScoreJob(deps.worker.client, deps.scorer, options, signal, onEvent);
+        deps.emit('changed', { entity: 'examples', ids: [] });
         return summary;
       }),
-    cancelJob: (jobId) => {
-      const controller = jobs.get(jobId);
-      controller?.abort();
-      return controller !== undefined;
-    },
-  };
+    cancelJob: (jobId) => jobs.cancel(jobId),
+  } as ServiceImpl<DatasetContract>;
 }

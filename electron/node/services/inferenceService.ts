@@ -1,37 +1,15 @@
 // Implements the `inference` contract over the inference-process supervisor; shared by Electron main, the CLI
 // and tests. Routes calls, streams per-request events to the sink, maps cancels; it never computes.
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type {
-  AskResult,
-  InferenceStatus,
-  ModelSummary,
-  ScoreResult,
-  StageEvent,
-  TokenEvent,
-  inferenceContract,
-} from '../../shared/ipc/inference.ts';
-import type { Supervisor } from '../../shared/process/supervisor.ts';
-import { AppFailure, type Result } from '../../shared/errors.ts';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-
-/**
- * Resolves a content hash to the dataset store's file (`<imagesDir>/<first two hex>/<sha256>.<ext>`, the layout
- * database/imageStore.ts writes), or null.
- */
-export function storeImageResolver(imagesDir: string): (hash: string) => Promise<string | null> {
-  return async (hash) => {
-    const h = hash.toLowerCase();
-    const dir = path.join(imagesDir, h.slice(0, 2));
-    const names = await readdir(dir).catch(() => [] as string[]);
-    const name = names.find((n) => n.startsWith(`${h}.`));
-    return name ? path.join(dir, name) : null;
-  };
-}
+import type { AskRequest, AskResult, StageEvent, TokenEvent, inferenceContract } from '../../shared/ipc/inference.ts';
+import type { ContractClient } from '../../shared/process/client.ts';
+import type { InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
+import type { RequestOptions } from '../../shared/process/supervisor.ts';
+import { AppFailure, unwrapInference } from '../../shared/errors.ts';
 
 /** What the inference service needs from its host. */
 export interface InferenceServiceDeps {
-  inference: Supervisor;
+  inference: ContractClient<InferenceProcessContract>;
   /** Publishes `token` / `stage` events to subscribers (renderer, CLI). */
   emit?: EventSink<typeof inferenceContract>;
   /** The shipped default model folder. */
@@ -49,19 +27,8 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
   const running = new Map<string, AbortController>();
   const timeoutMs = deps.timeoutMs ?? 600_000;
 
-  async function call<T>(methodName: string, args: unknown, signal?: AbortSignal, onEvent?: (p: unknown) => void): Promise<T> {
-    const options = { timeoutMs, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent } : {}) };
-    const r: Result<T> = await deps.inference.request<T>(methodName, args, options);
-    if (r.ok) return r.value;
-    const code =
-      r.error.code === 'process/crashed'
-        ? 'inference/crashed'
-        : r.error.code === 'process/cancelled'
-          ? 'inference/cancelled'
-          : r.error.code === 'process/timeout'
-            ? 'inference/timeout'
-            : r.error.code;
-    throw new AppFailure(code, r.error.message, r.error.details);
+  function options(signal?: AbortSignal, onEvent?: (p: unknown) => void): RequestOptions {
+    return { timeoutMs, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent } : {}) };
   }
 
   async function resolveImage<T extends { image: { path: string } | { hash: string } }>(req: T): Promise<T> {
@@ -84,21 +51,21 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
     running.set(request.requestId, controller);
     try {
       const resolved = await resolveImage(request);
-      return await call<AskResult>(
-        methodName,
-        { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir },
-        controller.signal,
-        forward,
-      );
+      const args: [AskRequest] = [{ ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }];
+      return unwrapInference(await deps.inference.callWith(methodName, args, options(controller.signal, forward)));
     } finally {
       running.delete(request.requestId);
     }
   }
 
   return {
-    listModels: (...[dirs]) => call<ModelSummary[]>('listModels', { dirs, defaultModelDir: deps.defaultModelDir }),
-    validateModel: (...[dir]) => call<ModelSummary>('validateModel', { dir, defaultModelDir: deps.defaultModelDir }),
-    loadModel: (...[options]) => call<InferenceStatus>('loadModel', { ...options, modelDir: options.modelDir ?? deps.defaultModelDir }),
+    listModels: async (...[dirs]) => unwrapInference(await deps.inference.callWith('listModels', [dirs, deps.defaultModelDir], options())),
+    validateModel: async (...[dir]) =>
+      unwrapInference(await deps.inference.callWith('validateModel', [dir, deps.defaultModelDir], options())),
+    loadModel: async (...[load]) =>
+      unwrapInference(
+        await deps.inference.callWith('loadModel', [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }], options()),
+      ),
     ask: (...[request]) => askVia('ask', request),
     reselect: (...[request]) => askVia('reselect', request),
     cancel: (...[requestId]) => {
@@ -106,10 +73,12 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
       controller?.abort();
       return controller !== undefined;
     },
-    status: () => call<InferenceStatus>('status', {}),
+    status: async () => unwrapInference(await deps.inference.callWith('status', [], options())),
     score: async (...[request]) => {
       const resolved = await resolveImage(request);
-      return call<ScoreResult>('score', { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir });
+      return unwrapInference(
+        await deps.inference.callWith('score', [{ ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }], options()),
+      );
     },
   };
 }

@@ -99,7 +99,13 @@ async function main(options: WebOptions): Promise<void> {
   let server: WebServer;
   try {
     const router = createRouter(services.bindings, { onSlow: (channel, ms) => console.warn(`[web] slow ${channel}: ${ms.toFixed(0)} ms`) });
-    const common = { router, descriptors: apiDescriptors(), subscribe: services.subscribe, images: services.images };
+    const common = {
+      router,
+      descriptors: apiDescriptors(),
+      subscribe: services.subscribe,
+      images: services.images,
+      storedImage: services.storedImage,
+    };
     server = await startWebServer({ ...common, rendererDir: options.rendererDir ?? RENDERER_DIST, port: options.port });
   } catch (thrown) {
     await services.dispose();

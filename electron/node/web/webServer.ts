@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from '../../shared/ipc/router.ts';
 import type { ServiceDescriptor } from '../../shared/ipc/buildApi.ts';
 import { err, type Result } from '../../shared/errors.ts';
-import { IMAGE_PATH_PREFIX, imageTokenFromPath } from '../../shared/ipc/images.ts';
+import { IMAGE_PATH_PREFIX } from '../../shared/ipc/images.ts';
+import { resolveImagePath, type StoredImageResolver } from '../imageRoutes.ts';
 import type { ImageRegistry } from '../imageRegistry.ts';
 import type { EventListener } from '../eventHub.ts';
 import { hasSessionToken, isAllowedHost, isSameOriginRequest, newSessionToken, sessionCookie, tokensEqual } from './httpGuards.ts';
@@ -30,6 +31,8 @@ export interface WebServerOptions {
   /** Subscribes to every service event (Services.subscribe). */
   subscribe(listener: EventListener): () => void;
   images: ImageRegistry;
+  /** Stored images by hash (`/image/sha/<sha256>`), asked of the database's store. */
+  storedImage?: StoredImageResolver;
   /** The built renderer (renderer/dist). */
   rendererDir: string;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
@@ -162,9 +165,10 @@ function handleTokenExchange(ctx: Context, presented: string, res: http.ServerRe
 function handleStatic(ctx: Context, pathname: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed');
   if (pathname.startsWith(IMAGE_PATH_PREFIX)) {
-    const token = imageTokenFromPath(pathname);
-    const entry = token === null ? undefined : ctx.options.images.lookup(token);
-    return entry ? void sendFile(res, entry.path, entry.mime) : sendText(res, 404, 'not found');
+    void resolveImagePath(pathname, ctx.options.images, ctx.options.storedImage).then((image) =>
+      image ? sendFile(res, image.path, image.mime) : sendText(res, 404, 'not found'),
+    );
+    return;
   }
   if (pathname === WEB_API_PATH) {
     res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(ctx.script);

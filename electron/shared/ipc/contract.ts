@@ -18,7 +18,7 @@ export interface EventSpec<P = unknown> {
 }
 
 /** Declares a method whose arguments parse with `args` and whose value is `R`. */
-export function method<R, A extends z.ZodTuple = z.ZodTuple<[]>>(args?: A): MethodSpec<A, R> {
+export function method<R, A extends z.ZodTuple = z.ZodTuple<[], null>>(args?: A): MethodSpec<A, R> {
   return { kind: 'method', args: (args ?? z.tuple([])) as A };
 }
 
@@ -39,11 +39,11 @@ export interface Contract<
 }
 
 /** Builds a contract from its parts. */
-export function defineContract<S extends string, M extends Record<string, MethodSpec>, E extends Record<string, EventSpec> = Record<never, EventSpec>>(
-  service: S,
-  methods: M,
-  events?: E,
-): Contract<S, M, E> {
+export function defineContract<
+  S extends string,
+  M extends Record<string, MethodSpec>,
+  E extends Record<string, EventSpec> = Record<never, EventSpec>,
+>(service: S, methods: M, events?: E): Contract<S, M, E> {
   return { service, methods, events: (events ?? {}) as E };
 }
 
@@ -66,6 +66,7 @@ type ArgsOf<M> = M extends MethodSpec<infer A, unknown> ? z.input<A> : never;
 type ParsedArgsOf<M> = M extends MethodSpec<infer A, unknown> ? z.output<A> : never;
 type ResultOf<M> = M extends MethodSpec<z.ZodTuple, infer R> ? R : never;
 type PayloadOf<E> = E extends EventSpec<infer P> ? P : never;
+type Tuple<T> = T extends unknown[] ? T : never;
 type ListenerName<K> = K extends string ? `on${Capitalize<K>}` : never;
 
 /** What a client sees (renderer, CLI, tests): each method resolves to a Result; each event is `onX(listener) → unsubscribe`. */
@@ -77,8 +78,16 @@ export type ClientApi<C extends Contract> = {
 
 /** What a server implements: methods receive parsed arguments and may return a value or throw an AppFailure. */
 export type ServiceImpl<C extends Contract> = {
-  [K in keyof C['methods']]: (...args: ParsedArgsOf<C['methods'][K]> & unknown[]) => Promise<ResultOf<C['methods'][K]>> | ResultOf<C['methods'][K]>;
+  [K in keyof C['methods']]: (
+    ...args: ParsedArgsOf<C['methods'][K]> & unknown[]
+  ) => Promise<ResultOf<C['methods'][K]>> | ResultOf<C['methods'][K]>;
 };
+
+/** The argument tuple a caller passes to a contract's method (before parsing). */
+export type MethodArgs<C extends Contract, K extends keyof C['methods']> = Tuple<ArgsOf<C['methods'][K]>>;
+
+/** The argument tuple an implementation receives (after parsing: defaults filled in). */
+export type ParsedMethodArgs<C extends Contract, K extends keyof C['methods']> = Tuple<ParsedArgsOf<C['methods'][K]>>;
 
 /** The value type of a contract's method. */
 export type MethodResult<C extends Contract, K extends keyof C['methods']> = ResultOf<C['methods'][K]>;

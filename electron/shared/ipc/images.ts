@@ -20,3 +20,19 @@ export function imageTokenFromPath(pathname: string): string | null {
   const token = pathname.slice(IMAGE_PATH_PREFIX.length);
   return IMAGE_TOKEN_PATTERN.test(token) ? token : null;
 }
+
+/** Path prefix of stored images by content hash: `/image/sha/<sha256>`, served by asking the database's store. */
+export const STORED_IMAGE_PATH_PREFIX = '/image/sha/';
+
+/** The URL (relative to the app's origin) of the stored image with hex sha256 `sha`. */
+export function storedImageUrl(sha: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`Not a sha256: ${sha}`);
+  return `${STORED_IMAGE_PATH_PREFIX}${sha}`;
+}
+
+/** The sha256 named by a path like `/image/sha/<sha256>`, or null when the path is anything else. */
+export function storedImageShaFromPath(pathname: string): string | null {
+  if (!pathname.startsWith(STORED_IMAGE_PATH_PREFIX)) return null;
+  const sha = pathname.slice(STORED_IMAGE_PATH_PREFIX.length);
+  return /^[0-9a-f]{64}$/.test(sha) ? sha : null;
+}

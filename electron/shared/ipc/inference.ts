@@ -47,6 +47,8 @@ export const askRequestSchema = z.object({
   selector: selectorOverrideSchema.default({}),
 });
 export type AskRequest = z.input<typeof askRequestSchema>;
+/** An {@link AskRequest} after parsing (defaults filled in). */
+export type ParsedAskRequest = z.output<typeof askRequestSchema>;
 
 /** Execution-provider settings for `loadModel`. */
 export const loadOptionsSchema = z.object({

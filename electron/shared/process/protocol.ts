@@ -50,6 +50,8 @@ export type ChildMessage = ResponseMessage | EventMessage | ReadyMessage | LogMe
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
+  /** Set when the process could not be started at all (e.g. the executable is missing). */
+  error?: string;
 }
 
 /**

@@ -2,6 +2,7 @@
 // detection and restart. Pure TypeScript: the spawn function (utilityProcess or fork) is injected.
 import { err, type ErrorCode, type Result } from '../errors.ts';
 import type { ChildEndpoint, ChildMessage, ExitInfo, Spawn } from './protocol.ts';
+import { describeExit, exitReason } from './exitReason.ts';
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -42,6 +43,7 @@ export interface SupervisorEvents {
 /** A supervised child process. */
 export class Supervisor {
   private child: ChildEndpoint | undefined;
+  private ready = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private stopping = false;
@@ -74,6 +76,7 @@ export class Supervisor {
     if (this.child || this.stopping) return;
     const child = this.opts.spawn();
     this.child = child;
+    this.ready = false;
     child.onMessage((m) => this.receive(m));
     child.onExit((info) => this.exited(child, info));
     this.listeners.onSpawn?.(child.pid);
@@ -156,6 +159,7 @@ export class Supervisor {
         this.opts.log?.(message.level, `[${this.opts.name}] ${message.message}`);
         break;
       case 'ready':
+        this.ready = true;
         break;
     }
   }
@@ -178,9 +182,10 @@ export class Supervisor {
     this.child = undefined;
     if (this.stopping) return;
     this.crashes += 1;
-    const how = info.signal ? `signal ${info.signal}` : `code ${String(info.code)}`;
-    this.opts.log?.('error', `${this.opts.name} process exited unexpectedly (${how})`);
-    this.failAll(err(this.opts.crashCode, `The ${this.opts.name} process stopped unexpectedly (${how}); it will be restarted.`, { ...info }));
+    const reason = exitReason(info, this.ready);
+    const message = describeExit(this.opts.name, reason, info);
+    this.opts.log?.('error', message);
+    this.failAll(err(this.opts.crashCode, message, { ...info, reason }));
     this.listeners.onCrash?.(info);
   }
 }

@@ -92,7 +92,7 @@ describe('example list', () => {
       turns: [{ question: 'q', answer: 'a' }],
     });
     const ids = await t.call('createExamples', [ex(a.sha256), ex(a.sha256), ex(b.sha256), ex(c.sha256)]);
-    const groups = await t.call('findDuplicates', 6);
+    const groups = await t.call('findDuplicates', { maxDistance: 6 });
     expect(groups).toContainEqual({ kind: 'exact', images: [a.sha256], exampleIds: [ids[0], ids[1]], distance: 0 });
     const near = groups.filter((g) => g.kind === 'near');
     expect(near).toHaveLength(1);

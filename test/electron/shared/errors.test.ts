@@ -1,6 +1,17 @@
 // Unit: the Result envelope, AppFailure and the conversion of anything thrown into an AppError.
 import { describe, expect, it } from 'vitest';
-import { AppFailure, ERROR_CODES, attempt, err, isErrorCode, ok, toAppError } from '../../../electron/shared/errors.ts';
+import {
+  AppFailure,
+  ERROR_CODES,
+  attempt,
+  err,
+  inferenceCode,
+  isErrorCode,
+  ok,
+  toAppError,
+  unwrap,
+  unwrapInference,
+} from '../../../electron/shared/errors.ts';
 
 describe('errors', () => {
   it('builds success and failure Results', () => {
@@ -36,6 +47,35 @@ describe('errors', () => {
     expect(await attempt(async () => Promise.reject(new AppFailure('prompt/empty', 'empty')))).toEqual({
       ok: false,
       error: { code: 'prompt/empty', message: 'empty' },
+    });
+  });
+});
+
+describe('unwrap and the process → inference mapping', () => {
+  it('unwrap returns the value and throws a failure with its code, message and details', () => {
+    expect(unwrap(ok(3))).toBe(3);
+    let thrown: unknown;
+    try {
+      unwrap(err('db/not-found', 'gone', { id: 4 }));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(toAppError(thrown)).toEqual({ code: 'db/not-found', message: 'gone', details: { id: 4 } });
+  });
+
+  it('renames process failures to inference codes and keeps other codes', () => {
+    expect(inferenceCode('process/crashed')).toBe('inference/crashed');
+    expect(inferenceCode('process/cancelled')).toBe('inference/cancelled');
+    expect(inferenceCode('process/timeout')).toBe('inference/timeout');
+    expect(inferenceCode('image/corrupt')).toBe('image/corrupt');
+    expect(() => unwrapInference(err('process/timeout', 'slow'))).toThrow(expect.objectContaining({ code: 'inference/timeout' }));
+  });
+
+  it('toAppError keeps the details of a coded error object', () => {
+    expect(toAppError({ code: 'db/busy', message: 'busy', details: { tries: 2 } })).toEqual({
+      code: 'db/busy',
+      message: 'busy',
+      details: { tries: 2 },
     });
   });
 });

@@ -1,10 +1,10 @@
-// Unit: curation over a real SQLite file — save from a chat message, edit, regions, tags, soft delete and undo, bulk, stats.
+// Unit: the reader and writer over a real SQLite file — save from a chat message, edit, regions, tags, soft delete and undo, bulk, stats.
 import { describe, expect, it } from 'vitest';
 import { makePng, openTestDataset } from './fixtures.ts';
 
 async function chat(t: ReturnType<typeof openTestDataset>): Promise<{ sha: string; answerId: number; conversationId: number }> {
   const image = await t.call('addImage', new Uint8Array(await makePng(5, 200, 100)), 'dial.png');
-  const c = await t.call('createConversation', 'Dial');
+  const c = await t.call('createConversation', { title: 'Dial' });
   await t.call('appendMessage', c.id, { role: 'user', text: 'What does the dial read?', images: [image.sha256] });
   const answer = await t.call('appendMessage', c.id, {
     role: 'assistant',
@@ -97,10 +97,10 @@ describe('curation handlers', () => {
         tags: i < 3 ? ['a'] : [],
       })),
     );
-    expect(await t.call('setDeleted', ids.slice(0, 2), true)).toEqual({ changed: 2 });
+    expect(await t.call('deleteExamples', ids.slice(0, 2))).toEqual({ changed: 2 });
     expect((await t.call('listExamples', {})).total).toBe(4);
     expect((await t.call('listExamples', { deleted: 'deleted' })).items.map((i) => i.id).sort()).toEqual(ids.slice(0, 2));
-    expect(await t.call('setDeleted', ids.slice(0, 1), false)).toEqual({ changed: 1 });
+    expect(await t.call('restoreExamples', ids.slice(0, 1))).toEqual({ changed: 1 });
     await t.call('bulkUpdate', ids, { status: 'needs-review', addTags: ['batch'], removeTags: ['a'] });
     const stats = await t.call('stats');
     expect(stats).toMatchObject({ examples: 5, deleted: 1, byStatus: { 'needs-review': 5, draft: 0 }, byAnswerSource: { human: 5 } });

@@ -1,0 +1,54 @@
+// Unit: the chat service saves the growing answer while it streams (real database worker on a temp SQLite file;
+// the engine's ask is a stand-in that streams two tokens and then waits to be released).
+import { describe, expect, it } from 'vitest';
+import { createChatService } from '../../../electron/node/services/chatService.ts';
+import { startDatasetWorker } from '../../../electron/node/datasetWorker.ts';
+import type { AskResult, TokenEvent } from '../../../electron/shared/ipc/inference.ts';
+import type { Message } from '../../../electron/shared/ipc/dataset.ts';
+import { unwrap } from '../../../electron/shared/errors.ts';
+import { makePng, tempDir } from '../../database/fixtures.ts';
+
+describe('chat service', () => {
+  it('saves the answer as it grows and the final records at the end', async () => {
+    const worker = startDatasetWorker({ dataDir: tempDir('slime-chat-unit-') });
+    const image = unwrap(await worker.client.call('addImage', new Uint8Array(await makePng(1)), 'a.png'));
+    let release: () => void = () => {};
+    const service = createChatService({
+      db: worker.client,
+      saveEveryMs: 30,
+      defaultModelDir: '/models/none',
+      emit: () => undefined,
+      cancel: () => false,
+      ask: async (request, onToken) => {
+        for (const text of ['It ', 'is ']) onToken({ requestId: request.requestId, text, generated: 1 } as TokenEvent);
+        await new Promise<void>((resolve) => (release = resolve));
+        onToken({ requestId: request.requestId, text: 'red.', generated: 3 });
+        const inspection = {
+          timings: { total: 5 },
+          tokens: { generated: 3 },
+          providers: [{ graph: 'decoder', provider: 'cpu', attempts: [] }],
+          selector: { mode: 'single', topP: 0.6, temperature: 1 },
+          sampling: { temperature: 0 },
+          stopReason: 'eos',
+        };
+        return {
+          requestId: request.requestId,
+          answer: 'It is red.',
+          tokenIds: [],
+          model: { dir: '/models/none', name: 'none' },
+          inspection,
+        } as unknown as AskResult;
+      },
+    });
+    const started = await service.ask({ imageSha256: image.sha256, question: 'Colour?', history: [], sampling: {}, selector: {} });
+    const read = async (): Promise<Message> => unwrap(await worker.client.call('getConversation', started.conversationId)).messages[1]!;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await read()).text).toBe('It is ');
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const final = await read();
+    expect(final).toMatchObject({ text: 'It is red.', perf: { total: 5, generatedTokens: 3 } });
+    expect(final.provenance).toMatchObject({ model: 'none', modelDir: '/models/none', manifestHash: null, executionProvider: 'cpu' });
+    await worker.stop();
+  });
+});

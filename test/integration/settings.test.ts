@@ -1,0 +1,55 @@
+// Integration: the settings service keeps model folders in the data folder — a folder that fails validation (by the
+// real inference process) is refused with its error and not stored; a new set of services (another browser-mode
+// port) and the CLI read the same settings.
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServices, type Services } from '../../electron/node/services/createServices.ts';
+import { forkSpawner } from '../../electron/node/forkChild.ts';
+import { INFERENCE_ENTRY, DEFAULT_MODEL_DIR } from '../../electron/node/paths.ts';
+import { createRouter, type Router } from '../../electron/shared/ipc/router.ts';
+import { runCli } from '../../electron/cli/main.ts';
+import { tempDir } from '../database/fixtures.ts';
+
+const TINY = path.resolve(import.meta.dirname, '../fixtures/slime-tiny');
+let services: Services | undefined;
+afterEach(async () => {
+  await services?.dispose();
+  services = undefined;
+});
+
+async function start(dataDir: string): Promise<Router> {
+  services = await createServices({
+    spawnInference: forkSpawner(INFERENCE_ENTRY),
+    dataDir,
+    defaultModelDir: DEFAULT_MODEL_DIR,
+    version: 'test',
+    electronVersion: null,
+    log: () => undefined,
+  });
+  return createRouter(services.bindings);
+}
+
+describe('settings service', () => {
+  it('refuses an invalid model folder, keeps a valid one, and shares the file with new services and the CLI', async () => {
+    const dataDir = tempDir('slime-settings-');
+    let router = await start(dataDir);
+    const bad = await router.dispatch('settings:addModelFolder', [path.join(dataDir, 'no-model-here')]);
+    expect(bad).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^inference\/model-/) } });
+    expect(await router.dispatch('settings:get', [])).toMatchObject({ ok: true, value: { modelFolders: [] } });
+
+    const relative = path.relative(process.cwd(), TINY);
+    expect(await router.dispatch('settings:addModelFolder', [relative])).toMatchObject({ ok: true, value: { modelFolders: [TINY] } });
+    await router.dispatch('settings:update', [{ selectedModel: TINY, shortcuts: { send: 'Mod+Enter' } }]);
+    await services!.dispose();
+    services = undefined;
+
+    router = await start(dataDir);
+    expect(await router.dispatch('settings:get', [])).toMatchObject({
+      ok: true,
+      value: { modelFolders: [TINY], selectedModel: TINY, shortcuts: { send: 'Mod+Enter' } },
+    });
+    const out: string[] = [];
+    expect(await runCli(['settings', '--data-dir', dataDir, '--json'], { out: (l) => out.push(l), err: () => undefined })).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ modelFolders: [TINY], selectedModel: TINY });
+  });
+});
