@@ -134,10 +134,10 @@ export class ChatSession {
     if (this.conversation) saveChatSettings(this.conversation.id, next);
   }
 
-  /** Asks a new question about the current image. */
-  async send(question: string): Promise<void> {
+  /** Asks a new question about the current image; false when it was refused (no text, busy, no image). */
+  async send(question: string): Promise<boolean> {
     const text = question.trim();
-    if (!text || this.streaming) return;
+    if (!text || this.streaming) return false;
     const image = this.currentImage;
     if (!image) {
       this.error = {
@@ -146,13 +146,14 @@ export class ChatSession {
         hint: 'Drop an image here, paste one, or use Attach image.',
         retry: false,
       };
-      return;
+      return false;
     }
     const images = this.attachment ? [image] : [];
     const user = await this.append({ role: 'user', text, images });
-    if (!user) return;
+    if (!user) return false;
     this.attachment = null;
     await this.answer(user.id, null);
+    return true;
   }
 
   /** Sends an edited version of user message `id` (it replaces that message and what followed it). */
