@@ -1,10 +1,19 @@
 // Test projects: unit (mirrors the code tree), integration (cross-process), e2e (real Chromium).
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// Rune classes (renderer/**/*.svelte.ts) are compiled by Svelte for the unit project; `$shared` as in the renderer.
+const svelteForUnits = {
+  plugins: [svelte({ configFile: path.resolve('svelte.config.js') })],
+  resolve: { alias: { $shared: path.resolve('electron/shared') } },
+};
 
 export default defineConfig({
   test: {
     projects: [
       {
+        ...svelteForUnits,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
