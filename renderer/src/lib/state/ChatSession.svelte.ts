@@ -5,7 +5,7 @@ import type { AskResult, StageEvent } from '$shared/ipc/inference.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
 import { askStreaming, newRequestId } from './ChatStream.ts';
-import { asInspection, perfOf, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
+import { answerMessage, asInspection, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
@@ -257,23 +257,7 @@ export class ChatSession {
     }
     if (this.streaming?.requestId === requestId) this.streaming = null;
     void models.refreshStatus();
-    await this.append(
-      {
-        role: 'assistant',
-        text: result.answer,
-        inspection: result.inspection,
-        perf: perfOf(result.inspection),
-        provenance: {
-          model: result.model.name,
-          modelDir: result.model.dir,
-          executionProvider: result.inspection.providers.map((p) => `${p.graph}:${p.provider}`).join(','),
-          selector: { mode: result.inspection.selector.mode, topP: result.inspection.selector.topP },
-          generation: { ...result.inspection.sampling, systemPrompt: s.systemPrompt || null },
-          ...(replaces !== null ? { replaces } : {}),
-        },
-      },
-      conversationId,
-    );
+    await this.append(answerMessage(result, s.systemPrompt, replaces), conversationId);
   }
 
   private async finishFailed(
