@@ -1,4 +1,4 @@
-// Renderer ambient types: the `window.api` object the preload (or the e2e bridge) installs.
+// Renderer ambient types: the `window.api` object the preload (Electron) or /web-api.js (browser mode) installs.
 import type { WindowApi } from '$shared/ipc/registry.ts';
 
 declare global {

@@ -175,10 +175,11 @@ describe('chat', () => {
     expect(text).toContain(`**You (image `);
     expect(text).toContain(sample.question);
     expect(text).toMatch(/local kept; grid \d+×\d+/);
+    // The menu closes after a download (chatDefects.test.ts); open it again for the JSON.
+    await page.getByTestId('chat-export').click();
     const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chat-export-json').click()]);
     const parsed = JSON.parse(readFileSync(await json.path(), 'utf8')) as { messages: { role: string; text: string }[] };
     expect(parsed.messages[0]).toMatchObject({ role: 'user', text: sample.question });
-    await page.getByTestId('chat-export').click();
   });
 
   it('shows a clear error for a file that is not an image', async () => {

@@ -1,5 +1,5 @@
-// e2e harness (test process): starts the real services (inference process forked for real), serves the built
-// renderer, opens it in Debian's Chromium via playwright-core with `window.api` supplied by the test bridge.
+// e2e harness (test process): browser mode — the real services (inference process forked for real) behind the
+// real web server of electron/node/web (HTTP + SSE, session token), opened in Debian's Chromium via playwright-core.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,8 +10,7 @@ import { INFERENCE_ENTRY, REPO_ROOT } from '../../../electron/node/paths.ts';
 import { readAppVersion } from '../../../electron/node/appVersion.ts';
 import { createRouter, type Router } from '../../../electron/shared/ipc/router.ts';
 import { apiDescriptors } from '../../../electron/shared/ipc/registry.ts';
-import { startStaticServer } from './staticServer.ts';
-import { emitToPage, installBridge } from './bridge.ts';
+import { startWebServer } from '../../../electron/node/web/webServer.ts';
 
 /** Chromium from Debian's `chromium` package (scripts/bootstrap.sh installs it). */
 export const CHROMIUM_PATH = process.env.SLIME_CHROMIUM ?? '/usr/bin/chromium';
@@ -46,11 +45,14 @@ export interface StartAppOptions {
 /** A running app under test. */
 export interface RunningApp {
   page: Page;
-  /** The real services behind the bridge (supervisor, image registry, event hub…). */
+  /** The real services behind the web server (supervisor, image registry, event hub…). */
   services: Services;
+  /** The router the web server dispatches `POST /api/<channel>` to (for test-side calls). */
   router: Router;
   /** Origin the renderer is served from, e.g. http://127.0.0.1:41234 */
   origin: string;
+  /** The session token of this server (send it as `authorization: Bearer <token>` from the test process). */
+  token: string;
   /** Console errors and uncaught page errors seen so far. */
   pageErrors: string[];
   /** Saves test/e2e/output/<name>.png and returns its path. */
@@ -100,7 +102,14 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     });
     cleanups.push(() => services.dispose());
     const router = createRouter(services.bindings);
-    const server = await startStaticServer(RENDERER_DIST, services.images);
+    const server = await startWebServer({
+      router,
+      descriptors: apiDescriptors(),
+      subscribe: services.subscribe,
+      images: services.images,
+      rendererDir: RENDERER_DIST,
+      port: 0,
+    });
     cleanups.push(() => server.close());
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
@@ -110,17 +119,14 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       if (m.type() === 'error') pageErrors.push(m.text());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await installBridge(page, router, apiDescriptors(), server.origin);
-    const unsubscribe = services.subscribe((channel, payload) => {
-      emitToPage(page, channel, payload).catch((e: unknown) => pageErrors.push(`event ${channel}: ${String(e)}`));
-    });
-    cleanups.push(async () => unsubscribe());
-    await page.goto(`${server.origin}/index.html`);
+    await page.goto(server.url);
+    await page.waitForFunction(() => 'api' in window);
     return {
       page,
       services,
       router,
       origin: server.origin,
+      token: server.token,
       pageErrors,
       async screenshot(name) {
         await mkdir(E2E_OUTPUT_DIR, { recursive: true });

@@ -104,3 +104,13 @@ export function keptPerTile(record: InspectionRecord): { kept: number; total: nu
   });
   return out;
 }
+
+/** How many local tokens lie wholly on the tile padding (outside the photo): up to a third of them on some grids. */
+export function paddingTokens(record: InspectionRecord): number {
+  let padded = 0;
+  for (let j = 0; j < record.tokens.localBefore; j++) {
+    const r = tokenRect(record, j);
+    if (r.width <= 0 || r.height <= 0) padded++;
+  }
+  return padded;
+}

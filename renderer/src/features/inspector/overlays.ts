@@ -90,7 +90,7 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale
       const [cr, cg, cb] = heatColor((values[j]! - min) / span);
       ctx.fillStyle = `rgba(${cr},${cg},${cb},${o.opacity})`;
     } else {
-      ctx.fillStyle = `rgba(20,20,24,${Math.min(0.85, o.opacity + 0.15)})`;
+      ctx.fillStyle = `rgba(20,20,24,${Math.min(0.7, o.opacity + 0.15)})`;
     }
     fillRect(ctx, r, scale);
   }
@@ -157,8 +157,10 @@ export function drawOverlays(
 ): void {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   if (rec) {
-    if (o.router) drawRouter(ctx, rec, scale, o);
-    if (o.heatmap) drawHeatmap(ctx, rec, scale, o);
+    // Two stacked layers each at `opacity` would hide the photo (1 − (1 − a)²); split it so together they cover `opacity`.
+    const layered = o.router && o.heatmap ? { ...o, opacity: 1 - Math.sqrt(1 - o.opacity) } : o;
+    if (o.router) drawRouter(ctx, rec, scale, layered);
+    if (o.heatmap) drawHeatmap(ctx, rec, scale, layered);
     if (o.grid) drawGrid(ctx, rec, scale);
     if (o.heatmap) drawHottest(ctx, rec, scale);
   }

@@ -63,5 +63,5 @@ function createApi(): Api {
 /** The app's services. */
 export const api: Api = createApi();
 
-/** The URL that displays a registered image (same origin in Electron and in the e2e bridge). */
+/** The URL that displays a registered image (same origin in Electron and in browser mode). */
 export { imageUrl };

@@ -5,7 +5,7 @@ import type { AskResult, StageEvent } from '$shared/ipc/inference.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
 import { askStreaming, newRequestId } from './ChatStream.ts';
-import { asInspection, perfOf, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
+import { answerMessage, asInspection, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
@@ -134,10 +134,10 @@ export class ChatSession {
     if (this.conversation) saveChatSettings(this.conversation.id, next);
   }
 
-  /** Asks a new question about the current image. */
-  async send(question: string): Promise<void> {
+  /** Asks a new question about the current image; false when it was refused (no text, busy, no image). */
+  async send(question: string): Promise<boolean> {
     const text = question.trim();
-    if (!text || this.streaming) return;
+    if (!text || this.streaming) return false;
     const image = this.currentImage;
     if (!image) {
       this.error = {
@@ -146,13 +146,14 @@ export class ChatSession {
         hint: 'Drop an image here, paste one, or use Attach image.',
         retry: false,
       };
-      return;
+      return false;
     }
     const images = this.attachment ? [image] : [];
     const user = await this.append({ role: 'user', text, images });
-    if (!user) return;
+    if (!user) return false;
     this.attachment = null;
     await this.answer(user.id, null);
+    return true;
   }
 
   /** Sends an edited version of user message `id` (it replaces that message and what followed it). */
@@ -256,23 +257,7 @@ export class ChatSession {
     }
     if (this.streaming?.requestId === requestId) this.streaming = null;
     void models.refreshStatus();
-    await this.append(
-      {
-        role: 'assistant',
-        text: result.answer,
-        inspection: result.inspection,
-        perf: perfOf(result.inspection),
-        provenance: {
-          model: result.model.name,
-          modelDir: result.model.dir,
-          executionProvider: result.inspection.providers.map((p) => `${p.graph}:${p.provider}`).join(','),
-          selector: { mode: result.inspection.selector.mode, topP: result.inspection.selector.topP },
-          generation: { ...result.inspection.sampling, systemPrompt: s.systemPrompt || null },
-          ...(replaces !== null ? { replaces } : {}),
-        },
-      },
-      conversationId,
-    );
+    await this.append(answerMessage(result, s.systemPrompt, replaces), conversationId);
   }
 
   private async finishFailed(

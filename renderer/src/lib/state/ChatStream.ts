@@ -8,6 +8,9 @@ export interface StreamHandlers {
   onstage?: (stage: StageEvent['stage']) => void;
 }
 
+/** How long a failed or stopped request keeps listening for pieces still in flight. */
+const EVENT_DRAIN_MS = 200;
+
 /** A fresh request id. */
 export function newRequestId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -24,6 +27,11 @@ export async function askStreaming(kind: 'ask' | 'reselect', request: AskRequest
   });
   try {
     return await api.inference[kind](request);
+  } catch (thrown) {
+    // In browser mode events (SSE) and the call's reply (fetch) travel apart: a stopped answer's last pieces can
+    // arrive after its reply, so listen a moment longer before the partial text is kept.
+    await new Promise((resolve) => setTimeout(resolve, EVENT_DRAIN_MS));
+    throw thrown;
   } finally {
     offToken();
     offStage();

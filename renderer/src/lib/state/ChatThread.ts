@@ -1,8 +1,8 @@
 // Renderer: the chat thread as a pure model over append-only messages — edits and regenerations replace a message
 // (and what followed it) in the visible path; the turns and image sent with a question; per-answer figures.
 // (Relative type imports, not $shared: unit tests type-check this file under the root tsconfig, which has no alias.)
-import type { Message } from '../../../../electron/shared/ipc/dataset.ts';
-import type { InspectionRecord, Turn } from '../../../../electron/shared/ipc/inference.ts';
+import type { Message, NewMessage } from '../../../../electron/shared/ipc/dataset.ts';
+import type { AskResult, InspectionRecord, Turn } from '../../../../electron/shared/ipc/inference.ts';
 
 /** Figures kept with every answer (the message's `perf`). */
 export interface AnswerPerf {
@@ -85,4 +85,23 @@ export function asPerf(value: unknown): AnswerPerf | null {
 export function providerLabel(record: InspectionRecord): string {
   const names = [...new Set(record.providers.map((p) => p.provider))];
   return names.length ? names.join(' + ') : '–';
+}
+
+/** The assistant message that stores a finished answer: text, inspection record, figures and provenance. */
+export function answerMessage(result: AskResult, systemPrompt: string, replaces: number | null): NewMessage {
+  const rec = result.inspection;
+  return {
+    role: 'assistant',
+    text: result.answer,
+    inspection: rec,
+    perf: perfOf(rec),
+    provenance: {
+      model: result.model.name,
+      modelDir: result.model.dir,
+      executionProvider: rec.providers.map((p) => `${p.graph}:${p.provider}`).join(','),
+      selector: { mode: rec.selector.mode, topP: rec.selector.topP },
+      generation: { ...rec.sampling, systemPrompt: systemPrompt || null },
+      ...(replaces !== null ? { replaces } : {}),
+    },
+  };
 }

@@ -30,7 +30,7 @@ export class InspectorState {
   record: InspectionRecord | null = $state(null);
   imageUrl: string | null = $state(null);
   context: AnswerContext | null = $state(null);
-  overlays: OverlayOptions = $state({ grid: true, heatmap: true, router: false, heatValue: 'score', opacity: 0.55 });
+  overlays: OverlayOptions = $state({ grid: true, heatmap: true, router: false, heatValue: 'score', opacity: 0.45 });
   tool: 'pan' | 'region' = $state('pan');
   /** Regions drawn per answer message id (original-image pixels). */
   regions: Record<number, Box> = $state({});
@@ -95,7 +95,8 @@ export class InspectorState {
     if (!this.context || this.running) return;
     const id = newRequestId('reselect');
     const run: ReselectRun = { id, topP: this.topP, mode: this.mode, answer: '', done: false, record: null };
-    this.runs = [run, ...this.runs];
+    // Time order (the order they ran), after the original answer.
+    this.runs = [...this.runs, run];
     this.running = id;
     this.error = null;
     const patch = (p: Partial<ReselectRun>): void => {

@@ -1,5 +1,5 @@
-// e2e: service events reach `onXxx` listeners in the page through the test bridge, and unsubscribe works
-// (uses dataset.createConversation, which publishes dataset `changed`, against a real database).
+// e2e: service events reach `onXxx` listeners in the page over browser mode's Server-Sent Events, and
+// unsubscribe works (uses dataset.createConversation, which publishes dataset `changed`, against a real database).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,13 +21,13 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('test bridge events', () => {
+describe('service events over SSE', () => {
   it('delivers events to subscribed listeners only', async () => {
     const seen = await app.page.evaluate(async () => {
       const api = (window as unknown as { api: WindowApi }).api;
       const events: unknown[] = [];
       const off = api.dataset.onChanged((change) => events.push(change));
-      const created = await api.dataset.createConversation({ title: 'bridge' });
+      const created = await api.dataset.createConversation({ title: 'events' });
       const deadline = Date.now() + 5000;
       while (events.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       off();

@@ -1,0 +1,96 @@
+// e2e: chat defects a new user hit, each fixed — the typed question survives "attach an image first", the Export
+// menu closes after a download, the save dialog starts from its default status, and saving an answer twice warns
+// (the message shows a "saved" marker naming its example).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type RunningApp } from './harness/startApp.ts';
+import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
+import type { Example } from '../../electron/shared/ipc/dataset.ts';
+
+const sample = nanoSamples()[0]!;
+let app: RunningApp;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-chatfix-'));
+  app = await startApp({ dataDir, modelDir: NANO_DIR, viewport: { width: 1280, height: 800 } });
+  await app.page.getByTestId('view-chat').waitFor();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function savedId(): Promise<number> {
+  await app.page.getByTestId('saved-notice').waitFor();
+  const id = Number(/#(\d+)/.exec(await app.page.getByTestId('saved-notice').innerText())?.[1]);
+  await app.page.getByTestId('saved-notice').getByRole('button', { name: 'Dismiss' }).click();
+  return id;
+}
+
+describe('chat defects', () => {
+  it('keeps the typed question when it is sent before an image is attached', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-input').fill(sample.question);
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('chat-error').waitFor();
+    expect(await page.getByTestId('chat-error').innerText()).toContain('Attach an image first');
+    expect(await page.getByTestId('chat-input').inputValue()).toBe(sample.question);
+    await page.getByTestId('attach-input').setInputFiles(sample.image);
+    await page.getByTestId('attachment').waitFor();
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
+    expect(await page.getByTestId('chat-input').inputValue()).toBe('');
+    expect((await page.getByTestId('answer-text').innerText()).toLowerCase()).toContain(sample.answer.toLowerCase());
+  });
+
+  it('closes the Export menu after a download', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-export').click();
+    await page.getByTestId('chat-export-md').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chat-export-md').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.md$/);
+    await page.getByTestId('chat-export-md').waitFor({ state: 'hidden' });
+    expect(await page.getByTestId('chat-export-md').isVisible()).toBe(false);
+  });
+
+  it('starts the save dialog from its default status, warns before a duplicate and marks saved answers', async () => {
+    const { page } = app;
+    expect(await page.getByTestId('message-saved').count()).toBe(0);
+    await page.getByTestId('message-save').click();
+    await page.getByTestId('save-example-dialog').waitFor();
+    expect(await page.getByTestId('save-status').inputValue()).toBe('needs-review');
+    expect(await page.getByTestId('save-duplicate').count()).toBe(0);
+    await page.getByTestId('save-status').selectOption('accepted');
+    await page.getByTestId('save-confirm').click();
+    const first = await savedId();
+    expect((await callRouter<Example>(app, 'dataset:getExample', first)).status).toBe('accepted');
+    await page.getByTestId('message-saved').waitFor();
+    expect(await page.getByTestId('message-saved').innerText()).toContain(`#${first}`);
+
+    await page.getByTestId('message-save').click();
+    await page.getByTestId('save-example-dialog').waitFor();
+    expect(await page.getByTestId('save-status').inputValue()).toBe('needs-review');
+    await page.getByTestId('save-duplicate').waitFor();
+    expect(await page.getByTestId('save-duplicate').innerText()).toContain(`#${first}`);
+    expect(await page.getByTestId('save-confirm').innerText()).toMatch(/again/i);
+    await page.getByTestId('save-confirm').click();
+    const second = await savedId();
+    expect(second).not.toBe(first);
+    await expect.poll(() => page.getByTestId('message-saved').innerText()).toContain(`#${second}`);
+    await app.screenshot('chat-saved-marker');
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('shows the saved marker after the chat is opened again', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-new').click();
+    expect(await page.getByTestId('message-saved').count()).toBe(0);
+    await page.getByTestId('chat-item').first().click();
+    await page.getByTestId('message-saved').waitFor();
+    expect(await page.getByTestId('message-saved').innerText()).toMatch(/#\d+.*#\d+/);
+  });
+});

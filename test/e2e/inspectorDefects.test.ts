@@ -1,0 +1,107 @@
+// e2e: inspector defects a new user hit, each fixed — the photo stays visible under the default heatmap + router
+// weights, router weights have their own legend, re-ask runs are listed in the order they ran, and the tile grid
+// says that local tokens can be black padding (with this answer's count).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type RunningApp } from './harness/startApp.ts';
+import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
+import type { Conversation, Message, Page } from '../../electron/shared/ipc/dataset.ts';
+import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
+
+// A wide sample: its tiles overhang the photo, so some local tokens lie on padding.
+const sample = nanoSamples()[0]!;
+let app: RunningApp;
+let dataDir: string;
+let record: InspectionRecord;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-inspfix-'));
+  app = await startApp({ dataDir, modelDir: NANO_DIR, viewport: { width: 1440, height: 900 } });
+  const { page } = app;
+  await page.getByTestId('attach-input').setInputFiles(sample.image);
+  await page.getByTestId('attachment').waitFor();
+  await page.getByTestId('chat-input').fill(sample.question);
+  await page.getByTestId('chat-send').click();
+  await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
+  await page.getByTestId('message-inspect').click();
+  await page.getByTestId('inspector').waitFor();
+  const list = await callRouter<Page<Conversation>>(app, 'dataset:listConversations', {});
+  const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', list.items[0]!.id);
+  record = messages.find((m) => m.role === 'assistant')!.inspection as InspectionRecord;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Median alpha (0–1) of the overlay canvas over the photo: how much of the photo the overlays hide. */
+async function medianOverlayAlpha(): Promise<number> {
+  return app.page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid="overlay-canvas"]')!;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const alphas: number[] = [];
+    for (let i = 3; i < d.length; i += 4) alphas.push(d[i]!);
+    alphas.sort((a, b) => a - b);
+    return alphas[Math.floor(alphas.length / 2)]! / 255;
+  });
+}
+
+describe('inspector defects', () => {
+  it('keeps the photo visible with the heatmap and router weights at the default opacity', async () => {
+    const { page } = app;
+    expect(await page.getByTestId('overlay-heatmap').isChecked()).toBe(true);
+    await page.getByTestId('overlay-router').check();
+    const alpha = await medianOverlayAlpha();
+    expect(alpha).toBeGreaterThan(0.1);
+    expect(alpha).toBeLessThanOrEqual(0.6);
+    await app.screenshot('inspector-heatmap-router-default');
+  });
+
+  it('explains router weights with their own legend', async () => {
+    const { page } = app;
+    const legend = page.getByTestId('router-legend');
+    await legend.waitFor();
+    expect(await legend.innerText()).toMatch(/router/i);
+    expect(await legend.innerText()).toMatch(/Q-former/);
+    expect(await page.getByTestId('heat-legend').innerText()).toMatch(/selector score/);
+    await page.getByTestId('overlay-router').uncheck();
+    expect(await page.getByTestId('router-legend').count()).toBe(0);
+  });
+
+  it('says where the tile grid is shown that local tokens can be black padding', async () => {
+    const { page } = app;
+    const note = page.getByTestId('padding-note');
+    await note.waitFor();
+    expect(await note.innerText()).toMatch(/third of the local tokens/);
+    const padded = Number(/(\d+) of the \d+ local tokens of this answer/.exec(await note.innerText())?.[1]);
+    const perTile = record.localGrid * record.localGrid;
+    expect(padded).toBeGreaterThanOrEqual(0);
+    expect(padded).toBeLessThanOrEqual(record.tokens.localBefore - perTile);
+    await page.getByTestId('overlay-grid').uncheck();
+    expect(await page.getByTestId('padding-note').count()).toBe(0);
+    await page.getByTestId('overlay-grid').check();
+  });
+
+  it('lists re-ask runs in the order they ran, after the original answer', async () => {
+    const { page } = app;
+    for (const topP of ['0.3', '0.9']) {
+      await page.getByTestId('reselect-topp').evaluate((el: HTMLInputElement, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, topP);
+      await page.getByTestId('reselect-run').click();
+      await page.getByTestId('reselect-run').waitFor({ timeout: 170_000 });
+    }
+    const rows = await page.getByTestId('reselect-row').allInnerTexts();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^1\s+0\.30/);
+    expect(rows[1]).toMatch(/^2\s+0\.90/);
+    const header = await page.getByTestId('reselect-runs').locator('tbody tr').first().innerText();
+    expect(header).toMatch(/^original\s/);
+    await app.screenshot('inspector-reask-order');
+    expect(app.pageErrors).toEqual([]);
+  });
+});

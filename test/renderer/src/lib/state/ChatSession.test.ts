@@ -1,0 +1,96 @@
+// Unit: the open chat against the real services and SliME-Nano — a question without an image is refused (nothing
+// stored), attach → ask → the persisted question and answer, regenerate and edit-and-resend as replacements on the
+// visible path, reopening the chat, and the replay context the inspector asks again with.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
+import type { Api } from '../../../../../renderer/src/lib/api/client.ts';
+import type { ChatSession as SessionType } from '../../../../../renderer/src/lib/state/ChatSession.svelte.ts';
+
+interface Sample {
+  image: string;
+  question: string;
+  answer: string;
+}
+let real: RealApi;
+let api: Api;
+let ChatSession: typeof SessionType;
+let session: SessionType;
+let sample: Sample;
+
+beforeAll(async () => {
+  real = await installRealApi('chat');
+  ({ api } = await import('../../../../../renderer/src/lib/api/client.ts'));
+  ({ ChatSession } = await import('../../../../../renderer/src/lib/state/ChatSession.svelte.ts'));
+  const samples = JSON.parse(await readFile(path.join(NANO_DIR, 'samples', 'samples.json'), 'utf8')) as Sample[];
+  sample = { ...samples[0]!, image: path.join(NANO_DIR, 'samples', samples[0]!.image) };
+  session = new ChatSession();
+});
+
+afterAll(async () => {
+  await real?.close();
+});
+
+describe('ChatSession', () => {
+  it('refuses a question before an image is attached, storing nothing', async () => {
+    expect(await session.send(sample.question)).toBe(false);
+    expect(session.error?.message).toMatch(/Attach an image first/);
+    expect(session.conversation).toBeNull();
+    expect((await api.dataset.listConversations({})).total).toBe(0);
+    expect(await session.send('   ')).toBe(false);
+  });
+
+  it('attaches an image and answers a question about it, persisting both messages', async () => {
+    const file = new File([await readFile(sample.image)], path.basename(sample.image), { type: 'image/png' });
+    expect(await session.attach(file)).toBe(true);
+    const sha = session.attachment!.sha256;
+    expect(session.currentImage).toBe(sha);
+    expect(session.attachment!.url).toMatch(/^\/image\//);
+    expect(await session.send(sample.question)).toBe(true);
+    expect(session.streaming).toBeNull();
+    expect(session.attachment).toBeNull();
+    expect(session.conversation?.title).toBe(sample.question.slice(0, 60));
+    expect(session.path.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(session.path[0]!.images).toEqual([sha]);
+    const answer = session.path[1]!;
+    expect(answer.text.toLowerCase()).toContain(sample.answer.toLowerCase());
+    expect(answer.provenance?.['modelDir']).toBe(NANO_DIR);
+    const stored = await api.dataset.getConversation(session.conversation!.id);
+    expect(stored.messages.map((m) => m.text)).toEqual(session.path.map((m) => m.text));
+    expect(session.currentImage).toBe(sha);
+  });
+
+  it('regenerates an answer and resends an edited question as replacements', async () => {
+    const first = session.path[1]!;
+    await session.regenerate(first.id);
+    expect(session.messages).toHaveLength(3);
+    expect(session.path).toHaveLength(2);
+    expect(session.path[1]!.provenance?.['replaces']).toBe(first.id);
+    const user = session.path[0]!;
+    await session.editAndResend(user.id, 'What colour is the circle?');
+    expect(session.path.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(session.path[0]!.text).toBe('What colour is the circle?');
+    expect(session.path[0]!.provenance?.['replaces']).toBe(user.id);
+    expect(session.path[0]!.images).toEqual(user.images);
+    expect(session.messages).toHaveLength(5);
+  });
+
+  it('reopens the chat with the same visible path and gives the inspector its replay context', async () => {
+    const other = new ChatSession();
+    await other.open(session.conversation!.id);
+    expect(other.path.map((m) => m.id)).toEqual(session.path.map((m) => m.id));
+    const answer = other.path[1]!;
+    // Image URLs resolve in the background after open (and are cached): wait for this one.
+    expect(await other.urlFor(other.path[0]!.images[0]!)).toMatch(/^\/image\//);
+    const { url, context } = other.replayOf(answer);
+    expect(url).toBe(session.urls[other.path[0]!.images[0]!]);
+    expect(context?.image).toEqual({ hash: other.path[0]!.images[0] });
+    expect(context?.question).toBe('What colour is the circle?');
+    expect(context?.modelDir).toBe(NANO_DIR);
+    other.reset();
+    expect([other.conversation, other.path.length, other.currentImage]).toEqual([null, 0, null]);
+    await other.open(424_242);
+    expect(other.error?.message).toBeTruthy();
+  });
+});
