@@ -88,7 +88,7 @@ def slime_ask(model: Path, image: Path, question: str, max_tokens: int) -> dict:
     """`slime ask --json` on model/image; returns its summary plus the CLI wall time and the inference child's
     peak RSS. Decode tok/s counts the steps after the first token (generate + sample + detokenize time)."""
     with tempfile.TemporaryDirectory() as data:
-        cmd = [str(NODE), "electron/cli/main.ts", "ask", "--json", "--data-dir", data, "--model", str(model),
+        cmd = [str(NODE), "electron/cli/main.ts", "ask", "--json", "--data-dir", data, "--model-dir", str(model),
                "--image", str(image), "--question", question, "--max-tokens", str(max_tokens)]
         t0 = time.time()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
