@@ -110,14 +110,18 @@ describe('chat', () => {
     await page.getByTestId('chat-settings-temperature').fill('5');
     await page.getByTestId('chat-settings-temperature').dispatchEvent('change');
     await page.getByTestId('chat-settings-save').click();
-    // Press Stop from inside the page on the first token event of this request, so even a fast model is caught mid-stream.
+    // Press Stop from inside the page on the first token event that makes the streamed text visible (a sampled
+    // token can decode to whitespace only), so even a fast model is caught mid-stream with some text to keep.
     await page.evaluate(() => {
       const w = window as unknown as {
-        api: { inference: { onToken(l: (e: { requestId: string }) => void): () => void } };
+        api: { inference: { onToken(l: (e: { requestId: string; text: string }) => void): () => void } };
         __firstToken?: string;
+        __streamed?: string;
       };
       const off = w.api.inference.onToken((e) => {
         if (w.__firstToken) return;
+        w.__streamed = (w.__streamed ?? '') + e.text;
+        if (w.__streamed.trim() === '') return;
         w.__firstToken = e.requestId;
         off();
         // The token event can arrive before the view has rendered its Stop button: retry on the next frames.
