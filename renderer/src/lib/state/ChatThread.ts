@@ -19,11 +19,16 @@ export function replacedId(m: Message): number | null {
   return typeof r === 'number' ? r : null;
 }
 
+/** Whether main saved `m` as a failed answer (kept in the store, left out of the thread; the error says why). */
+export function isFailed(m: Message): boolean {
+  return m.role === 'assistant' && m.provenance?.['outcome'] === 'failed';
+}
+
 /** The messages the user sees: each replacement cuts the path at the message it replaces. */
 export function visiblePath(messages: Message[]): Message[] {
   const out: Message[] = [];
   for (const m of messages) {
-    if (m.role === 'system') continue;
+    if (m.role === 'system' || isFailed(m)) continue;
     const replaces = replacedId(m);
     if (replaces !== null) {
       const at = out.findIndex((x) => x.id === replaces);

@@ -47,6 +47,7 @@ describe('ChatSession', () => {
     const sha = session.attachment!.sha256;
     expect(session.currentImage).toBe(sha);
     expect(session.attachment!.url).toMatch(/^\/image\//);
+    expect(session.attachment!.url).toBe(`/image/sha/${sha}`);
     expect(await session.send(sample.question)).toBe(true);
     expect(session.streaming).toBeNull();
     expect(session.attachment).toBeNull();
@@ -81,10 +82,12 @@ describe('ChatSession', () => {
     await other.open(session.conversation!.id);
     expect(other.path.map((m) => m.id)).toEqual(session.path.map((m) => m.id));
     const answer = other.path[1]!;
-    // Image URLs resolve in the background after open (and are cached): wait for this one.
-    expect(await other.urlFor(other.path[0]!.images[0]!)).toMatch(/^\/image\//);
+    // Stored images are served by hash: the URL needs no lookup and is the same in every session.
+    expect(other.urlFor(other.path[0]!.images[0]!)).toMatch(/^\/image\//);
     const { url, context } = other.replayOf(answer);
-    expect(url).toBe(session.urls[other.path[0]!.images[0]!]);
+    expect(url).toBe(session.urlFor(other.path[0]!.images[0]!));
+    // …and the store resolves that URL's hash to the image file (what the protocol and browser-mode server serve).
+    expect(await real.services.storedImage(url!.split('/').at(-1)!)).toMatch(/\.png$/);
     expect(context?.image).toEqual({ hash: other.path[0]!.images[0] });
     expect(context?.question).toBe('What colour is the circle?');
     expect(context?.modelDir).toBe(NANO_DIR);
