@@ -349,7 +349,10 @@ describe('dataset curation', () => {
     await page.getByTestId('example-editor').locator('h2').click();
     await page.keyboard.press('x');
     await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('rejected');
-    expect(await page.evaluate(() => localStorage.getItem('slime.shortcuts.v1'))).toContain('"reject":"X"');
+    // Kept by main in the data folder's settings.json (browser mode keeps it across ports), not in the page.
+    const stored = (): Promise<string> => readFile(path.join(dataDir, 'settings.json'), 'utf8').catch(() => '');
+    await expect.poll(async () => (JSON.parse((await stored()) || '{}') as { shortcuts?: Record<string, string> }).shortcuts?.reject).toBe('X');
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 });

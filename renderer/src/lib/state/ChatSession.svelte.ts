@@ -12,6 +12,7 @@ import { asInspection, requestFor, visiblePath } from './ChatThread.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
+import { appSettings } from './AppSettings.svelte.ts';
 
 /** An image in the store, ready to display. */
 export interface ShownImage {
@@ -64,6 +65,13 @@ export class ChatSession {
   /** Asks the failed question again (the error's "Try again"). */
   private again: (() => Promise<boolean>) | null = null;
 
+  constructor() {
+    // The defaults for new chats arrive from main once; an empty chat opened before that picks them up.
+    void appSettings.ready().then(() => {
+      if (!this.conversation && !this.streaming) this.settings = loadChatSettings(null);
+    });
+  }
+
   /** The sha256 of the image the next question is about. */
   get currentImage(): string | null {
     if (this.attachment) return this.attachment.sha256;
@@ -103,6 +111,7 @@ export class ChatSession {
     this.error = null;
     this.settings = loadChatSettings(id);
     if (!(await this.reload(id, this.epoch))) this.conversation = null;
+    else if (this.conversation?.id === id) this.settings = loadChatSettings(id, this.messages);
   }
 
   /** Starts an empty chat (created in the store with the first question). */
