@@ -1,6 +1,7 @@
 // e2e: chat defects a new user hit, each fixed — the typed question survives "attach an image first", the Export
 // menu closes after a download, the save dialog starts from its default status, and saving an answer twice warns
-// (the message shows a "saved" marker naming its example).
+// (the message shows a "saved" marker naming its example); Stop during "Cutting tiles…" keeps the answer, marked
+// stopped, and Regenerate answers it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -92,5 +93,50 @@ describe('chat defects', () => {
     await page.getByTestId('chat-item').first().click();
     await page.getByTestId('message-saved').waitFor();
     expect(await page.getByTestId('message-saved').innerText()).toMatch(/#\d+.*#\d+/);
+  });
+
+  it('keeps an answer stopped during "Cutting tiles…", marked stopped, and regenerates it', async () => {
+    const { page } = app;
+    const fresh = nanoSamples().find((x) => x.image !== sample.image)!;
+    await page.getByTestId('chat-new').click();
+    // Press Stop from inside the page when the engine reports the tiling stage (the answer has no token yet).
+    await page.evaluate(() => {
+      const w = window as unknown as {
+        api: { inference: { onStage(l: (e: { stage: string }) => void): () => void } };
+        __stoppedAt?: string;
+      };
+      const off = w.api.inference.onStage((e) => {
+        if (e.stage !== 'preprocess') return;
+        off();
+        const press = (): void => {
+          const stop = document.querySelector<HTMLButtonElement>('[data-testid="chat-stop"]');
+          if (!stop) return void requestAnimationFrame(press);
+          w.__stoppedAt = document.querySelector('[data-testid="answer-stage"]')?.textContent ?? '';
+          stop.click();
+        };
+        press();
+      });
+    });
+    await page.getByTestId('attach-input').setInputFiles(fresh.image);
+    await page.getByTestId('attachment').waitFor();
+    await page.getByTestId('chat-input').fill(fresh.question);
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('answer-stopped').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { __stoppedAt?: string }).__stoppedAt)).toMatch(/tiles|image|engine/);
+    expect(await page.getByTestId('answer-stopped').innerText()).toContain('after 0 tokens');
+    expect(await page.getByTestId('answer-empty').innerText()).toContain('Stopped before the first token');
+    expect(await page.getByTestId('message-assistant').count()).toBe(1);
+    await app.screenshot('chat-stopped-while-tiling');
+    await page.getByTestId('message-regenerate').click();
+    await page.waitForFunction(
+      () =>
+        !document.querySelector('[data-testid="answer-streaming"]') &&
+        !document.querySelector('[data-testid="answer-stopped"]') &&
+        document.querySelectorAll('[data-testid="message-assistant"]').length === 1,
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect((await page.getByTestId('answer-text').innerText()).toLowerCase()).toContain(fresh.answer.toLowerCase());
+    expect(app.pageErrors).toEqual([]);
   });
 });

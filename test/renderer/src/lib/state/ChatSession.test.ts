@@ -18,6 +18,7 @@ let api: Api;
 let ChatSession: typeof SessionType;
 let session: SessionType;
 let sample: Sample;
+let other: Sample;
 
 beforeAll(async () => {
   real = await installRealApi('chat');
@@ -25,6 +26,8 @@ beforeAll(async () => {
   ({ ChatSession } = await import('../../../../../renderer/src/lib/state/ChatSession.svelte.ts'));
   const samples = JSON.parse(await readFile(path.join(NANO_DIR, 'samples', 'samples.json'), 'utf8')) as Sample[];
   sample = { ...samples[0]!, image: path.join(NANO_DIR, 'samples', samples[0]!.image) };
+  const next = samples.find((x) => x.image !== samples[0]!.image)!;
+  other = { ...next, image: path.join(NANO_DIR, 'samples', next.image) };
   session = new ChatSession();
 });
 
@@ -95,5 +98,33 @@ describe('ChatSession', () => {
     expect([other.conversation, other.path.length, other.currentImage]).toEqual([null, 0, null]);
     await other.open(424_242);
     expect(other.error?.message).toBeTruthy();
+  });
+
+  it('keeps an answer stopped while cutting tiles — marked stopped, with what it had — and regenerates it', async () => {
+    const chat = new ChatSession();
+    const file = new File([await readFile(other.image)], path.basename(other.image), { type: 'image/png' });
+    expect(await chat.attach(file)).toBe(true);
+    const stages: string[] = [];
+    const off = api.inference.onStage((e) => {
+      stages.push(e.stage);
+      if (e.stage === 'preprocess') chat.stop();
+    });
+    expect(await chat.send(other.question)).toBe(true);
+    off();
+    expect(stages).toContain('preprocess');
+    expect(stages).not.toContain('generate');
+    expect(chat.streaming).toBeNull();
+    const stopped = chat.path.at(-1)!;
+    expect(stopped.role).toBe('assistant');
+    expect(stopped.text).toBe('');
+    expect(stopped.provenance).toMatchObject({ outcome: 'stopped', stopped: true, modelDir: NANO_DIR });
+    expect(stopped.perf).toMatchObject({ stopped: true, generated: 0 });
+    expect(chat.error).toBeNull();
+    await chat.regenerate(stopped.id);
+    const answer = chat.path.at(-1)!;
+    expect(answer.id).not.toBe(stopped.id);
+    expect(answer.provenance?.['replaces']).toBe(stopped.id);
+    expect(answer.text.toLowerCase()).toContain(other.answer.toLowerCase());
+    expect(chat.path.map((m) => m.role)).toEqual(['user', 'assistant']);
   });
 });
