@@ -16,6 +16,28 @@ export interface ChatRun {
   ended: Promise<ChatEnd>;
 }
 
+/** An image in the store, ready to display. */
+export interface ShownImage {
+  sha256: string;
+  url: string;
+  width: number;
+  height: number;
+  fileName: string | null;
+}
+
+/** The answer being generated. */
+export interface Streaming {
+  /** Null until main has saved the question and started the answer. */
+  requestId: string | null;
+  /** The (still empty) assistant message main saves the answer into. */
+  assistantMessageId: number | null;
+  text: string;
+  generated: number;
+  stage: StageEvent['stage'];
+  /** The message the answer will replace (regenerate), or null. */
+  replaces: number | null;
+}
+
 type Held = { kind: 'token'; e: ChatToken } | { kind: 'stage'; e: StageEvent } | { kind: 'end'; e: ChatEnd };
 
 /** Asks main to answer `request`; `started` rejects with ApiError when it was refused (then `ended` rejects too). */

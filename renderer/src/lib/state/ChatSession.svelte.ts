@@ -3,38 +3,18 @@
 // question; main's chat service persists the answer and its records, and the page reloads the chat when it ends.
 import type { Conversation, Message } from '$shared/ipc/dataset.ts';
 import type { ChatAsk } from '$shared/ipc/chat.ts';
-import type { StageEvent } from '$shared/ipc/inference.ts';
 import { storedImageUrl } from '$shared/ipc/images.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
-import { startChatRun } from './ChatRun.ts';
+import { startChatRun, type ShownImage, type Streaming } from './ChatRun.ts';
+import { versionsOf, withShownVersions } from './ChatVersions.ts';
 import { asInspection, requestFor, visiblePath } from './ChatThread.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
 import { appSettings } from './AppSettings.svelte.ts';
 
-/** An image in the store, ready to display. */
-export interface ShownImage {
-  sha256: string;
-  url: string;
-  width: number;
-  height: number;
-  fileName: string | null;
-}
-
-/** The answer being generated. */
-export interface Streaming {
-  /** Null until main has saved the question and started the answer. */
-  requestId: string | null;
-  /** The (still empty) assistant message main saves the answer into. */
-  assistantMessageId: number | null;
-  text: string;
-  generated: number;
-  stage: StageEvent['stage'];
-  /** The message the answer will replace (regenerate), or null. */
-  replaces: number | null;
-}
+export type { ShownImage, Streaming } from './ChatRun.ts';
 
 /** What one question sends, less what every question shares (chat, model, settings). */
 type Question = Pick<ChatAsk, 'question' | 'history' | 'imageSha256' | 'userMessageId' | 'replaces' | 'attachImage'>;
@@ -50,7 +30,12 @@ const NO_IMAGE = {
 export class ChatSession {
   conversation: Conversation | null = $state(null);
   messages: Message[] = $state([]);
-  readonly path: Message[] = $derived(visiblePath(this.messages));
+  /** Which version of an answer is shown, by the id of its latest version (absent: the latest). */
+  shown: Record<number, number> = $state({});
+  /** The thread as stored: each replacement (edit, regenerate) cuts it at the message it replaces. */
+  readonly latestPath: Message[] = $derived(visiblePath(this.messages));
+  /** The thread the user sees (and the next question's history): the chosen version of each answer. */
+  readonly path: Message[] = $derived(withShownVersions(this.latestPath, this.messages, this.shown));
   /** An image attached for the next question (not yet sent). */
   attachment: ShownImage | null = $state(null);
   attaching = $state(false);
@@ -107,6 +92,7 @@ export class ChatSession {
   /** Opens conversation `id`. */
   async open(id: number): Promise<void> {
     this.detachStreaming();
+    this.shown = {};
     this.attachment = null;
     this.error = null;
     this.settings = loadChatSettings(id);
@@ -119,6 +105,7 @@ export class ChatSession {
     this.detachStreaming();
     this.conversation = null;
     this.messages = [];
+    this.shown = {};
     this.attachment = null;
     this.error = null;
     this.settings = loadChatSettings(null);
@@ -176,12 +163,29 @@ export class ChatSession {
     await this.ask({ question: text.trim(), history, imageSha256: image, attachImage, replaces: id }, null);
   }
 
-  /** Answers the question before assistant message `id` again (the new answer replaces it). */
+  /** Answers the question before assistant message `id` again (a new version: it replaces the latest one). */
   async regenerate(id: number): Promise<void> {
     const at = this.path.findIndex((m) => m.id === id);
     const userIndex = this.path.slice(0, Math.max(0, at)).findLastIndex((m) => m.role === 'user');
     if (at < 0 || userIndex < 0 || this.streaming) return;
-    await this.answerAgain(userIndex, id);
+    await this.answerAgain(userIndex, this.latestPath[at]!.id);
+  }
+
+  /** The versions of the answer at `m`'s place in the thread, oldest first, and which one is shown. */
+  versions(m: Message): { versions: Message[]; index: number } {
+    const latest = this.latestPath[this.path.findIndex((x) => x.id === m.id)];
+    if (!latest || latest.role !== 'assistant') return { versions: [m], index: 0 };
+    const versions = versionsOf(this.messages, latest);
+    return { versions, index: Math.max(0, versions.findIndex((v) => v.id === m.id)) };
+  }
+
+  /** Shows version `index` (0 = the first) of the answer at `m`'s place. */
+  showVersion(m: Message, index: number): void {
+    const { versions } = this.versions(m);
+    const chosen = versions[Math.min(Math.max(0, index), versions.length - 1)]!;
+    const latest = versions.at(-1)!;
+    const { [latest.id]: _dropped, ...rest } = this.shown;
+    this.shown = chosen.id === latest.id ? rest : { ...rest, [latest.id]: chosen.id };
   }
 
   /** Answers the failed question again (a failed answer is saved, marked failed, and left out of the thread). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
 import type { Api } from '../../../../../renderer/src/lib/api/client.ts';
+import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
 import type { ChatSession as SessionType } from '../../../../../renderer/src/lib/state/ChatSession.svelte.ts';
 
 interface Sample {
@@ -16,6 +17,7 @@ interface Sample {
 let real: RealApi;
 let api: Api;
 let ChatSession: typeof SessionType;
+let identicalNote: (versions: readonly Message[], index: number) => string | null;
 let session: SessionType;
 let sample: Sample;
 let other: Sample;
@@ -24,6 +26,7 @@ beforeAll(async () => {
   real = await installRealApi('chat');
   ({ api } = await import('../../../../../renderer/src/lib/api/client.ts'));
   ({ ChatSession } = await import('../../../../../renderer/src/lib/state/ChatSession.svelte.ts'));
+  ({ identicalNote } = await import('../../../../../renderer/src/lib/state/ChatVersions.ts'));
   const samples = JSON.parse(await readFile(path.join(NANO_DIR, 'samples', 'samples.json'), 'utf8')) as Sample[];
   sample = { ...samples[0]!, image: path.join(NANO_DIR, 'samples', samples[0]!.image) };
   const next = samples.find((x) => x.image !== samples[0]!.image)!;
@@ -127,4 +130,32 @@ describe('ChatSession', () => {
     expect(answer.text.toLowerCase()).toContain(other.answer.toLowerCase());
     expect(chat.path.map((m) => m.role)).toEqual(['user', 'assistant']);
   });
+
+  it('keeps every version of a regenerated answer, shows any of them, and says when greedy decoding repeated one', async () => {
+    const chat = new ChatSession();
+    const file = new File([await readFile(sample.image)], path.basename(sample.image), { type: 'image/png' });
+    expect(await chat.attach(file)).toBe(true);
+    expect(await chat.send(sample.question)).toBe(true);
+    const first = chat.path[1]!;
+    expect(chat.settings.temperature).toBe(0);
+    await chat.regenerate(first.id);
+    const second = chat.path[1]!;
+    expect(second.id).not.toBe(first.id);
+    expect(second.text).toBe(first.text);
+    const { versions, index } = chat.versions(second);
+    expect(versions.map((m) => m.id)).toEqual([first.id, second.id]);
+    expect(index).toBe(1);
+    expect(identicalNote(versions, 1)).toMatch(/Identical to version 1: decoding is greedy \(temperature 0\)/);
+    expect(identicalNote(versions, 0)).toBeNull();
+    chat.showVersion(second, 0);
+    expect(chat.path[1]!.id).toBe(first.id);
+    expect(chat.versions(chat.path[1]!).index).toBe(0);
+    // A regeneration from an older version still adds a new latest version (it replaces the latest one).
+    await chat.regenerate(first.id);
+    const third = chat.path[1]!;
+    expect(chat.versions(third).versions.map((m) => m.id)).toEqual([first.id, second.id, third.id]);
+    expect(chat.messages.filter((m) => m.role === 'assistant')).toHaveLength(3);
+    expect(chat.path).toHaveLength(2);
+  });
 });
+
