@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
+import { NANO_DIR, askAndInspect, callRouter, nanoSamples } from './harness/nano.ts';
 import type { ImageRecord } from '../../electron/shared/ipc/dataset.ts';
 
 const SIZES = [
@@ -81,16 +81,9 @@ describe('layout at 1440×900 and 1024×700', () => {
   }
 
   it('asks once so the inspector can be opened', async () => {
-    const { page } = app;
-    await page.getByTestId('nav-chat').click();
-    const sample = nanoSamples()[0]!;
-    await page.getByTestId('attach-input').setInputFiles(sample.image);
-    await page.getByTestId('attachment').waitFor();
-    await page.getByTestId('chat-input').fill(sample.question);
-    await page.getByTestId('chat-send').click();
-    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
-    await page.getByTestId('message-inspect').click();
-    await page.getByTestId('inspector').waitFor();
+    await app.page.getByTestId('nav-chat').click();
+    const record = await askAndInspect(app, nanoSamples()[0]!);
+    expect(record.grid.tiles).toBeGreaterThan(0);
   });
 
   for (const size of SIZES) {
