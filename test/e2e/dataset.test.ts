@@ -355,4 +355,20 @@ describe('dataset curation', () => {
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
+
+  it('shows thumbnails and the open example\'s image from /image/sha/<sha256> (no URL lookups)', async () => {
+    const page = app.page;
+    await page.getByTestId('nav-dataset').click();
+    const thumb = page.getByTestId('example-row').first().locator('img');
+    await thumb.waitFor();
+    expect(await thumb.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await page.getByTestId('example-row').first().locator('button.open').click();
+    const shown = page.getByTestId('example-editor').locator('img').first();
+    await shown.waitFor();
+    expect(await shown.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
+    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    expect(app.pageErrors).toEqual([]);
+  });
 });
+
