@@ -14,6 +14,8 @@ import { settingsContract } from '../../shared/ipc/settings.ts';
 import { SettingsStore } from '../settingsStore.ts';
 import { createSettingsService } from './settingsService.ts';
 import { createDialogService, type DialogHost } from './dialogService.ts';
+import { modelCardContract } from '../../shared/ipc/modelCard.ts';
+import { createModelCardService } from './modelCardService.ts';
 import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import { ContractClient } from '../../shared/process/client.ts';
 import { createInferenceService } from './inferenceService.ts';
@@ -113,6 +115,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         emit: hub.sinkFor(settingsContract),
       }),
     ),
+    bind(modelCardContract, createModelCardService({ defaultModelDir: options.defaultModelDir, images })),
     // Add services here, one line each.
   ];
 
