@@ -111,7 +111,8 @@ describe('chat', () => {
     await page.getByTestId('chat-settings-temperature').dispatchEvent('change');
     await page.getByTestId('chat-settings-save').click();
     // Press Stop from inside the page on the first token event that makes the streamed text visible (a sampled
-    // token can decode to whitespace only), so even a fast model is caught mid-stream with some text to keep.
+    // token can decode to whitespace or Markdown syntax only), so even a fast model is caught mid-stream with some
+    // text to keep.
     await page.evaluate(() => {
       const w = window as unknown as {
         api: { inference: { onToken(l: (e: { requestId: string; text: string }) => void): () => void } };
@@ -121,7 +122,8 @@ describe('chat', () => {
       const off = w.api.inference.onToken((e) => {
         if (w.__firstToken) return;
         w.__streamed = (w.__streamed ?? '') + e.text;
-        if (w.__streamed.trim() === '') return;
+        // Markdown syntax alone (a leading ">" is an empty blockquote) shows nothing: wait for a letter or digit.
+        if (!/[\p{L}\p{N}]/u.test(w.__streamed)) return;
         w.__firstToken = e.requestId;
         off();
         // The token event can arrive before the view has rendered its Stop button: retry on the next frames.
