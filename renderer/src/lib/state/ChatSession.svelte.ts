@@ -1,14 +1,15 @@
 // Renderer: the open conversation — messages (append-only; main saves them while it answers), the attached image,
 // per-chat settings, and streaming answers with stop, regenerate and edit-and-resend. The page sends ids and the
 // question; main's chat service persists the answer and its records, and the page reloads the chat when it ends.
-import type { Conversation, Message } from '$shared/ipc/dataset.ts';
+import type { Conversation, ImageRecord, Message } from '$shared/ipc/dataset.ts';
 import type { ChatAsk } from '$shared/ipc/chat.ts';
 import { storedImageUrl } from '$shared/ipc/images.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
 import { startChatRun, type ShownImage, type Streaming } from './ChatRun.ts';
 import { versionsOf, withShownVersions } from './ChatVersions.ts';
-import { asInspection, requestFor, visiblePath } from './ChatThread.ts';
+import { requestFor, visiblePath } from './ChatThread.ts';
+import { replayContext } from './ChatReplay.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
@@ -71,22 +72,8 @@ export class ChatSession {
 
   /** The image URL and the request answer `message` replied to, so the inspector can ask it again. */
   replayOf(message: Message): { url: string | null; context: AnswerContext | null } {
-    const at = this.path.findIndex((m) => m.id === message.id);
-    const userIndex = this.path.slice(0, at).findLastIndex((m) => m.role === 'user');
-    const req = userIndex >= 0 ? requestFor(this.path, userIndex) : null;
-    if (!req?.image) return { url: null, context: null };
-    const gen = (message.provenance?.generation ?? {}) as { systemPrompt?: string | null };
-    const modelDir = message.provenance?.['modelDir'];
-    const context: AnswerContext = {
-      ...(typeof modelDir === 'string' ? { modelDir } : {}),
-      image: { hash: req.image },
-      question: req.question,
-      history: req.history,
-      ...(gen.systemPrompt ? { systemPrompt: gen.systemPrompt } : {}),
-      // Replay with the answer's own sampling so only the selection differs.
-      sampling: asInspection(message.inspection)?.sampling ?? toSampling(this.settings),
-    };
-    return { url: this.urlFor(req.image), context };
+    const context = replayContext(this.path, message, toSampling(this.settings));
+    return { url: context ? this.urlFor(context.image.hash) : null, context };
   }
 
   /** Opens conversation `id`. */
@@ -116,10 +103,7 @@ export class ChatSession {
     this.attaching = true;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const image = await api.dataset.addImage(bytes, file.name || 'pasted image');
-      const url = this.urlFor(image.sha256);
-      this.attachment = { sha256: image.sha256, url, width: image.width, height: image.height, fileName: image.fileName };
-      this.error = null;
+      this.attachRecord(await api.dataset.addImage(bytes, file.name || 'pasted image'));
       return true;
     } catch (thrown) {
       this.error = { ...toErrorView(thrown, `Could not use “${file.name || 'the pasted image'}” as an image`), retry: false };
@@ -127,6 +111,24 @@ export class ChatSession {
     } finally {
       this.attaching = false;
     }
+  }
+
+  /** Attaches a model's sample image (a file in its folder, from the model card) and asks the sample's question. */
+  async askSample(sample: { path: string; question: string }): Promise<boolean> {
+    if (this.streaming) return false;
+    try {
+      this.attachRecord(await api.dataset.addImageFile(sample.path));
+    } catch (thrown) {
+      this.error = { ...toErrorView(thrown, 'Could not use the sample image'), retry: false };
+      return false;
+    }
+    return this.send(sample.question);
+  }
+
+  private attachRecord(image: ImageRecord): void {
+    const { sha256, width, height, fileName } = image;
+    this.attachment = { sha256, url: this.urlFor(sha256), width, height, fileName };
+    this.error = null;
   }
 
   /** Saves the chat's settings. */
