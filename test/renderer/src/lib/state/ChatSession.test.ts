@@ -1,7 +1,7 @@
 // Unit: the open chat against the real services and SliME-Nano — a question without an image is refused (nothing
 // stored), attach → ask → the persisted question and answer, regenerate and edit-and-resend as replacements on the
 // visible path, reopening the chat, and the replay context the inspector asks again with.
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
@@ -156,6 +156,29 @@ describe('ChatSession', () => {
     expect(chat.versions(third).versions.map((m) => m.id)).toEqual([first.id, second.id, third.id]);
     expect(chat.messages.filter((m) => m.role === 'assistant')).toHaveLength(3);
     expect(chat.path).toHaveLength(2);
+  });
+
+  it('keeps a failed answer out of the thread, says why, and tries again', async () => {
+    const chat = new ChatSession();
+    const bytes = await readFile(other.image);
+    const stored = await api.dataset.addImage(new Uint8Array(bytes), 'stored.png');
+    expect(await chat.attach(new File([bytes], 'again.png', { type: 'image/png' }))).toBe(true);
+    await rename(stored.path, `${stored.path}.away`);
+    try {
+      expect(await chat.send(other.question)).toBe(true);
+    } finally {
+      await rename(`${stored.path}.away`, stored.path);
+    }
+    expect(chat.error?.retry).toBe(true);
+    expect(chat.error?.code).toMatch(/^image\//);
+    expect(chat.path.map((m) => m.role)).toEqual(['user']);
+    const failed = chat.messages.find((m) => m.role === 'assistant')!;
+    expect(failed.provenance).toMatchObject({ outcome: 'failed', error: { code: chat.error!.code } });
+    await chat.retry();
+    expect(chat.error).toBeNull();
+    expect(chat.path.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(chat.path[1]!.text.toLowerCase()).toContain(other.answer.toLowerCase());
+    expect(chat.messages.filter((m) => m.role === 'user')).toHaveLength(1);
   });
 });
 
