@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import type { Example, ImageRecord } from '../../electron/shared/ipc/dataset.ts';
+import type { Example } from '../../electron/shared/ipc/dataset.ts';
+import { seedDataset } from './harness/datasetSeed.ts';
 import { E2E_OUTPUT_DIR, startApp, type RunningApp } from './harness/startApp.ts';
 import { REPO_ROOT } from '../../electron/node/paths.ts';
 
@@ -26,63 +26,10 @@ async function call<T>(method: string, ...args: unknown[]): Promise<T> {
   return result.value as T;
 }
 
-/** A real PNG (drawn by librsvg through sharp): a red ball and a blue box on a grass-green field. */
-async function scenePng(file: string, hue: number): Promise<void> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
-    <rect width="640" height="480" fill="hsl(${hue},45%,62%)"/><rect y="300" width="640" height="180" fill="hsl(${(hue + 60) % 360},40%,42%)"/>
-    <circle cx="200" cy="330" r="60" fill="#d9342b"/><rect x="400" y="220" width="140" height="120" fill="#2f5fd0"/></svg>`;
-  await sharp(Buffer.from(svg)).png().toFile(file);
-}
-
-async function seed(): Promise<void> {
-  const questions = [
-    ['What is on the table next to the lamp?', 'A stack of three books and a coffee mug.'],
-    ['Read the sign above the door.', 'The sign says "Platform 4".'],
-    ['How many windows does the house have?', 'Six windows are visible on the front.'],
-    ['What time does the clock show?', 'The clock shows ten past two.'],
-  ];
-  const statuses = ['draft', 'needs-review', 'accepted', 'rejected'] as const;
-  for (let i = 0; i < 24; i++) {
-    const file = path.join(dataDir, `scene-${i}.png`);
-    await scenePng(file, (i * 37) % 360);
-    const image = await call<ImageRecord>('addImageFile', file);
-    const [question, answer] = questions[i % questions.length]!;
-    await call('createExample', {
-      imageSha256: image.sha256,
-      turns: [{ question, answer }],
-      status: statuses[i % 4],
-      tags: i % 3 ? ['scene'] : ['scene', 'text'],
-      answerSource: 'model',
-    });
-  }
-  const file = path.join(dataDir, 'ball.png');
-  await scenePng(file, 200);
-  const image = await call<ImageRecord>('addImageFile', file);
-  const example = await call<Example>('createExample', {
-    imageSha256: image.sha256,
-    turns: [{ question: 'What colour is the ball on the grass?', answer: 'The ball is red.' }],
-    answerSource: 'model',
-    status: 'needs-review',
-    provenance: {
-      model: 'SliME-Nano',
-      manifestHash: 'a3f1c2d4e5b6a7980112233445566778',
-      executionProvider: 'cpu',
-      selector: { mode: 'single', topP: 0.9 },
-      inspection: {
-        grid: { cols: 2, rows: 1, tiles: 2 },
-        tileSize: 336,
-        tokens: { global: 576, localBefore: 288, localAfter: 96 },
-        selector: { mode: 'single', topP: 0.9, kept: 96, of: 288 },
-      },
-    },
-  });
-  exampleId = example.id;
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-dataset-'));
   app = await startApp({ dataDir, modelDir: MODEL_DIR, viewport: { width: 1024, height: 700 } });
-  await seed();
+  exampleId = await seedDataset(app, dataDir);
 }, 60_000);
 
 afterAll(async () => {
@@ -355,20 +302,5 @@ describe('dataset curation', () => {
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
-
-  it('shows thumbnails and the open example\'s image from /image/sha/<sha256> (no URL lookups)', async () => {
-    const page = app.page;
-    await page.getByTestId('nav-dataset').click();
-    const thumb = page.getByTestId('example-row').first().locator('img');
-    await thumb.waitFor();
-    expect(await thumb.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
-    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-    await page.getByTestId('example-row').first().locator('button.open').click();
-    const shown = page.getByTestId('example-editor').locator('img').first();
-    await shown.waitFor();
-    expect(await shown.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
-    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-    expect(app.pageErrors).toEqual([]);
-  });
 });
 

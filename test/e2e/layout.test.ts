@@ -1,5 +1,6 @@
 // e2e: layout at the two window sizes a new user tried (1440×900 and 1024×700), screenshots of each — the Dataset
-// list fills the height with and without the optional bulk bar, and the chat header never covers the inspector.
+// list fills the height with and without the optional bulk bar, its thumbnails and the open example load by hash
+// (/image/sha/<sha256>), and the chat header never covers the inspector.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -79,6 +80,21 @@ describe('layout at 1440×900 and 1024×700', () => {
       await page.getByTestId('bulk-bar').waitFor({ state: 'detached' });
     });
   }
+
+  it('shows thumbnails and the open example\'s image from /image/sha/<sha256> (no URL lookups)', async () => {
+    const page = app.page;
+    await page.getByTestId('nav-dataset').click();
+    const thumb = page.getByTestId('example-row').first().locator('img');
+    await thumb.waitFor();
+    expect(await thumb.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await page.getByTestId('example-row').first().locator('button.open').click();
+    const shown = page.getByTestId('example-editor').locator('img').first();
+    await shown.waitFor();
+    expect(await shown.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
+    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    expect(app.pageErrors).toEqual([]);
+  });
 
   it('asks once so the inspector can be opened', async () => {
     await app.page.getByTestId('nav-chat').click();
