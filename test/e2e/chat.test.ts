@@ -2,6 +2,7 @@
 // answer with figures, chat list (rename, search, delete), stop mid-stream, regenerate, edit and resend, save as
 // example with an edited answer, and a bad image (a text file named .png) showing a clear error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -166,6 +167,9 @@ describe('chat', () => {
     expect(example.answerSource).toBe('human-edited');
     expect([...example.tags].sort()).toEqual(['chat', 'e2e']);
     expect(example.image?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Main saved the answer with the exact model: the manifest's sha256 travels into the example.
+    const manifestHash = createHash('sha256').update(readFileSync(path.join(NANO_DIR, 'manifest.json'))).digest('hex');
+    expect(example.provenance).toMatchObject({ manifestHash, modelDir: NANO_DIR });
     await app.screenshot('chat');
     await page.emulateMedia({ colorScheme: 'dark' });
     await app.screenshot('chat-dark');
