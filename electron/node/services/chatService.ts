@@ -79,9 +79,17 @@ interface AnswerJob {
   base: Record<string, unknown>;
 }
 
+/** Request ids of the answers running now, and of those asked to stop. */
+interface RunState {
+  running: Set<string>;
+  stopped: Set<string>;
+}
+
 /** Runs one answer, saving it as it grows (every `saveEveryMs`) and at the end; emits `token` and `end`. */
-async function runAnswer(deps: ChatServiceDeps, stopped: Set<string>, job: AnswerJob): Promise<void> {
+async function runAnswer(deps: ChatServiceDeps, state: RunState, job: AnswerJob): Promise<void> {
   const { requestId, messageId, request, base } = job;
+  const { stopped, running } = state;
+  running.add(requestId);
   let answer = '';
   let saved = '';
   let generated = 0;
@@ -113,6 +121,7 @@ async function runAnswer(deps: ChatServiceDeps, stopped: Set<string>, job: Answe
     await deps.db.call('updateMessage', messageId, endPatch(answer, generated, base, end));
   } finally {
     stopped.delete(requestId);
+    running.delete(requestId);
     deps.emit('end', end);
   }
 }
@@ -131,7 +140,7 @@ async function saveQuestion(db: DatabaseClient, conversationId: number, request:
 
 /** Builds the `chat` service. */
 export function createChatService(deps: ChatServiceDeps): ServiceImpl<ChatContract> {
-  const stopped = new Set<string>();
+  const state: RunState = { running: new Set(), stopped: new Set() };
   return {
     ask: async (request) => {
       const requestId = `chat-${randomUUID()}`;
@@ -143,12 +152,13 @@ export function createChatService(deps: ChatServiceDeps): ServiceImpl<ChatContra
       const regenerates = request.userMessageId !== undefined && request.replaces !== undefined ? { replaces: request.replaces } : {};
       const base = { modelDir, manifestHash: await manifestSha256(modelDir), requestId, ...regenerates };
       const assistant = unwrap(await deps.db.call('appendMessage', conversationId, { role: 'assistant', text: '', provenance: base }));
-      void runAnswer(deps, stopped, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
+      void runAnswer(deps, state, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
       return { requestId, conversationId, userMessageId, assistantMessageId: assistant.id };
     },
+    running: () => [...state.running],
     stop: (requestId) => {
       const found = deps.cancel(requestId);
-      if (found) stopped.add(requestId);
+      if (found) state.stopped.add(requestId);
       return found;
     },
   };

@@ -14,6 +14,14 @@ export interface AnswerPerf {
   stopped: boolean;
 }
 
+/** Why a question was refused before any image was attached (the text stays in the composer). */
+export const NO_IMAGE = {
+  message: 'Attach an image first: SliME answers questions about an image.',
+  code: undefined,
+  hint: 'Drop an image here, paste one, or use Attach image.',
+  retry: false,
+};
+
 /** The id of the message `m` replaces (edit or regenerate), or null. */
 export function replacedId(m: Message): number | null {
   const r = m.provenance?.['replaces'];
@@ -23,6 +31,16 @@ export function replacedId(m: Message): number | null {
 /** Whether main saved `m` as a failed answer (kept in the store, left out of the thread; the error says why). */
 export function isFailed(m: Message): boolean {
   return m.role === 'assistant' && m.provenance?.['outcome'] === 'failed';
+}
+
+/**
+ * The last answer main saved as not finished (a request id, no outcome): running now, or cut off when main closed
+ * mid-answer. Null when every answer has ended.
+ */
+export function unfinishedAnswer(messages: readonly Message[]): { message: Message; requestId: string } | null {
+  const message = messages.findLast((m) => m.role === 'assistant' && m.provenance?.['outcome'] === undefined);
+  const requestId = message?.provenance?.['requestId'];
+  return message && typeof requestId === 'string' ? { message, requestId } : null;
 }
 
 /** The messages the user sees: each replacement cuts the path at the message it replaces. */

@@ -5,9 +5,12 @@ import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
+import { REPO_ROOT } from '../../../../../electron/node/paths.ts';
 import type { Api } from '../../../../../renderer/src/lib/api/client.ts';
 import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
 import type { ChatSession as SessionType } from '../../../../../renderer/src/lib/state/ChatSession.svelte.ts';
+
+const TINY_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
 
 interface Sample {
   image: string;
@@ -180,5 +183,49 @@ describe('ChatSession', () => {
     expect(chat.path[1]!.text.toLowerCase()).toContain(other.answer.toLowerCase());
     expect(chat.messages.filter((m) => m.role === 'user')).toHaveLength(1);
   });
+
+  it('follows an answer main is still running when another page opens the chat, until it ends', async () => {
+    // The tiny fixture model writes until maxNewTokens: long enough for a second page to open the chat mid-answer.
+    const { models } = await import('../../../../../renderer/src/lib/state/ModelsState.svelte.ts');
+    expect(await models.addFolder(TINY_DIR)).toBe(true);
+    await models.select(TINY_DIR);
+    const asker = new ChatSession();
+    const file = new File([await readFile(path.join(TINY_DIR, 'images', 'wide.png'))], 'wide.png', { type: 'image/png' });
+    expect(await asker.attach(file)).toBe(true);
+    asker.updateSettings({ ...asker.settings, maxNewTokens: 4000 });
+    const sent = asker.send('Describe everything you see.');
+    await until(() => (asker.streaming?.generated ?? 0) > 0);
+    const requestId = asker.streaming!.requestId!;
+    const page = new ChatSession();
+    await page.open(asker.conversation!.id);
+    expect(page.streaming).toMatchObject({ requestId, assistantMessageId: asker.streaming!.assistantMessageId });
+    const seen: number[] = [];
+    await until(() => {
+      if (page.streaming) seen.push(page.streaming.generated);
+      return page.streaming === null;
+    });
+    expect(await sent).toBe(true);
+    // The page received the tokens as they came, then showed the saved answer.
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+    expect(page.path.at(-1)!.provenance).toMatchObject({ requestId, outcome: 'done' });
+    expect(page.path.map((m) => m.text)).toEqual(asker.path.map((m) => m.text));
+    expect(await api.chat.running()).toEqual([]);
+    await models.select(null);
+  });
+
+  it('does not follow an answer that is not running (it ended, or main closed mid-answer)', async () => {
+    const { followChatRun } = await import('../../../../../renderer/src/lib/state/ChatRun.ts');
+    const tokens: unknown[] = [];
+    expect(await followChatRun('chat-not-running', { ontoken: (t) => tokens.push(t), onstage: () => undefined })).toBeNull();
+    expect(tokens).toEqual([]);
+  });
 });
 
+/** Resolves once `ready()` holds (polled every 20 ms; fails after 60 s). */
+async function until(ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,7 +1,7 @@
 // Unit: the visible path over append-only messages (edits and regenerations replace), and what each question sends.
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
-import { requestFor, visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
+import { requestFor, unfinishedAnswer, visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
 
 let next = 1;
 function msg(role: Message['role'], text: string, extra: Partial<Message> = {}): Message {
@@ -41,5 +41,16 @@ describe('chat thread', () => {
     const q3 = msg('user', 'q3', { images: [other] });
     const path = visiblePath([q1, a1, q3]);
     expect(requestFor(path, 2)).toEqual({ image: other, question: 'q3', history: [] });
+  });
+
+  it('finds the answer main has not finished (a request id and no outcome), if any', () => {
+    const done = msg('assistant', 'done', { provenance: { requestId: 'chat-1', outcome: 'done' } });
+    const live = msg('assistant', 'grow', { provenance: { requestId: 'chat-2' } });
+    const old = msg('assistant', 'saved before answers had request ids');
+    expect(unfinishedAnswer([q1, done])).toBeNull();
+    expect(unfinishedAnswer([q1, old])).toBeNull();
+    expect(unfinishedAnswer([q1, live, q2])).toEqual({ message: live, requestId: 'chat-2' });
+    expect(unfinishedAnswer([q1, live, q2, done])).toEqual({ message: live, requestId: 'chat-2' });
+    expect(unfinishedAnswer([msg('user', 'q', { provenance: { requestId: 'x' } })])).toBeNull();
   });
 });
