@@ -103,3 +103,25 @@ def test_sigterm_removes_partial_output(tmp_path: Path) -> None:
     assert proc.wait(timeout=60) == 130
     assert rest[-1]["event"] == "error" and rest[-1]["kind"] == "cancelled"
     assert not out.exists() and not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_clip_folder_with_pytorch_model_bin_only(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """openai/clip-vit-large-patch14-336 ships pytorch_model.bin (no safetensors): it converts to the same graphs."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from safetensors.torch import load_file
+
+    binclip = tmp_path / "clip-bin"
+    binclip.mkdir()
+    shutil.copyfile(tiny / "clip" / "config.json", binclip / "config.json")
+    torch.save(load_file(str(tiny / "clip" / "model.safetensors")), str(binclip / "pytorch_model.bin"))
+    assert _convert(tiny / "ckpt", tiny / "clip", tmp_path / "ref") == 0
+    assert _convert(tiny / "ckpt", binclip, tmp_path / "bin") == 0
+    capsys.readouterr()
+    x = np.random.default_rng(0).standard_normal((2, 3, 32, 32)).astype(np.float32)
+    outs = []
+    for d in ("ref", "bin"):
+        s = ort.InferenceSession(str(tmp_path / d / "vision_encoder.onnx"), providers=["CPUExecutionProvider"])
+        outs.append(s.run(None, {s.get_inputs()[0].name: x})[0])
+    assert np.array_equal(outs[0], outs[1])
