@@ -45,7 +45,7 @@ export interface ConvertPlan {
   /** The output folder that will be written. */
   out: string;
   /** From the checkpoint's config.json. */
-  model: { layers: number; hidden: number; vocab: number; template: string };
+  model: { layers: number; hidden: number; vocab: number; modelType: string };
   /** Bytes of the checkpoint's weight files. */
   checkpointBytes: number;
   python: ConvertPython;
