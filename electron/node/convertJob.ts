@@ -64,7 +64,10 @@ export class ConverterProcess {
   private cancelled = false;
   private killTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly run: ConverterRun) {
+  private readonly run: ConverterRun;
+
+  constructor(run: ConverterRun) {
+    this.run = run;
     this.done = this.start();
   }
 
@@ -122,8 +125,10 @@ export class ConverterProcess {
     // A run that finished before a cancel reached it stands: its folder is complete.
     if (exit.code === 0 && finished !== null) return { ok: true, out: finished };
     await sweepPartial(r.out);
-    if (this.cancelled) return { ok: false, error: { code: 'convert/cancelled', message: 'The conversion was cancelled; its partial output was removed.' } };
-    if (exit.spawnError) return { ok: false, error: { code: 'convert/python-missing', message: `Cannot run ${r.python}: ${exit.spawnError.message}` } };
+    if (this.cancelled)
+      return { ok: false, error: { code: 'convert/cancelled', message: 'The conversion was cancelled; its partial output was removed.' } };
+    if (exit.spawnError)
+      return { ok: false, error: { code: 'convert/python-missing', message: `Cannot run ${r.python}: ${exit.spawnError.message}` } };
     return { ok: false, error: lastError ?? unexpected(exit.code, stderr) };
   }
 }
@@ -142,7 +147,10 @@ function unexpected(code: number | null, stderr: string[]): AppError {
   const text = stderr.join('\n');
   const module = /ModuleNotFoundError: No module named '([^']+)'/.exec(text);
   if (module) {
-    return { code: 'convert/python-missing', message: `The converter's Python lacks the module ${module[1]} (install models/requirements.txt).` };
+    return {
+      code: 'convert/python-missing',
+      message: `The converter's Python lacks the module ${module[1]} (install models/requirements.txt).`,
+    };
   }
   const tail = stderr.slice(-6).join('\n').trim();
   const how = code === null ? 'was killed' : `exited with code ${code}`;

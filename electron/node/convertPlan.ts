@@ -1,6 +1,7 @@
 // Node-only: checks a conversion before it starts — the checkpoint folder (released SliME layout), the CLIP folder,
 // the output folder (free; default inside the data folder) — so a wrong pick fails in milliseconds with a sentence
 // that says which folder to choose, not minutes later inside Python.
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../shared/errors.ts';
@@ -10,7 +11,7 @@ const WHAT_CHECKPOINT =
   'choose the folder downloaded from Hugging Face (e.g. yifanzhang114/SliME-Llama3-8B): it holds config.json, model-*.safetensors with model.safetensors.index.json, and tokenizer.json';
 const WHAT_CLIP = 'choose the openai/clip-vit-large-patch14-336 folder: it holds config.json and model.safetensors or pytorch_model.bin';
 
-async function statOrNull(p: string): Promise<import('node:fs').Stats | null> {
+async function statOrNull(p: string): Promise<Stats | null> {
   return stat(p).catch(() => null);
 }
 
@@ -40,17 +41,29 @@ export async function checkCheckpoint(dir: string): Promise<{ model: ConvertPlan
   if (!config) fail(names.includes('config.json') ? 'config.json is not JSON' : 'no config.json');
   const c = config as Record<string, unknown>;
   if (c.vision_config !== undefined || c.model_type === 'clip_vision_model') fail('it is a CLIP folder');
-  const layers = c.num_hidden_layers, hidden = c.hidden_size, vocab = c.vocab_size;
+  const layers = c.num_hidden_layers,
+    hidden = c.hidden_size,
+    vocab = c.vocab_size;
   if (typeof layers !== 'number' || typeof hidden !== 'number' || typeof vocab !== 'number') {
     fail('config.json lacks hidden_size, num_hidden_layers or vocab_size');
   }
   if (!names.includes('model.safetensors.index.json') && !names.includes('model.safetensors')) {
-    fail(names.some((n) => n.endsWith('.bin')) ? 'its weights are .bin files; the released checkpoints are safetensors' : 'no model.safetensors.index.json or model.safetensors');
+    fail(
+      names.some((n) => n.endsWith('.bin'))
+        ? 'its weights are .bin files; the released checkpoints are safetensors'
+        : 'no model.safetensors.index.json or model.safetensors',
+    );
   }
   if (!names.includes('tokenizer.json')) {
-    throw new AppFailure('convert/checkpoint-invalid', `${dir} has no tokenizer.json (the app needs the fast tokenizer file): download it with the checkpoint.`, { dir, kind: 'tokenizer' });
+    throw new AppFailure(
+      'convert/checkpoint-invalid',
+      `${dir} has no tokenizer.json (the app needs the fast tokenizer file): download it with the checkpoint.`,
+      { dir, kind: 'tokenizer' },
+    );
   }
-  const sizes = await Promise.all(names.filter((n) => n.endsWith('.safetensors')).map(async (n) => (await statOrNull(path.join(dir, n)))?.size ?? 0));
+  const sizes = await Promise.all(
+    names.filter((n) => n.endsWith('.safetensors')).map(async (n) => (await statOrNull(path.join(dir, n)))?.size ?? 0),
+  );
   return {
     model: { layers: layers as number, hidden: hidden as number, vocab: vocab as number, modelType: String(c.model_type ?? 'unknown') },
     bytes: sizes.reduce((a, b) => a + b, 0),
@@ -85,7 +98,9 @@ export async function chooseOut(dataDir: string, checkpoint: string, dtype: stri
   if (out) {
     const s = await statOrNull(out);
     if (s && (!s.isDirectory() || (await readdir(out)).length > 0)) {
-      throw new AppFailure('convert/out-exists', `${out} already exists and is not empty: choose a new folder (nothing was changed).`, { dir: out });
+      throw new AppFailure('convert/out-exists', `${out} already exists and is not empty: choose a new folder (nothing was changed).`, {
+        dir: out,
+      });
     }
     return out;
   }

@@ -48,7 +48,10 @@ describe('convert dialog', () => {
     const fractions: number[] = [];
     await page.exposeFunction('recordFraction', (f: number) => fractions.push(f));
     await page.evaluate(() => {
-      const w = window as unknown as { api: { convert: { onProgress(l: (j: { fraction: number }) => void): void } }; recordFraction(f: number): void };
+      const w = window as unknown as {
+        api: { convert: { onProgress(l: (j: { fraction: number }) => void): void } };
+        recordFraction(f: number): void;
+      };
       w.api.convert.onProgress((j) => w.recordFraction(j.fraction));
     });
     await page.getByTestId('convert-start').click();

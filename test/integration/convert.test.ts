@@ -94,7 +94,10 @@ describe('convert service (the real converter)', () => {
     expect(end).toMatchObject({ status: 'cancelled', error: { code: 'convert/cancelled' } });
     expect(existsSync(out)).toBe(false);
     expect(partials(out)).toEqual([]);
-    expect(await router.dispatch('settings:get', [])).toMatchObject({ ok: true, value: { modelFolders: [expect.not.stringContaining('wide-out')] } });
+    expect(await router.dispatch('settings:get', [])).toMatchObject({
+      ok: true,
+      value: { modelFolders: [expect.not.stringContaining('wide-out')] },
+    });
     expect(await call<boolean>('cancel', started.jobId)).toBe(false);
   });
 
@@ -113,19 +116,33 @@ describe('convert service (the real converter)', () => {
   });
 
   it('refuses wrong folders, an occupied output folder and a second job before running anything', async () => {
-    const plan = await call<{ out: string; model: { layers: number } }>('plan', { checkpoint: tiny.checkpoint, clip: tiny.clip, dtype: 'int4' });
+    const plan = await call<{ out: string; model: { layers: number } }>('plan', {
+      checkpoint: tiny.checkpoint,
+      clip: tiny.clip,
+      dtype: 'int4',
+    });
     // The first test's folder exists, so the default moves to a free name.
     expect(plan).toMatchObject({ out: path.join(dataDir, 'models', 'tiny-llama3-int4-2'), model: { layers: 2 } });
-    await expect(call('plan', { checkpoint: tiny.clip, clip: tiny.clip, dtype: 'int4' })).rejects.toMatchObject({ code: 'convert/not-a-checkpoint' });
-    await expect(call('plan', { checkpoint: tiny.checkpoint, clip: tiny.checkpoint, dtype: 'int4' })).rejects.toMatchObject({ code: 'convert/not-a-clip-folder' });
-    await expect(call('plan', { checkpoint: path.join(root, 'nope'), clip: tiny.clip, dtype: 'int4' })).rejects.toMatchObject({ code: 'io/not-found' });
-    await expect(call('start', { checkpoint: tiny.checkpoint, clip: tiny.clip, dtype: 'int4', out: root })).rejects.toMatchObject({ code: 'convert/out-exists' });
+    await expect(call('plan', { checkpoint: tiny.clip, clip: tiny.clip, dtype: 'int4' })).rejects.toMatchObject({
+      code: 'convert/not-a-checkpoint',
+    });
+    await expect(call('plan', { checkpoint: tiny.checkpoint, clip: tiny.checkpoint, dtype: 'int4' })).rejects.toMatchObject({
+      code: 'convert/not-a-clip-folder',
+    });
+    await expect(call('plan', { checkpoint: path.join(root, 'nope'), clip: tiny.clip, dtype: 'int4' })).rejects.toMatchObject({
+      code: 'io/not-found',
+    });
+    await expect(call('start', { checkpoint: tiny.checkpoint, clip: tiny.clip, dtype: 'int4', out: root })).rejects.toMatchObject({
+      code: 'convert/out-exists',
+    });
     expect(await router.dispatch('convert:start', [{ checkpoint: 'relative/path', clip: tiny.clip, dtype: 'int4' }])).toMatchObject({
       ok: false,
       error: { code: 'ipc/bad-args' },
     });
     const first = await call<ConvertJob>('start', { checkpoint: tiny.checkpoint, clip: tiny.clip, dtype: 'fp16' });
-    await expect(call('start', { checkpoint: tiny.checkpoint, clip: tiny.clip, dtype: 'int4' })).rejects.toMatchObject({ code: 'convert/busy' });
+    await expect(call('start', { checkpoint: tiny.checkpoint, clip: tiny.clip, dtype: 'int4' })).rejects.toMatchObject({
+      code: 'convert/busy',
+    });
     expect(await call<ConvertJob>('wait', first.jobId)).toMatchObject({ status: 'done' });
   });
 
@@ -149,7 +166,19 @@ describe('convert service (the real converter)', () => {
     const out = path.join(root, 'vicuna-fp16');
     const lines: string[] = [];
     const errs: string[] = [];
-    const args = ['convert', '--checkpoint', vicuna.checkpoint, '--clip', vicuna.clip, '--dtype', 'fp16', '--out', out, '--data-dir', cliData];
+    const args = [
+      'convert',
+      '--checkpoint',
+      vicuna.checkpoint,
+      '--clip',
+      vicuna.clip,
+      '--dtype',
+      'fp16',
+      '--out',
+      out,
+      '--data-dir',
+      cliData,
+    ];
     expect(await runCli(args, { out: (l) => lines.push(l), err: (l) => errs.push(l) })).toBe(0);
     expect(lines).toEqual([`${out} (added to the model list)`]);
     expect(errs.some((l) => /layer 2\/2/.test(l))).toBe(true);

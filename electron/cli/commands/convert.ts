@@ -54,7 +54,8 @@ export const convertCommand: CliCommand = {
     ctx.err(`converting ${job.request.checkpoint} → ${job.request.out} (${dtype})`);
     const off = services.subscribe((channel, payload) => {
       const p = payload as ConvertJob;
-      if (channel === eventChannel('convert', 'progress') && p.jobId === job.jobId && p.status === 'running' && !ctx.json) ctx.err(progressLine(p));
+      if (channel === eventChannel('convert', 'progress') && p.jobId === job.jobId && p.status === 'running' && !ctx.json)
+        ctx.err(progressLine(p));
     });
     const onSigint = (): void => void client.cancel(job.jobId);
     process.once('SIGINT', onSigint);

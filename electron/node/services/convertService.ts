@@ -81,14 +81,20 @@ export function createConvertService(deps: ConvertServiceDeps): ConvertService {
       publish(entry, { status: 'done', fraction: 1, modelDir: outcome.out, message: `added ${outcome.out} to the model list` });
     } catch (thrown) {
       const error = toAppError(thrown);
-      publish(entry, { status: 'failed', error: { ...error, message: `Converted to ${outcome.out}, but the folder did not validate: ${error.message}` } });
+      publish(entry, {
+        status: 'failed',
+        error: { ...error, message: `Converted to ${outcome.out}, but the folder did not validate: ${error.message}` },
+      });
     }
     return entry.job;
   }
 
   async function start(request: ConvertRequest): Promise<ConvertJob> {
     if ([...jobs.values()].some((e) => e.job.status === 'running')) {
-      throw new AppFailure('convert/busy', 'A conversion is already running (one at a time: each needs about 3 GB of memory). Wait for it or cancel it.');
+      throw new AppFailure(
+        'convert/busy',
+        'A conversion is already running (one at a time: each needs about 3 GB of memory). Wait for it or cancel it.',
+      );
     }
     const checked = await plan(request);
     if (checked.python.missing.length > 0 || !checked.python.path) {

@@ -115,7 +115,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     dataDir: options.dataDir,
     converterRoot: options.converterRoot ?? REPO_ROOT,
     ...(options.python ? { python: options.python } : {}),
-    addModelFolder: (dir) => settingsImpl.addModelFolder(dir),
+    addModelFolder: async (dir) => settingsImpl.addModelFolder(dir),
     emit: hub.sinkFor(convertContract),
   });
   disposers.push(() => convert.dispose());

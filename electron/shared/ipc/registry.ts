@@ -11,7 +11,15 @@ import { convertContract } from './convert.ts';
 import { describeContract, type ServiceDescriptor } from './buildApi.ts';
 
 /** Every contract exposed on `window.api`, keyed by its service name. */
-export const CONTRACTS = [appContract, datasetContract, inferenceContract, chatContract, dialogContract, settingsContract, convertContract] as const;
+export const CONTRACTS = [
+  appContract,
+  datasetContract,
+  inferenceContract,
+  chatContract,
+  dialogContract,
+  settingsContract,
+  convertContract,
+] as const;
 
 /** The shape of `window.api`: one ClientApi per service. */
 export type WindowApi = { [C in (typeof CONTRACTS)[number] as C['service']]: ClientApi<C> };
