@@ -3,8 +3,8 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppFailure } from '../shared/errors.ts';
-import type { AskResult, InferenceStatus, LoadOptions, ScoreResult, StageEvent, SweepResult } from '../shared/ipc/inference.ts';
-import { askRequestSchema, loadOptionsSchema, scoreRequestSchema, sweepRequestSchema } from '../shared/ipc/inference.ts';
+import type { AskResult, InferenceStatus, LoadOptions, OcclusionResult, ScoreResult, StageEvent, SweepResult } from '../shared/ipc/inference.ts';
+import { askRequestSchema, loadOptionsSchema, occlusionRequestSchema, scoreRequestSchema, sweepRequestSchema } from '../shared/ipc/inference.ts';
 import { loadModel, releaseModel, runEmbed, runProjector, runVision, type LoadedModel } from './model.ts';
 import { decoderStep, emptyKv } from './generate.ts';
 import type { KvCache } from './kvCache.ts';
@@ -12,6 +12,7 @@ import { FeatureCache } from './encode.ts';
 import { answer } from './answer.ts';
 import { scoreAnswer } from './score.ts';
 import { sweep } from './sweep.ts';
+import { occlusion } from './occlusion.ts';
 import type { SessionSettings } from './sessions.ts';
 
 /** Parses request arguments; a mismatch is `ipc/bad-args` naming the fields. */
@@ -97,6 +98,16 @@ export class Engine {
       const model = await this.ensure(req.modelDir ?? '');
       this.jobKv ??= emptyKv(model);
       return sweep(model, { features: this.features, kv: this.jobKv }, req, signal, emit);
+    }, signal);
+  }
+
+  /** What the answer `tokenIds` depended on: the occlusion job (`occlusion.ts`) on the job cache. */
+  async occlusion(raw: unknown, signal: AbortSignal, emit: Emit): Promise<OcclusionResult> {
+    const req = parseArgs(occlusionRequestSchema, raw);
+    return this.exclusive(async () => {
+      const model = await this.ensure(req.modelDir ?? '');
+      this.jobKv ??= emptyKv(model);
+      return occlusion(model, { features: this.features, kv: this.jobKv }, req, signal, emit);
     }, signal);
   }
 

@@ -19,7 +19,7 @@ type ScoreArgs = z.output<typeof scoreRequestSchema>;
  * cache of its own so the conversation's rows are never touched. `answerEmbeds` [A,H] are the answer's token rows,
  * embedded once by the caller for both scored variants.
  */
-async function meanLogLikelihood(
+export async function meanLogLikelihood(
   model: LoadedModel,
   embeds: Float32Array,
   rows: string[],

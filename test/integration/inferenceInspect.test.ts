@@ -75,4 +75,12 @@ describe('inspector operations over the inference process', () => {
     while ((await svc.status()).busy) await new Promise((r) => setTimeout(r, 2));
     expect(performance.now() - t0).toBeLessThan(100);
   });
+
+  it('runs the occlusion job for an answer with progress events', async () => {
+    const a = await svc.ask({ requestId: 'o-a', image: IMAGE, question: Q, sampling: { maxNewTokens: 3 } });
+    const o = await svc.occlusion({ requestId: 'o1', image: IMAGE, question: Q, tokenIds: a.tokenIds });
+    expect(o.groups.length).toBeGreaterThan(0);
+    expect(o.cellDrop).toHaveLength(a.inspection.tokens.localBefore);
+    expect(progress.filter((p) => p.requestId === 'o1' && p.job === 'occlusion')).toHaveLength(o.groups.length + 1);
+  });
 });

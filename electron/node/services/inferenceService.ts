@@ -5,6 +5,7 @@ import type {
   AskRequest,
   AskResult,
   JobProgressEvent,
+  OcclusionResult,
   StageEvent,
   SweepResult,
   TokenEvent,
@@ -100,6 +101,11 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
       tracked(request.requestId, async (signal): Promise<SweepResult> => {
         const args = [await located(request)] as const;
         return unwrapInference(await deps.inference.callWith('sweep', [...args], options(signal, forward)));
+      }),
+    occlusion: (...[request]) =>
+      tracked(request.requestId, async (signal): Promise<OcclusionResult> => {
+        const args = [await located(request)] as const;
+        return unwrapInference(await deps.inference.callWith('occlusion', [...args], options(signal, forward)));
       }),
     score: async (...[request]) => {
       const resolved = await resolveImage(request);

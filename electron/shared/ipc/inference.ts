@@ -8,6 +8,7 @@ import {
   sweepFields,
   type FirstStep,
   type JobProgressEvent,
+  type OcclusionResult,
   type SelectorOverrideRecord,
   type SweepResult,
 } from './inferenceInspect.ts';
@@ -275,6 +276,12 @@ export const inferenceContract = defineContract(
      * instability and margin. Emits `progress`; cancel with `cancel(requestId)`. Errors as `ask`.
      */
     sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema]>>(z.tuple([sweepRequestSchema])),
+    /**
+     * What an answer depended on: drops each group of kept cells (per tile / per block), returns the drop in the
+     * answer tokens' log-probability per group and cell, and the agreement with the selector. Emits `progress`;
+     * cancel with `cancel(requestId)`. Errors as `ask`, and `ipc/bad-args` for a bad `selector.keep`.
+     */
+    occlusion: method<OcclusionResult, z.ZodTuple<[typeof occlusionRequestSchema]>>(z.tuple([occlusionRequestSchema])),
   },
   {
     /** A decoded piece of an answer. */

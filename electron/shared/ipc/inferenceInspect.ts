@@ -101,8 +101,10 @@ export interface OcclusionGroup {
 }
 
 /**
- * What `occlusion` returns. Agreement (precision at k): k = max(1, ⌈groups/4⌉); the fraction of the k groups with the
- * largest selector mass that are also among the k groups with the largest drop (ties: lower group index first).
+ * What `occlusion` returns. Agreement (precision at k): with G occluded groups, k = max(1, ⌈G/4⌉); the fraction of the
+ * k groups with the largest selector mass that are also among the k groups with the largest drop (ties: lower group
+ * index first). 1 = the selector's hottest groups are exactly the ones the answer depended on most; null when G = 0
+ * (a global-only answer has no kept cells to occlude).
  */
 export interface OcclusionResult {
   requestId: string;
@@ -111,7 +113,7 @@ export interface OcclusionResult {
   groups: OcclusionGroup[];
   /** Per local raster index: the drop of the group holding it; null for cells the selector did not keep. */
   cellDrop: (number | null)[];
-  agreement: { k: number; value: number; selectorTop: number[]; dropTop: number[] };
+  agreement: { k: number; value: number | null; selectorTop: number[]; dropTop: number[] };
   /** Rows recomputed / rows reused from the KV prefix over all groups (answer steps excluded). */
   rows: { computed: number; reused: number };
   ms: number;

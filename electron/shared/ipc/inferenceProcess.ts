@@ -8,7 +8,9 @@ import {
   loadOptionsSchema,
   scoreRequestSchema,
   sweepRequestSchema,
+  occlusionRequestSchema,
   type AskResult,
+  type OcclusionResult,
   type SweepResult,
   type InferenceStatus,
   type ModelSummary,
@@ -37,6 +39,8 @@ export const inferenceProcessContract = defineContract('inferenceProcess', {
   score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema], null>>(z.tuple([scoreRequestSchema])),
   /** The selector sweep (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
   sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema], null>>(z.tuple([sweepRequestSchema])),
+  /** The occlusion job (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  occlusion: method<OcclusionResult, z.ZodTuple<[typeof occlusionRequestSchema], null>>(z.tuple([occlusionRequestSchema])),
   /** Loaded model, providers per graph, queue. */
   status: method<InferenceStatus>(),
   /** Test hook: crashes the process the hard way (honoured only with SLIME_TEST_HOOKS=1). */
