@@ -213,4 +213,3 @@ export async function answer(
   };
   return { result, kv: loop.kv };
 }
-

@@ -3,8 +3,22 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppFailure } from '../shared/errors.ts';
-import type { AskResult, InferenceStatus, LoadOptions, OcclusionResult, ScoreResult, StageEvent, SweepResult } from '../shared/ipc/inference.ts';
-import { askRequestSchema, loadOptionsSchema, occlusionRequestSchema, scoreRequestSchema, sweepRequestSchema } from '../shared/ipc/inference.ts';
+import type {
+  AskResult,
+  InferenceStatus,
+  LoadOptions,
+  OcclusionResult,
+  ScoreResult,
+  StageEvent,
+  SweepResult,
+} from '../shared/ipc/inference.ts';
+import {
+  askRequestSchema,
+  loadOptionsSchema,
+  occlusionRequestSchema,
+  scoreRequestSchema,
+  sweepRequestSchema,
+} from '../shared/ipc/inference.ts';
 import { loadModel, releaseModel, runEmbed, runProjector, runVision, type LoadedModel } from './model.ts';
 import { decoderStep, emptyKv } from './generate.ts';
 import type { KvCache } from './kvCache.ts';

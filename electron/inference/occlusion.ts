@@ -120,7 +120,12 @@ export async function occlusion(
   progress(0, 'baseline');
   const base = await answerLogProb(model, caches.kv, p.seq, answer, signal);
   const rows = { computed: base.computed, reused: base.reused };
-  const scored: OcclusionGroup[] = groups.map((g) => ({ ...g, logProb: 0, drop: 0, selectorMass: g.cells.reduce((a, j) => a + p.selection.probs[j]!, 0) }));
+  const scored: OcclusionGroup[] = groups.map((g) => ({
+    ...g,
+    logProb: 0,
+    drop: 0,
+    selectorMass: g.cells.reduce((a, j) => a + p.selection.probs[j]!, 0),
+  }));
   // Descending first dropped cell: each group's rows share with the cache everything before its own first cell.
   const order = scored.map((_, i) => i).sort((a, b) => scored[b]!.cells[0]! - scored[a]!.cells[0]!);
   for (const [n, i] of order.entries()) {

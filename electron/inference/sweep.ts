@@ -85,7 +85,14 @@ export async function sweep(
       selector: s.selector,
       ...(req.probeTokenId === undefined ? {} : { probeTokenId: req.probeTokenId }),
     };
-    const { result } = await answer(model, caches, args, signal, () => undefined, () => undefined);
+    const { result } = await answer(
+      model,
+      caches,
+      args,
+      signal,
+      () => undefined,
+      () => undefined,
+    );
     const i = result.inspection;
     ran.push({
       id: s.id,

@@ -103,7 +103,9 @@ export function heatmapSvg(i: InspectionRecord, layer: HeatLayer = { kind: 'sele
     const v = values[j];
     const fill = v === null || v === undefined ? 'url(#hatch)' : `rgb(${rampColor(v).join(',')})`;
     const alpha = v === null || v === undefined ? 1 : opacity;
-    parts.push(`<rect x="${f2(x)}" y="${f2(y)}" width="${f2(cell * sx)}" height="${f2(cell * sy)}" fill="${fill}" fill-opacity="${alpha}"/>`);
+    parts.push(
+      `<rect x="${f2(x)}" y="${f2(y)}" width="${f2(cell * sx)}" height="${f2(cell * sy)}" fill="${fill}" fill-opacity="${alpha}"/>`,
+    );
   }
   const stroke = Math.max(1, original.width / 400);
   const font = Math.max(10, Math.round(Math.min(original.width, original.height) / 18));
@@ -116,7 +118,9 @@ export function heatmapSvg(i: InspectionRecord, layer: HeatLayer = { kind: 'sele
     const lx = Math.max(0, x) + stroke * 2;
     const ly = Math.max(0, y) + stroke * 2;
     parts.push(`<rect x="${f2(lx)}" y="${f2(ly)}" width="${f2(font * 1.4)}" height="${f2(font * 1.3)}" fill="black" fill-opacity="0.6"/>`);
-    parts.push(`<text x="${f2(lx + font * 0.35)}" y="${f2(ly + font)}" font-family="sans-serif" font-size="${font}" fill="#fff">${t.index + 1}</text>`);
+    parts.push(
+      `<text x="${f2(lx + font * 0.35)}" y="${f2(ly + font)}" font-family="sans-serif" font-size="${font}" fill="#fff">${t.index + 1}</text>`,
+    );
   }
   const width = o.legend ? Math.max(original.width, LEGEND_MIN_WIDTH) : original.width;
   const height = original.height + (o.legend ? LEGEND_HEIGHT : 0);

@@ -61,7 +61,9 @@ describe('inspector lab', () => {
     expect(await page.getByTestId('selected-count').innerText()).toBe(`${inTile.length} cells selected`);
     await page.getByTestId('intervene-drop').click();
     await rows('intervention-row').first().waitFor({ timeout: 120_000 });
-    expect(await rows('intervention-kept').first().innerText()).toBe(`${record.tokens.localAfter - keptInTile}/${record.tokens.localBefore}`);
+    expect(await rows('intervention-kept').first().innerText()).toBe(
+      `${record.tokens.localAfter - keptInTile}/${record.tokens.localBefore}`,
+    );
     expect(await page.getByTestId('reference-prob').innerText()).toMatch(/^\d+\.\d%$/);
     expect(await rows('intervention-delta').first().innerText()).toMatch(/^[+−]\d+\.\d pt$/);
     await page.getByTestId('intervene-keep-only').click();
@@ -107,7 +109,9 @@ describe('inspector lab', () => {
       question: sample.question,
       maxNewTokens: record.sampling.maxNewTokens,
     });
-    expect(await rows('sweep-diverge').allInnerTexts()).toEqual(direct.settings.map((s) => (s.divergeAt === null ? 'same' : `char ${s.divergeAt}`)));
+    expect(await rows('sweep-diverge').allInnerTexts()).toEqual(
+      direct.settings.map((s) => (s.divergeAt === null ? 'same' : `char ${s.divergeAt}`)),
+    );
     expect(await page.getByTestId('sweep-summary').innerText()).toContain(`${(direct.instability * 100).toFixed(0)}%`);
     await app.screenshot('lab-sweep-1440');
   });

@@ -34,7 +34,10 @@ const jobBase = {
   requestId: z.string().min(1).max(128),
   modelDir: z.string().min(1).optional(),
   question: z.string(),
-  history: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() })).max(200).default([]),
+  history: z
+    .array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() }))
+    .max(200)
+    .default([]),
   systemPrompt: z.string().max(20_000).optional(),
 };
 

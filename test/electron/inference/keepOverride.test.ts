@@ -80,7 +80,15 @@ describe('kept-set override', () => {
 
   it('keep = [] is the global-only path score uses: no local rows and no separator', async () => {
     const g = await run({ keep: [] });
-    const viaScore = assemble(g.prompt.ids, g.prompt.text, model.manifest.llm.hidden, g.enc.features, g.selection.kept, true, model.manifest.separator_id);
+    const viaScore = assemble(
+      g.prompt.ids,
+      g.prompt.text,
+      model.manifest.llm.hidden,
+      g.enc.features,
+      g.selection.kept,
+      true,
+      model.manifest.separator_id,
+    );
     expect(g.seq.rows).toEqual(viaScore.rows);
     expect(g.seq.embeds).toEqual(viaScore.embeds);
     expect(g.seq.rows.some((r) => r.startsWith('l') || r === `t${model.manifest.separator_id}`)).toBe(false);
@@ -97,7 +105,9 @@ describe('kept-set override', () => {
     ['negative', [-1], 'selector.keep'],
     ['fractional', [1.5], 'selector.keep'],
   ])('refuses a %s set with ipc/bad-args naming selector.keep', async (_what, keep, says) => {
-    const e = await engine.ask({ requestId: 'bad', image: { path: IMAGE }, question: Q, selector: { keep } }, live(), none).catch(toAppError);
+    const e = await engine
+      .ask({ requestId: 'bad', image: { path: IMAGE }, question: Q, selector: { keep } }, live(), none)
+      .catch(toAppError);
     expect(e).toMatchObject({ code: 'ipc/bad-args' });
     expect((e as { message: string }).message).toContain('selector.keep');
     expect((e as { message: string }).message).toContain(says);
@@ -121,7 +131,11 @@ describe('kept-set override', () => {
 describe('sweep', () => {
   it('plans global, p0.5, p0.8, p0.95, all (+ the other mode) and measures divergence', () => {
     expect(sweepPlan({ mode: 'legacy', top_p: 0.95 }, false).plan.map((s) => s.id)).toEqual(['global', 'p0.5', 'p0.8', 'p0.95', 'all']);
-    expect(sweepPlan({ mode: 'legacy', top_p: 0.95 }, true).plan.map((s) => s.id).slice(5)).toEqual(['single:p0.5', 'single:p0.8', 'single:p0.95']);
+    expect(
+      sweepPlan({ mode: 'legacy', top_p: 0.95 }, true)
+        .plan.map((s) => s.id)
+        .slice(5),
+    ).toEqual(['single:p0.5', 'single:p0.8', 'single:p0.95']);
     expect(sweepPlan({ mode: 'single', top_p: 0.9 }, false)).toMatchObject({ shipped: 'p0.9' });
     expect([divergeAt('Red.', 'Red.'), divergeAt('Red.', 'Blue.'), divergeAt('Red', 'Red.')]).toEqual([null, 0, 3]);
   });

@@ -67,7 +67,9 @@ describe('occlusion job', () => {
     const occ = await engine.occlusion({ requestId: 'o', image: IMAGE, question: Q, tokenIds: asked.tokenIds }, live(), (p) =>
       done.push((p as { done: number }).done),
     );
-    expect(occ.groups.map((g) => g.tile)).toEqual([0, 1, 2, 3, 4, 5].filter((t) => asked.inspection.selector.kept.some((k, j) => k && asked.inspection.selector.tile[j] === t)));
+    expect(occ.groups.map((g) => g.tile)).toEqual(
+      [0, 1, 2, 3, 4, 5].filter((t) => asked.inspection.selector.kept.some((k, j) => k && asked.inspection.selector.tile[j] === t)),
+    );
     expect(done).toEqual(Array.from({ length: occ.groups.length + 1 }, (_, i) => i));
     expect(occ.baseline.keptLocal).toBe(asked.inspection.tokens.localAfter);
     expect(occ.rows.reused).toBeGreaterThan(occ.groups.length * 20);
@@ -76,7 +78,15 @@ describe('occlusion job', () => {
     const ids = asked.tokenIds;
     const embeds = await runEmbed(model, ids);
     const cold = async (kept: Int32Array): Promise<number> => {
-      const seq = assemble(p.prompt.ids, p.prompt.text, model.manifest.llm.hidden, p.enc.features, kept, false, model.manifest.separator_id);
+      const seq = assemble(
+        p.prompt.ids,
+        p.prompt.text,
+        model.manifest.llm.hidden,
+        p.enc.features,
+        kept,
+        false,
+        model.manifest.separator_id,
+      );
       return (await meanLogLikelihood(model, seq.embeds, seq.rows, ids, embeds, live())) * ids.length;
     };
     expect(Math.abs(occ.baseline.logProb - (await cold(p.selection.kept)))).toBeLessThanOrEqual(TOL_LOGP);
@@ -84,7 +94,10 @@ describe('occlusion job', () => {
       const want = await cold(p.selection.kept.filter((j) => !g.cells.includes(j)));
       expect(Math.abs(g.logProb - want), g.label).toBeLessThanOrEqual(TOL_LOGP);
       expect(g.drop).toBeCloseTo(occ.baseline.logProb - g.logProb, 12);
-      expect(g.selectorMass).toBeCloseTo(g.cells.reduce((a, j) => a + asked.inspection.selector.probs[j]!, 0), 12);
+      expect(g.selectorMass).toBeCloseTo(
+        g.cells.reduce((a, j) => a + asked.inspection.selector.probs[j]!, 0),
+        12,
+      );
     }
     const nulls = occ.cellDrop.filter((d) => d === null).length;
     expect(nulls).toBe(asked.inspection.tokens.localBefore - asked.inspection.tokens.localAfter);
@@ -93,7 +106,11 @@ describe('occlusion job', () => {
 
   it('the baseline of a one-token answer is the log of its first-step probability', async () => {
     const asked = await engine.ask({ requestId: 'b', image: IMAGE, question: Q, sampling: { maxNewTokens: 1 } }, live(), none);
-    const occ = await engine.occlusion({ requestId: 'o1', image: IMAGE, question: Q, tokenIds: asked.tokenIds, granularity: 'block' }, live(), none);
+    const occ = await engine.occlusion(
+      { requestId: 'o1', image: IMAGE, question: Q, tokenIds: asked.tokenIds, granularity: 'block' },
+      live(),
+      none,
+    );
     expect(occ.baseline.logProb).toBeCloseTo(Math.log(asked.inspection.firstStep!.top[0]!.prob), 5);
     expect(occ.groups.length).toBeGreaterThan(6);
     expect(occ.groups.every((g) => g.label.includes('block'))).toBe(true);

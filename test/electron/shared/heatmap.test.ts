@@ -23,7 +23,13 @@ describe('shared heatmap', () => {
     const engine = new Engine();
     await engine.load({ modelDir: MODEL, providers: ['cpu'] });
     const r = await engine.ask(
-      { requestId: 'h', image: { path: path.join(MODEL, 'images', 'tall.png') }, question: 'What color is the small square?', selector: { topP: 0.5 }, sampling: { maxNewTokens: 1 } },
+      {
+        requestId: 'h',
+        image: { path: path.join(MODEL, 'images', 'tall.png') },
+        question: 'What color is the small square?',
+        selector: { topP: 0.5 },
+        sampling: { maxNewTokens: 1 },
+      },
       new AbortController().signal,
       () => undefined,
     );
@@ -33,7 +39,11 @@ describe('shared heatmap', () => {
     expect(plain.match(/<rect x=/g)!.length).toBe(i.tokens.localBefore + 3 * i.grid.tiles);
     expect(plain.match(/fill="url\(#hatch\)"/g)!.length).toBe(i.tokens.localBefore - i.tokens.localAfter);
     for (let t = 1; t <= i.grid.tiles; t++) expect(plain).toContain(`>${t}</text>`);
-    const occ = heatmapSvg(i, { kind: 'occlusion', cellDrop: i.selector.kept.map((k, j) => (k ? j / 10 : null)) }, { legend: true, caption: 'a <b>' });
+    const occ = heatmapSvg(
+      i,
+      { kind: 'occlusion', cellDrop: i.selector.kept.map((k, j) => (k ? j / 10 : null)) },
+      { legend: true, caption: 'a <b>' },
+    );
     expect(occ).toContain('a &lt;b&gt;');
     const png = await sharp(Buffer.from(occ)).png().toBuffer();
     const meta = await sharp(png).metadata();

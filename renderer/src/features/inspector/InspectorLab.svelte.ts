@@ -52,7 +52,14 @@ export const KIND_LABEL: Record<InterventionKind, string> = {
 /** The kept set `kind` makes from the original kept set and the selection (ascending). */
 export function keepSetFor(kind: InterventionKind, original: readonly number[], selected: readonly number[]): number[] {
   const sel = new Set(selected);
-  const out = kind === 'keep-only' ? [...sel] : kind === 'drop' ? original.filter((j) => !sel.has(j)) : kind === 'add' ? [...new Set([...original, ...sel])] : [];
+  const out =
+    kind === 'keep-only'
+      ? [...sel]
+      : kind === 'drop'
+        ? original.filter((j) => !sel.has(j))
+        : kind === 'add'
+          ? [...new Set([...original, ...sel])]
+          : [];
   return out.sort((a, b) => a - b);
 }
 
@@ -190,7 +197,17 @@ export class InspectorLab {
       const { image, question, history, systemPrompt, modelDir } = ctx;
       const selector = rec.selector.override ? { keep: keptIndices(rec) } : { topP: rec.selector.topP, mode: rec.selector.mode };
       this.occlusion = await this.run('occlusion', (requestId) =>
-        api.inference.occlusion({ requestId, image, question, history, systemPrompt, modelDir, selector, tokenIds: ref.tokenIds, granularity: this.granularity }),
+        api.inference.occlusion({
+          requestId,
+          image,
+          question,
+          history,
+          systemPrompt,
+          modelDir,
+          selector,
+          tokenIds: ref.tokenIds,
+          granularity: this.granularity,
+        }),
       );
     } catch (thrown) {
       this.fail(thrown, 'Occlusion failed');

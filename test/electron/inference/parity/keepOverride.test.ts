@@ -41,29 +41,32 @@ afterAll(async () => {
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 
 describe.skipIf(!HAVE)('kept-set override parity with models/ort_pipeline.py', () => {
-  it.each(goldens.cases.map((c) => [c.image, c.name, c] as const))('%s, keep %s: rows, first-step probabilities, greedy tokens', async (_i, _n, c) => {
-    const r = await engine.ask(
-      {
-        requestId: `${c.image}-${c.name}`,
-        image: { path: path.join(DIR, 'images', `${c.image}.png`) },
-        question: goldens.question,
-        sampling: { maxNewTokens: goldens.max_new_tokens },
-        selector: c.keep === null ? {} : { keep: c.keep },
-        probeTokenId: c.first_step.probe.id,
-      },
-      new AbortController().signal,
-      () => undefined,
-    );
-    expect(r.inspection.tokens.localBefore).toBe(c.local_before);
-    expect(r.inspection.tokens.prefill).toBe(c.seq_len);
-    expect(r.tokenIds).toEqual(c.tokens);
-    const mine = r.inspection.firstStep!;
-    expect(mine.top.map((t) => t.id)).toEqual(c.first_step.top.map((t) => t.id));
-    for (const [k, t] of c.first_step.top.entries()) {
-      worst = Math.max(worst, rel(mine.top[k]!.prob, t.prob));
-      expect(rel(mine.top[k]!.prob, t.prob)).toBeLessThanOrEqual(TOL.probRel);
-    }
-    expect(rel(mine.probe!.prob, c.first_step.probe.prob)).toBeLessThanOrEqual(TOL.probRel);
-    expect(r.inspection.selector.override).toEqual(c.keep === null ? null : { kind: 'keep', count: c.keep.length });
-  });
+  it.each(goldens.cases.map((c) => [c.image, c.name, c] as const))(
+    '%s, keep %s: rows, first-step probabilities, greedy tokens',
+    async (_i, _n, c) => {
+      const r = await engine.ask(
+        {
+          requestId: `${c.image}-${c.name}`,
+          image: { path: path.join(DIR, 'images', `${c.image}.png`) },
+          question: goldens.question,
+          sampling: { maxNewTokens: goldens.max_new_tokens },
+          selector: c.keep === null ? {} : { keep: c.keep },
+          probeTokenId: c.first_step.probe.id,
+        },
+        new AbortController().signal,
+        () => undefined,
+      );
+      expect(r.inspection.tokens.localBefore).toBe(c.local_before);
+      expect(r.inspection.tokens.prefill).toBe(c.seq_len);
+      expect(r.tokenIds).toEqual(c.tokens);
+      const mine = r.inspection.firstStep!;
+      expect(mine.top.map((t) => t.id)).toEqual(c.first_step.top.map((t) => t.id));
+      for (const [k, t] of c.first_step.top.entries()) {
+        worst = Math.max(worst, rel(mine.top[k]!.prob, t.prob));
+        expect(rel(mine.top[k]!.prob, t.prob)).toBeLessThanOrEqual(TOL.probRel);
+      }
+      expect(rel(mine.probe!.prob, c.first_step.probe.prob)).toBeLessThanOrEqual(TOL.probRel);
+      expect(r.inspection.selector.override).toEqual(c.keep === null ? null : { kind: 'keep', count: c.keep.length });
+    },
+  );
 });
