@@ -13,6 +13,7 @@ import { argmax } from '../../../electron/inference/sample.ts';
 import { divergeAt, sweepPlan } from '../../../electron/inference/sweep.ts';
 import { askRequestSchema } from '../../../electron/shared/ipc/inference.ts';
 import { toAppError } from '../../../electron/shared/errors.ts';
+import { inspectionSummary } from '../../../database/provenance.ts';
 
 const MODEL = path.resolve(import.meta.dirname, '../../fixtures/slime-tiny');
 const IMAGE = path.join(MODEL, 'images', 'wide.png');
@@ -95,6 +96,7 @@ describe('kept-set override', () => {
     const r = await engine.ask(args({ keep: [] }), live(), none);
     expect(r.inspection.tokens).toMatchObject({ localAfter: 0, separator: 0, prefill: g.seq.rows.length });
     expect(r.inspection.selector.override).toEqual({ kind: 'keep', count: 0 });
+    expect(inspectionSummary(r.inspection)?.selector).toMatchObject({ kept: 0, override: { kind: 'keep', count: 0 } });
     expect(r.inspection.selector.kept.every((k) => k === 0)).toBe(true);
     expect(r.tokenIds).toEqual(g.tokens);
   });
