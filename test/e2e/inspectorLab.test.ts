@@ -1,6 +1,6 @@
 // e2e: the inspector's counterfactual lab in Chromium against the real services and SliME-Nano — force-drop the tile
 // that holds the named object, keep only it, global only (history with kept counts and Δp of the first token), cells
-// picked on the image, the sweep (compared with the engine's own sweep call), the occlusion map with progress, its
+// picked on the image or from a drawn region, the sweep (compared with the engine's own sweep call), the occlusion map with progress, its
 // agreement and a PNG export; screenshots at 1440×900 and 1024×700.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -90,7 +90,15 @@ describe('inspector lab', () => {
     await page.mouse.up();
     expect(Number((await page.getByTestId('selected-count').innerText()).split(' ')[0])).toBeGreaterThan(2);
     expect(await page.getByTestId('legend-selected').isVisible()).toBe(true);
-    await page.getByTestId('select-cells').click();
+    await page.getByText('Clear', { exact: true }).click();
+    await page.getByTestId('tool-region').click();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
+    await page.mouse.up();
+    await page.getByTestId('select-region-cells').click();
+    expect(Number((await page.getByTestId('selected-count').innerText()).split(' ')[0])).toBeGreaterThan(0);
+    await page.getByTestId('region-clear').click();
   });
 
   it('sweeps the selector settings side by side, the same figures as the engine’s sweep', async () => {
