@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'db/busy',
   'dataset/invalid',
   'dataset/path-escape',
+  'dataset/not-empty',
   'io/not-found',
   'io/permission',
   'io/disk-full',
