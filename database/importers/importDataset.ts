@@ -58,7 +58,9 @@ async function candidateOf(run: ImportRun, item: SourceItem & { parsed: ParsedRe
 
 function existingIds(run: ImportRun, ids: string[]): Set<string> {
   return new Set(
-    all<{ external_id: string }>(run.ctx.db, sql`SELECT external_id FROM examples WHERE external_id IN ${list(ids)}`).map((r) => r.external_id),
+    all<{ external_id: string }>(run.ctx.db, sql`SELECT external_id FROM examples WHERE external_id IN ${list(ids)}`).map(
+      (r) => r.external_id,
+    ),
   );
 }
 
@@ -120,8 +122,14 @@ async function prepareChunk(run: ImportRun, items: SourceItem[]): Promise<NewExa
       if (c) candidates.push(c);
     }
   }
-  const inDb = existingKeys(run.ctx.db, candidates.map((c) => ({ sha: c.sha, turns: c.item.parsed.turns })));
-  const taken = existingIds(run, candidates.filter((c) => c.item.ownId).map((c) => c.item.id));
+  const inDb = existingKeys(
+    run.ctx.db,
+    candidates.map((c) => ({ sha: c.sha, turns: c.item.parsed.turns })),
+  );
+  const taken = existingIds(
+    run,
+    candidates.filter((c) => c.item.ownId).map((c) => c.item.id),
+  );
   const ready: NewExample[] = [];
   for (const c of candidates) {
     if (leaveOut(run, c, inDb, taken)) continue;
