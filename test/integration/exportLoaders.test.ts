@@ -42,14 +42,28 @@ beforeAll(async () => {
   const src = tempDir('slime-loaders-src-');
   fs.mkdirSync(path.join(src, 'img'));
   fs.writeFileSync(path.join(src, 'img', 'a.png'), await makePng(3, 96, 64));
-  fs.writeFileSync(path.join(src, 'img', 'c.jpg'), await sharp(await makePng(5, 80, 72)).jpeg().toBuffer());
+  fs.writeFileSync(
+    path.join(src, 'img', 'c.jpg'),
+    await sharp(await makePng(5, 80, 72))
+      .jpeg()
+      .toBuffer(),
+  );
   fs.writeFileSync(path.join(src, 'img', 'b.png'), await makePng(4, 72, 40));
-  execFileSync(PYTHON, ['-c', 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2])', path.join(src, 'img', 'b.png'), path.join(src, 'img', 'b.bmp')]);
+  execFileSync(PYTHON, [
+    '-c',
+    'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2])',
+    path.join(src, 'img', 'b.png'),
+    path.join(src, 'img', 'b.bmp'),
+  ]);
   const human = (value: string): { from: string; value: string } => ({ from: 'human', value });
   const gpt = (value: string): { from: string; value: string } => ({ from: 'gpt', value });
   const records = [
     { id: 'png', image: 'img/a.png', conversations: [human('<image>\nWhat is in the corner?'), gpt('A square.')] },
-    { id: 'bmp-mid', image: 'img/b.bmp', conversations: [human('What colour is <image> the square?'), gpt('Red.'), human('Where?'), gpt('Left.')] },
+    {
+      id: 'bmp-mid',
+      image: 'img/b.bmp',
+      conversations: [human('What colour is <image> the square?'), gpt('Red.'), human('Where?'), gpt('Left.')],
+    },
     { id: 'jpeg', image: 'img/c.jpg', conversations: [human('<image>\nDescribe it.'), gpt('A gradient.')] },
     { id: 'text', conversations: [human('No image here.'), gpt('Fine.')] },
   ];
@@ -118,7 +132,12 @@ describe('exports load with datasets, the way their trainers read them', () => {
     expect(rows.map((x) => x.id).sort()).toEqual(['bmp-mid', 'jpeg', 'png', 'text']);
     for (const x of rows) expect(x.size).toEqual(sizes.get(x.id) ?? null);
     const shas = (await t.call('listExamples', {})).items.map((e) => e.imageSha256).filter(Boolean);
-    expect(rows.map((x) => x.sha256).filter(Boolean).sort()).toEqual([...shas].sort());
+    expect(
+      rows
+        .map((x) => x.sha256)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual([...shas].sort());
     expect(rows.find((x) => x.id === 'png')!.system).toBe('Be brief.');
     expect(fs.existsSync(path.join(out, 'images'))).toBe(false);
 
