@@ -116,6 +116,14 @@ describe('slime dataset', () => {
     // The ShareGPT files of the earlier export are gone (a stale split would otherwise survive).
     expect(fs.readdirSync(out).sort()).toEqual(['images', 'provenance.jsonl', 'train.json']);
 
+    // Parquet through the worker thread (hyparquet-writer / hyparquet on Node 24): out, and back into a new dataset.
+    const pq = tempDir('slime-cli-pq-');
+    expect((await cli('dataset', 'export', '--format', 'parquet', '--out', pq, '--db', db)).code).toBe(0);
+    expect(fs.readdirSync(pq).sort()).toEqual(['provenance.jsonl', 'train.parquet']);
+    const db2 = path.join(tempDir('slime-cli-db2-'), 'dataset.sqlite');
+    const back = await cli('dataset', 'import', path.join(pq, 'train.parquet'), '--db', db2, '--json');
+    expect(JSON.parse(back.out.join('\n'))).toMatchObject({ imported: 2, rejected: [], duplicates: [], format: 'parquet' });
+
     const bad = await cli('dataset', 'export', '--format', 'yaml', '--out', out, '--db', db);
     expect(bad.code).toBe(2);
     expect(bad.err[0]).toMatch(/^error \[ipc\/bad-args\]/);
