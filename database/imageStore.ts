@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Metadata } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import { AppFailure } from '../electron/shared/errors.ts';
 import { decodeExtraFormat, sniffExtraFormat } from '../electron/shared/imageFormats.ts';
 import { phash } from './phash.ts';
@@ -16,7 +16,17 @@ export const MAX_IMAGE_PIXELS = 100_000_000;
 /** Smallest accepted side in pixels. */
 export const MIN_IMAGE_SIDE = 8;
 
-const EXTENSIONS: Record<string, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', tiff: 'tif', avif: 'avif', heif: 'heic', bmp: 'bmp', tga: 'tga' };
+const EXTENSIONS: Record<string, string> = {
+  png: 'png',
+  jpeg: 'jpg',
+  webp: 'webp',
+  gif: 'gif',
+  tiff: 'tif',
+  avif: 'avif',
+  heif: 'heic',
+  bmp: 'bmp',
+  tga: 'tga',
+};
 
 /** What decoding an image yields, before it is stored. */
 export interface MeasuredImage {
@@ -35,7 +45,7 @@ export function storedPath(imagesDir: string, sha256: string, ext: string): stri
 }
 
 /** A sharp pipeline over the image and its metadata; BMP and TGA are decoded first and handed over as raw RGBA. */
-async function openImage(bytes: Uint8Array): Promise<{ image: sharp.Sharp; meta: Metadata; format: string | undefined }> {
+async function openImage(bytes: Uint8Array): Promise<{ image: Sharp; meta: Metadata; format: string | undefined }> {
   if (sniffExtraFormat(bytes)) {
     const decoded = await decodeExtraFormat(bytes, MAX_IMAGE_PIXELS);
     const image = sharp(decoded.rgba, { raw: { width: decoded.width, height: decoded.height, channels: 4 } });

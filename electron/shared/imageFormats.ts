@@ -108,7 +108,12 @@ function bmpPixels(bytes: Uint8Array): RgbaImage {
 
 async function tgaPixels(bytes: Uint8Array): Promise<RgbaImage> {
   const { image } = await decodeTga(bytes);
-  return { format: 'tga', width: image.width, height: image.height, rgba: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length) };
+  return {
+    format: 'tga',
+    width: image.width,
+    height: image.height,
+    rgba: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length),
+  };
 }
 
 /** Packed RGB from RGBA (alpha dropped, not composited: what Pillow's `convert('RGB')` does). */

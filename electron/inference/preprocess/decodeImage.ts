@@ -92,12 +92,18 @@ async function readHeader(bytes: Buffer): Promise<{ format: string; width: numbe
   } catch (thrown) {
     const msg = firstLine(thrown);
     if (/unsupported image format/i.test(msg))
-      throw new AppFailure('image/unsupported', 'The file is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP, TGA)');
+      throw new AppFailure(
+        'image/unsupported',
+        'The file is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP, TGA)',
+      );
     throw new AppFailure('image/corrupt', `The image header could not be read: ${msg}`);
   }
   const format = meta.format ?? 'unknown';
   if (!ACCEPTED.has(format))
-    throw new AppFailure('image/unsupported', `${format.toUpperCase()} images are not supported (JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP, TGA are)`);
+    throw new AppFailure(
+      'image/unsupported',
+      `${format.toUpperCase()} images are not supported (JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP, TGA are)`,
+    );
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width <= 0 || height <= 0) throw new AppFailure('image/corrupt', 'The image declares no size');

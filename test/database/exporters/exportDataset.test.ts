@@ -133,7 +133,9 @@ describe('exportDataset', () => {
     const outside = tempDir('slime-outside-');
     const out1 = tempDir();
     fs.symlinkSync(outside, path.join(out1, 'images'));
-    await expect(t.call('exportDataset', { format: 'llava', outDir: out1, overwrite: true })).rejects.toMatchObject({ code: 'dataset/path-escape' });
+    await expect(t.call('exportDataset', { format: 'llava', outDir: out1, overwrite: true })).rejects.toMatchObject({
+      code: 'dataset/path-escape',
+    });
     expect(fs.readdirSync(outside)).toEqual([]);
     const out2 = tempDir();
     const victim = path.join(outside, 'victim.json');
