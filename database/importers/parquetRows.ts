@@ -87,7 +87,10 @@ function conversationsOf(row: Record<string, unknown>, hasImage: boolean): unkno
 export function rowItem(row: Record<string, unknown>, label: string, index: number): SourceItem {
   const ownId = typeof row.id === 'string' || typeof row.id === 'number' || typeof row.id === 'bigint';
   const id = ownId ? String(row.id) : label;
-  const image = (row.image ?? null) as { bytes?: unknown; path?: unknown } | null;
+  const images = Array.isArray(row.images) ? (row.images as unknown[]) : null;
+  if (images && images.length > 1)
+    return { id, ownId, parsed: { reason: `${images.length} images per record are not supported (one image per example)` } };
+  const image = (row.image ?? images?.[0] ?? null) as { bytes?: unknown; path?: unknown } | null;
   const bytes = image?.bytes instanceof Uint8Array && image.bytes.length > 0 ? image.bytes : null;
   const imagePath = typeof image?.path === 'string' && image.path !== '' ? image.path : null;
   const conversations = conversationsOf(row, bytes !== null || imagePath !== null);
@@ -113,15 +116,23 @@ export function rowItem(row: Record<string, unknown>, label: string, index: numb
   };
 }
 
-/** Reads `files` in chunks of `size` rows (binary columns as bytes, strings as text). */
+/**
+ * Reads `files` one row group at a time and yields it in chunks of `size` rows (binary columns as bytes, strings as
+ * text). Whole row groups, because hyparquet decodes a row group's pages from its start for every row range asked
+ * of it: 200-row ranges over a 4000-row, 80 MB pyarrow group took 13.4 s against 0.43 s for the group at once.
+ */
 export async function* parquetChunks(files: string[], size: number): AsyncGenerator<SourceItem[]> {
   let index = 0;
   for (const file of files) {
     const buffer = await asyncBufferFromFile(file);
-    const rows = Number((await parquetMetadataAsync(buffer)).num_rows);
-    for (let start = 0; start < rows; start += size) {
-      const objects = await parquetReadObjects({ file: buffer, rowStart: start, rowEnd: Math.min(rows, start + size), utf8: false });
-      yield objects.map((row, offset) => rowItem(row, `${path.basename(file)}#${start + offset}`, index++));
+    const metadata = await parquetMetadataAsync(buffer);
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      const rows = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end, utf8: false });
+      for (let at = 0; at < rows.length; at += size)
+        yield rows.slice(at, at + size).map((row, offset) => rowItem(row, `${path.basename(file)}#${start + at + offset}`, index++));
+      start = end;
     }
   }
 }

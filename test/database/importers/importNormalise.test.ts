@@ -134,4 +134,23 @@ pq.write_table(pa.table({'id': ['in', 'out'], 'image': pa.array([{'bytes': None,
     expect(r.rejected).toEqual([{ id: 'out', reason: expect.stringMatching(/leaves the dataset's folder/) }]);
     t.close();
   });
+
+  it('reads every row group of a shard, and an `images` list column holding one image', async () => {
+    const dir = await folder();
+    const code = `
+import sys, pyarrow as pa, pyarrow.parquet as pq
+png = open(sys.argv[1], 'rb').read()
+image = pa.struct([('bytes', pa.binary()), ('path', pa.string())])
+rows = [[{'bytes': png, 'path': 'a.png'}]] * 4 + [[{'bytes': png, 'path': 'a.png'}] * 2]
+pq.write_table(pa.table({'images': pa.array(rows, type=pa.list_(image)), 'question': [f'q{i}' for i in range(5)], 'answer': ['a'] * 5}), sys.argv[2], row_group_size=2)
+`;
+    execFileSync(PYTHON, ['-c', code, path.join(dir, 'images', 'a.png'), path.join(dir, 'groups.parquet')]);
+    const t = openTestDataset();
+    const r = await t.call('importDataset', { file: path.join(dir, 'groups.parquet') });
+    expect(r.imported).toBe(4);
+    expect(r.rejected).toEqual([{ id: 'groups.parquet#4', reason: '2 images per record are not supported (one image per example)' }]);
+    const questions = (await t.call('listExamples', { sort: 'created', order: 'asc' })).items.map((e) => e.question);
+    expect(questions).toEqual(['q0', 'q1', 'q2', 'q3']);
+    t.close();
+  });
 });
