@@ -7,7 +7,11 @@ import {
   askRequestSchema,
   loadOptionsSchema,
   scoreRequestSchema,
+  sweepRequestSchema,
+  occlusionRequestSchema,
   type AskResult,
+  type OcclusionResult,
+  type SweepResult,
   type InferenceStatus,
   type ModelSummary,
   type ScoreResult,
@@ -33,6 +37,10 @@ export const inferenceProcessContract = defineContract('inferenceProcess', {
   reselect: method<AskResult, z.ZodTuple<[typeof askRequestSchema], null>>(z.tuple([askRequestSchema])),
   /** The detail score of an answer (image at a path). */
   score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema], null>>(z.tuple([scoreRequestSchema])),
+  /** The selector sweep (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema], null>>(z.tuple([sweepRequestSchema])),
+  /** The occlusion job (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  occlusion: method<OcclusionResult, z.ZodTuple<[typeof occlusionRequestSchema], null>>(z.tuple([occlusionRequestSchema])),
   /** Loaded model, providers per graph, queue. */
   status: method<InferenceStatus>(),
   /** Test hook: crashes the process the hard way (honoured only with SLIME_TEST_HOOKS=1). */
