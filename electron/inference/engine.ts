@@ -3,13 +3,14 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppFailure } from '../shared/errors.ts';
-import type { AskResult, InferenceStatus, LoadOptions, ScoreResult, StageEvent } from '../shared/ipc/inference.ts';
-import { askRequestSchema, loadOptionsSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
+import type { AskResult, EmbedResult, InferenceStatus, LoadOptions, ScoreResult, StageEvent } from '../shared/ipc/inference.ts';
+import { askRequestSchema, embedRequestSchema, loadOptionsSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
 import { loadModel, releaseModel, runEmbed, runProjector, runVision, type LoadedModel } from './model.ts';
 import { decoderStep, emptyKv } from './generate.ts';
 import type { KvCache } from './kvCache.ts';
 import { FeatureCache } from './encode.ts';
 import { answer, scoreAnswer } from './answer.ts';
+import { embedImage } from './embed.ts';
 import type { SessionSettings } from './sessions.ts';
 
 /** Parses request arguments; a mismatch is `ipc/bad-args` naming the fields. */
@@ -84,6 +85,12 @@ export class Engine {
   async score(raw: unknown, signal: AbortSignal): Promise<ScoreResult> {
     const req = parseArgs(scoreRequestSchema, raw);
     return this.exclusive(async () => scoreAnswer(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
+  }
+
+  /** The image embedding (electron/inference/embed.ts), on the shared feature cache. */
+  async embed(raw: unknown, signal: AbortSignal): Promise<EmbedResult> {
+    const req = parseArgs(embedRequestSchema, raw);
+    return this.exclusive(async () => embedImage(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
   }
 
   /** Forgets cached image features and the KV cache (a new conversation; benchmarks measure cold requests). */

@@ -74,6 +74,12 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
       return controller !== undefined;
     },
     status: async () => unwrapInference(await deps.inference.callWith('status', [], options())),
+    embed: async (...[request]) => {
+      const resolved = await resolveImage(request);
+      return unwrapInference(
+        await deps.inference.callWith('embed', [{ ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }], options()),
+      );
+    },
     score: async (...[request]) => {
       const resolved = await resolveImage(request);
       return unwrapInference(

@@ -5,6 +5,8 @@ import { defineContract, method } from './contract.ts';
 import type { ProviderInfo } from './app.ts';
 import {
   askRequestSchema,
+  embedRequestSchema,
+  type EmbedResult,
   loadOptionsSchema,
   scoreRequestSchema,
   type AskResult,
@@ -33,6 +35,8 @@ export const inferenceProcessContract = defineContract('inferenceProcess', {
   reselect: method<AskResult, z.ZodTuple<[typeof askRequestSchema], null>>(z.tuple([askRequestSchema])),
   /** The detail score of an answer (image at a path). */
   score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema], null>>(z.tuple([scoreRequestSchema])),
+  /** The image embedding (image at a path). */
+  embed: method<EmbedResult, z.ZodTuple<[typeof embedRequestSchema], null>>(z.tuple([embedRequestSchema])),
   /** Loaded model, providers per graph, queue. */
   status: method<InferenceStatus>(),
   /** Test hook: crashes the process the hard way (honoured only with SLIME_TEST_HOOKS=1). */
