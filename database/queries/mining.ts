@@ -32,7 +32,10 @@ interface JobRow {
 }
 
 function counts(db: Database.Database, jobId: number): PairCounts {
-  const rows = all<{ state: string; n: number }>(db, sql`SELECT state, count(*) AS n FROM mining_pairs WHERE job_id = ${jobId} GROUP BY state`);
+  const rows = all<{ state: string; n: number }>(
+    db,
+    sql`SELECT state, count(*) AS n FROM mining_pairs WHERE job_id = ${jobId} GROUP BY state`,
+  );
   const c: PairCounts = { total: 0, pending: 0, done: 0, failed: 0 };
   for (const r of rows) {
     c[r.state as 'pending' | 'done' | 'failed'] = r.n;
@@ -84,7 +87,11 @@ export function createJob(
 }
 
 /** Adds pairs, ignoring ones already there; returns how many were new. */
-export function addPairs(db: Database.Database, jobId: number, pairs: readonly { imageSha256: string; question: string; file: string }[]): number {
+export function addPairs(
+  db: Database.Database,
+  jobId: number,
+  pairs: readonly { imageSha256: string; question: string; file: string }[],
+): number {
   getJob(db, jobId);
   return db.transaction(() => {
     let added = 0;
@@ -106,8 +113,7 @@ export function setJobState(
   scan?: { images: number; skipped: { file: string; reason: string }[] },
 ): MiningJob {
   getJob(db, jobId);
-  if (scan)
-    run(db, sql`UPDATE mining_jobs SET images = ${scan.images}, skipped = ${JSON.stringify(scan.skipped)} WHERE id = ${jobId}`);
+  if (scan) run(db, sql`UPDATE mining_jobs SET images = ${scan.images}, skipped = ${JSON.stringify(scan.skipped)} WHERE id = ${jobId}`);
   run(db, sql`UPDATE mining_jobs SET state = ${state}, updated_at = ${now} WHERE id = ${jobId}`);
   return getJob(db, jobId);
 }
@@ -119,7 +125,12 @@ export function nextPairs(db: Database.Database, imagesDir: string, jobId: numbe
     sql`SELECT p.image_sha256, p.question, p.file, i.ext FROM mining_pairs p JOIN images i ON i.sha256 = p.image_sha256
         WHERE p.job_id = ${jobId} AND p.state = 'pending' ORDER BY p.image_sha256, p.question LIMIT ${limit}`,
   );
-  return rows.map((r) => ({ imageSha256: r.image_sha256, question: r.question, file: r.file, imagePath: storedPath(imagesDir, r.image_sha256, r.ext) }));
+  return rows.map((r) => ({
+    imageSha256: r.image_sha256,
+    question: r.question,
+    file: r.file,
+    imagePath: storedPath(imagesDir, r.image_sha256, r.ext),
+  }));
 }
 
 /** The selector's kept cells and the geometry to map regions onto them, from an inspection record; null when incomplete. */
@@ -134,7 +145,12 @@ export function keptSelection(inspection: unknown): KeptSelection | null {
 }
 
 /** Writes (replaces) an example's signals row with the kept selection of its answer. */
-export function writeSignals(db: Database.Database, exampleId: number, c: Pick<CompletedPair, 'signals' | 'inspection'>, now: number): void {
+export function writeSignals(
+  db: Database.Database,
+  exampleId: number,
+  c: Pick<CompletedPair, 'signals' | 'inspection'>,
+  now: number,
+): void {
   const s = c.signals;
   const sweep = s.sweep ? JSON.stringify(s.sweep) : null;
   const picked = keptSelection(c.inspection);

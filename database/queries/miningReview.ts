@@ -56,11 +56,13 @@ function where(q: ReviewQuery): Sql {
   const parts: Sql[] = [sql`e.deleted_at IS NULL`];
   if (q.jobId !== undefined) parts.push(sql`e.id IN (SELECT example_id FROM mining_pairs WHERE job_id = ${q.jobId})`);
   if (q.inDist !== undefined) parts.push(q.inDist ? sql`(s.in_dist IS NULL OR s.in_dist = 1)` : sql`s.in_dist = 0`);
-  if (q.evidenceDropped !== undefined) parts.push(sql`s.selection IS NOT NULL AND EXISTS (SELECT 1 FROM regions r WHERE r.example_id = e.id)`);
+  if (q.evidenceDropped !== undefined)
+    parts.push(sql`s.selection IS NOT NULL AND EXISTS (SELECT 1 FROM regions r WHERE r.example_id = e.id)`);
   return join(parts, ' AND ');
 }
 
-const SELECT = trusted(`SELECT e.id, e.image_sha256, e.status, e.detail_score, s.instability, s.diverge_at, s.margin, s.ood_score, s.in_dist,
+const SELECT =
+  trusted(`SELECT e.id, e.image_sha256, e.status, e.detail_score, s.instability, s.diverge_at, s.margin, s.ood_score, s.in_dist,
   s.needs_detail, s.missing, s.selection, t.question, t.answer
   FROM example_signals s JOIN examples e ON e.id = s.example_id JOIN turns t ON t.example_id = e.id AND t.position = 0`);
 
@@ -71,7 +73,10 @@ export function reviewQueue(db: Database.Database, q: ReviewQuery): Page<ReviewI
   const below = q.coverageBelow ?? DROPPED_BELOW;
   const filter = where(q);
   if (q.evidenceDropped === undefined) {
-    const total = get<{ n: number }>(db, sql`SELECT count(*) AS n FROM example_signals s JOIN examples e ON e.id = s.example_id WHERE ${filter}`)!.n;
+    const total = get<{ n: number }>(
+      db,
+      sql`SELECT count(*) AS n FROM example_signals s JOIN examples e ON e.id = s.example_id WHERE ${filter}`,
+    )!.n;
     const rows = all<Row>(db, sql`${SELECT} WHERE ${filter} ORDER BY s.needs_detail DESC, e.id LIMIT ${limit} OFFSET ${offset}`);
     return { items: rows.map((r) => toItem(db, r, below)), total, offset, limit };
   }

@@ -52,7 +52,10 @@ export function storeEmbedding(db: Database.Database, sha256: string, modelKey: 
 
 /** An image's embedding for a model, or null. */
 export function getEmbedding(db: Database.Database, sha256: string, modelKey: string): number[] | null {
-  const row = get<{ vector: Buffer }>(db, sql`SELECT vector FROM image_embeddings WHERE image_sha256 = ${sha256} AND model_key = ${modelKey}`);
+  const row = get<{ vector: Buffer }>(
+    db,
+    sql`SELECT vector FROM image_embeddings WHERE image_sha256 = ${sha256} AND model_key = ${modelKey}`,
+  );
   return row ? Array.from(fromBlob(row.vector)) : null;
 }
 
@@ -65,9 +68,10 @@ export function similarImages(db: Database.Database, sha256: string, k: number):
   if (!own) throw new AppFailure('db/not-found', `Image ${sha256} has no embedding yet (run ask-a-folder with embeddings on).`);
   const hits = indexFor(db, own.model_key).search(fromBlob(own.vector), k, sha256);
   const uses = new Map(
-    all<{ sha: string; n: number }>(db, sql`SELECT image_sha256 AS sha, count(*) AS n FROM examples WHERE deleted_at IS NULL GROUP BY image_sha256`).map(
-      (r) => [r.sha, r.n],
-    ),
+    all<{ sha: string; n: number }>(
+      db,
+      sql`SELECT image_sha256 AS sha, count(*) AS n FROM examples WHERE deleted_at IS NULL GROUP BY image_sha256`,
+    ).map((r) => [r.sha, r.n]),
   );
   return hits.map((h) => ({ sha256: h.key, similarity: h.score, examples: uses.get(h.key) ?? 0 }));
 }

@@ -9,7 +9,8 @@ import type { LoadedModel } from './model.ts';
 /** Mean over rows of a [rows, hidden] matrix, L2-normalised, as float32. */
 export function meanUnit(rows: Float32Array, hidden: number): Float32Array {
   const n = rows.length / hidden;
-  if (!Number.isInteger(n) || n === 0) throw new AppFailure('inference/failed', `cannot average ${rows.length} values in rows of ${hidden}`);
+  if (!Number.isInteger(n) || n === 0)
+    throw new AppFailure('inference/failed', `cannot average ${rows.length} values in rows of ${hidden}`);
   const sum = new Float64Array(hidden);
   for (let r = 0; r < n; r++) for (let i = 0; i < hidden; i++) sum[i]! += rows[r * hidden + i]!;
   let norm = 0;
@@ -21,7 +22,12 @@ export function meanUnit(rows: Float32Array, hidden: number): Float32Array {
 }
 
 /** The embedding of the image at `request.image.path` (encoded once; later calls and asks reuse the features). */
-export async function embedImage(model: LoadedModel, cache: FeatureCache, request: ParsedEmbedRequest, signal: AbortSignal): Promise<EmbedResult> {
+export async function embedImage(
+  model: LoadedModel,
+  cache: FeatureCache,
+  request: ParsedEmbedRequest,
+  signal: AbortSignal,
+): Promise<EmbedResult> {
   if (!('path' in request.image)) throw new AppFailure('ipc/bad-args', 'the inference process takes images by path');
   const { features, timings } = await encodeImage(model, cache, request.image.path, signal, () => {});
   const hidden = model.manifest.projector.hidden;

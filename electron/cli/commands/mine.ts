@@ -47,7 +47,11 @@ function number(ctx: CliContext, name: string): number | undefined {
 
 async function settingsFrom(ctx: CliContext): Promise<ReturnType<typeof miningSettingsSchema.parse>> {
   const typed = ctx.flags.question;
-  const questions = Array.isArray(typed) ? typed.filter((q): q is string => typeof q === 'string') : typeof typed === 'string' ? [typed] : [];
+  const questions = Array.isArray(typed)
+    ? typed.filter((q): q is string => typeof q === 'string')
+    : typeof typed === 'string'
+      ? [typed]
+      : [];
   const fromFile = flag(ctx, 'questions') ? await readQuestionFile(path.resolve(flag(ctx, 'questions')!)) : { questions: [], perImage: {} };
   const signals = ctx.flags['no-signals'] === true;
   const tags = ctx.flags.tag;
@@ -108,8 +112,12 @@ export async function runMine(ctx: CliContext, file: string): Promise<number> {
     }
     const resume = number(ctx, 'resume');
     const folder = ctx.positionals[1];
-    if (resume === undefined && !folder) throw new AppFailure('ipc/bad-args', `dataset ask-folder needs a FOLDER or --resume JOB\nUsage:\n${MINE_USAGE.join('\n')}`);
-    const started = resume !== undefined ? await mining.resumeJob(resume) : await mining.askFolder({ folder: folder!, settings: await settingsFrom(ctx) });
+    if (resume === undefined && !folder)
+      throw new AppFailure('ipc/bad-args', `dataset ask-folder needs a FOLDER or --resume JOB\nUsage:\n${MINE_USAGE.join('\n')}`);
+    const started =
+      resume !== undefined
+        ? await mining.resumeJob(resume)
+        : await mining.askFolder({ folder: folder!, settings: await settingsFrom(ctx) });
     current = started.id;
     if (ctx.json) ctx.out(JSON.stringify({ event: 'job', jobId: started.id }));
     else ctx.err(`job ${started.id} started (resume it with --resume ${started.id})`);

@@ -47,7 +47,7 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
   const forwarded = Object.fromEntries(
     Object.keys(miningDataMethods).map((name) => [
       name,
-      async (...args: unknown[]) => unwrap((await (deps.db.call as (m: string, ...a: unknown[]) => Promise<Result<unknown>>)(name, ...args))),
+      async (...args: unknown[]) => unwrap(await (deps.db.call as (m: string, ...a: unknown[]) => Promise<Result<unknown>>)(name, ...args)),
     ]),
   ) as unknown as Pick<ServiceImpl<MiningContract>, DataMethod>;
 
@@ -59,7 +59,9 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
       if (settings.questions.length === 0 && Object.keys(settings.perImage).length === 0)
         throw new AppFailure('ipc/bad-args', 'Ask a folder needs at least one question (typed or from a file).');
       const dir = path.resolve(modelDir ?? deps.defaultModelDir);
-      const job = unwrap(await deps.db.call('createMiningJob', { folder: root, modelDir: dir, manifestSha256: await manifestSha256(dir), settings }));
+      const job = unwrap(
+        await deps.db.call('createMiningJob', { folder: root, modelDir: dir, manifestSha256: await manifestSha256(dir), settings }),
+      );
       start(job.id);
       return job;
     },
@@ -78,6 +80,6 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
       unwrap(await deps.db.call('setMiningJobState', jobId, 'cancelled'));
       return true;
     },
-    wait: async (jobId) => (running.get(jobId)?.done ?? null),
+    wait: async (jobId) => running.get(jobId)?.done ?? null,
   };
 }

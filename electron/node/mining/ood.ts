@@ -48,7 +48,8 @@ export async function loadOodGuard(modelDir: string): Promise<OodGuard | null> {
   });
   if (text === null) return null;
   const parsed = oodFileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new AppFailure('inference/model-invalid', `${file} is not a valid ood.json: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new AppFailure('inference/model-invalid', `${file} is not a valid ood.json: ${parsed.error.issues[0]?.message}`);
   const raw = Buffer.from(parsed.data.reference, 'base64');
   const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   const { dim, k, threshold } = parsed.data;

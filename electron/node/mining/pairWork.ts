@@ -32,7 +32,13 @@ export function marginOf(result: AskResult): number | null {
 }
 
 /** The embedding of an image and the OOD verdict on it (null parts when turned off or unavailable). */
-export async function imageFacts(deps: PairDeps, job: MiningJob, imagePath: string, guard: OodGuard | null, signal: AbortSignal): Promise<ImageFacts> {
+export async function imageFacts(
+  deps: PairDeps,
+  job: MiningJob,
+  imagePath: string,
+  guard: OodGuard | null,
+  signal: AbortSignal,
+): Promise<ImageFacts> {
   if (!job.settings.signals.embedding && !guard) return { embedding: null, ood: null };
   const request = { image: { path: imagePath }, modelDir: job.modelDir };
   const e = unwrapInference(await deps.inference.callWith('embed', [request], { signal, timeoutMs: deps.timeoutMs }));
@@ -73,7 +79,10 @@ export async function askPair(
     const r = unwrapInference(await deps.inference.callWith('score', [scoreRequest], options));
     if (Number.isFinite(r.full) && Number.isFinite(r.globalOnly)) detail = { full: r.full, globalOnly: r.globalOnly };
   }
-  const swept = s.signals.stability && sweep ? await sweep({ image: { path: pair.imagePath }, question: pair.question, modelDir: job.modelDir, maxNewTokens }, signal) : null;
+  const swept =
+    s.signals.stability && sweep
+      ? await sweep({ image: { path: pair.imagePath }, question: pair.question, modelDir: job.modelDir, maxNewTokens }, signal)
+      : null;
   const margin = marginOf(result);
   const rank = needsDetail({
     detail: detail ? detail.full - detail.globalOnly : null,
@@ -81,7 +90,13 @@ export async function askPair(
     margin,
     inDist: facts.ood?.inDist ?? null,
   });
-  const base = { modelDir: job.modelDir, manifestHash: job.manifestSha256, requestId: request.requestId, folder: job.folder, file: pair.file };
+  const base = {
+    modelDir: job.modelDir,
+    manifestHash: job.manifestSha256,
+    requestId: request.requestId,
+    folder: job.folder,
+    file: pair.file,
+  };
   return {
     jobId: job.id,
     imageSha256: pair.imageSha256,

@@ -84,7 +84,12 @@ class Meter {
  * Runs job `jobId` until its pairs are done or `signal` aborts (reason 'pause' or 'cancel'; anything else leaves the
  * job `running`, as a crash would, for the next resume). Resolves with the job as stored at the end.
  */
-export async function runJob(deps: RunnerDeps, jobId: number, signal: AbortSignal, onProgress: (p: MiningProgress) => void): Promise<MiningJob> {
+export async function runJob(
+  deps: RunnerDeps,
+  jobId: number,
+  signal: AbortSignal,
+  onProgress: (p: MiningProgress) => void,
+): Promise<MiningJob> {
   let job = unwrap(await deps.db.call('getMiningJob', jobId));
   if (job.state === 'cancelled' || job.state === 'done') return job;
   try {
@@ -129,7 +134,16 @@ export async function runJob(deps: RunnerDeps, jobId: number, signal: AbortSigna
     // A scan cut short stays `scanning` when paused, so the resume finishes it.
     const state = reason === 'cancel' ? 'cancelled' : job.state === 'scanning' ? 'scanning' : 'paused';
     job = unwrap(await deps.db.call('setMiningJobState', jobId, state));
-    onProgress({ jobId, state: job.state, done: job.pairs.done, failed: job.pairs.failed, total: job.pairs.total, rate: null, etaSeconds: null, file: null });
+    onProgress({
+      jobId,
+      state: job.state,
+      done: job.pairs.done,
+      failed: job.pairs.failed,
+      total: job.pairs.total,
+      rate: null,
+      etaSeconds: null,
+      file: null,
+    });
     return job;
   }
 }

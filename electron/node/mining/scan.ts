@@ -17,7 +17,10 @@ export interface FoundFile {
 export async function listImageFiles(folder: string): Promise<FoundFile[]> {
   const root = path.resolve(folder);
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new AppFailure(e.code === 'ENOENT' || e.code === 'ENOTDIR' ? 'io/not-found' : 'io/permission', `Cannot read the folder ${root}: ${e.message}`);
+    throw new AppFailure(
+      e.code === 'ENOENT' || e.code === 'ENOTDIR' ? 'io/not-found' : 'io/permission',
+      `Cannot read the folder ${root}: ${e.message}`,
+    );
   });
   const found: FoundFile[] = [];
   for (const entry of entries) {

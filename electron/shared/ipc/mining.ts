@@ -4,14 +4,7 @@ import { z } from 'zod';
 import { defineContract, event, method, type MethodSpec } from './contract.ts';
 import { id, sha, tagName } from './datasetSchemas.ts';
 import type { Page } from './datasetTypes.ts';
-import type {
-  MiningJob,
-  MiningProgress,
-  PendingPair,
-  ReasonedDuplicateGroup,
-  ReviewItem,
-  SimilarImage,
-} from './miningTypes.ts';
+import type { MiningJob, MiningProgress, PendingPair, ReasonedDuplicateGroup, ReviewItem, SimilarImage } from './miningTypes.ts';
 
 export * from './miningTypes.ts';
 
@@ -26,14 +19,22 @@ export const miningSettingsSchema = z.object({
   questions: z.array(question).max(1000).default([]),
   perImage: z.record(z.string().max(1000), z.array(question).max(1000)).default({}),
   selector: z
-    .object({ mode: z.enum(['legacy', 'single']).optional(), topP: z.number().gt(0).max(1).optional(), temperature: z.number().positive().optional() })
+    .object({
+      mode: z.enum(['legacy', 'single']).optional(),
+      topP: z.number().gt(0).max(1).optional(),
+      temperature: z.number().positive().optional(),
+    })
     .default({}),
-  sampling: z.object({ maxNewTokens: z.number().int().min(1).max(4096).optional(), temperature: z.number().min(0).max(5).optional() }).default({}),
-  signals: z.object({ detail: z.boolean().default(true), stability: z.boolean().default(true), embedding: z.boolean().default(true) }).default({
-    detail: true,
-    stability: true,
-    embedding: true,
-  }),
+  sampling: z
+    .object({ maxNewTokens: z.number().int().min(1).max(4096).optional(), temperature: z.number().min(0).max(5).optional() })
+    .default({}),
+  signals: z
+    .object({ detail: z.boolean().default(true), stability: z.boolean().default(true), embedding: z.boolean().default(true) })
+    .default({
+      detail: true,
+      stability: true,
+      embedding: true,
+    }),
   tags: z.array(tagName).max(100).default([]),
 });
 
@@ -85,7 +86,9 @@ export const miningDataMethods = {
 /** Worker-only mining methods (the job runner in Node calls them). */
 export const miningWorkerMethods = {
   createMiningJob: takes<MiningJob>()(
-    z.tuple([z.object({ folder: z.string(), modelDir: z.string(), manifestSha256: z.string().nullable(), settings: miningSettingsSchema })]),
+    z.tuple([
+      z.object({ folder: z.string(), modelDir: z.string(), manifestSha256: z.string().nullable(), settings: miningSettingsSchema }),
+    ]),
   ),
   /** Adds pairs (ignores ones already there: the key is job, image sha256, question). */
   addMiningPairs: takes<{ added: number }>()(
