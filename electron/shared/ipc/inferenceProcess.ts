@@ -9,7 +9,11 @@ import {
   type EmbedResult,
   loadOptionsSchema,
   scoreRequestSchema,
+  sweepRequestSchema,
+  occlusionRequestSchema,
   type AskResult,
+  type OcclusionResult,
+  type SweepResult,
   type InferenceStatus,
   type ModelSummary,
   type ScoreResult,
@@ -37,6 +41,10 @@ export const inferenceProcessContract = defineContract('inferenceProcess', {
   score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema], null>>(z.tuple([scoreRequestSchema])),
   /** The image embedding (image at a path). */
   embed: method<EmbedResult, z.ZodTuple<[typeof embedRequestSchema], null>>(z.tuple([embedRequestSchema])),
+  /** The selector sweep (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema], null>>(z.tuple([sweepRequestSchema])),
+  /** The occlusion job (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  occlusion: method<OcclusionResult, z.ZodTuple<[typeof occlusionRequestSchema], null>>(z.tuple([occlusionRequestSchema])),
   /** Loaded model, providers per graph, queue. */
   status: method<InferenceStatus>(),
   /** Test hook: crashes the process the hard way (honoured only with SLIME_TEST_HOOKS=1). */

@@ -24,7 +24,7 @@ function inspection(kept: number[]): unknown {
 
 async function setup(t: TestDataset, images = 3): Promise<{ jobId: number; shas: string[] }> {
   const shas: string[] = [];
-  for (let i = 0; i < images; i++) shas.push((await t.call('addImage', await makePng(i + 1, 224, 112), `img${i}.png`)).sha256);
+  for (let i = 0; i < images; i++) shas.push((await t.call('addImage', new Uint8Array(await makePng(i + 1, 224, 112)), `img${i}.png`)).sha256);
   const job = await t.call('createMiningJob', { folder: '/data/f', modelDir: '/m', manifestSha256: 'abc', settings });
   const pairs = shas.flatMap((sha, i) => settings.questions.map((question) => ({ imageSha256: sha, question, file: `img${i}.png` })));
   expect((await t.call('addMiningPairs', job.id, pairs)).added).toBe(pairs.length);
