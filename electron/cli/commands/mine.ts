@@ -13,6 +13,7 @@ import { forkSpawner } from '../../node/forkChild.ts';
 import { forwardLines } from '../../node/stderrFilter.ts';
 import { DEFAULT_MODEL_DIR, INFERENCE_ENTRY } from '../../node/paths.ts';
 import { createMiningService } from '../../node/mining/miningService.ts';
+import { inferenceSweeper } from '../../node/mining/pairWork.ts';
 import { readQuestionFile } from '../../node/mining/scan.ts';
 
 /** Usage lines of the mining subcommands (shown by `slime dataset --help`). */
@@ -92,11 +93,12 @@ export async function runMine(ctx: CliContext, file: string): Promise<number> {
     name: 'inference',
     spawn: forkSpawner(INFERENCE_ENTRY, process.env.SLIME_GPU_LOG === '1' ? {} : { onStderr: (s) => forwardLines(s, ctx.err) }),
   });
+  const inferenceClient = new ContractClient(inferenceProcessContract, inference);
   const mining = createMiningService({
     db: worker.client,
-    inference: new ContractClient(inferenceProcessContract, inference),
+    inference: inferenceClient,
     timeoutMs: 600_000,
-    sweep: null,
+    sweep: inferenceSweeper(inferenceClient, 600_000),
     emit: (_name, payload) => print(payload),
     defaultModelDir: flag(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR,
     log: (_level, message) => ctx.err(message),

@@ -45,11 +45,23 @@ export async function imageFacts(
   return { embedding: e.vector, ood: guard ? oodScore(guard, e.vector) : null };
 }
 
-/** Stability across selector settings: filled in once the engine's `sweep` is merged (SESSION2-PLAN.md "Sweep"). */
+/** Stability across selector settings and the shipped setting's first-token margin (SESSION2-PLAN.md "Sweep"). */
 export type Sweeper = (
   request: { image: { path: string }; question: string; modelDir: string; maxNewTokens: number },
   signal: AbortSignal,
-) => Promise<{ instability: number; settings: SweepSummary[] } | null>;
+) => Promise<{ instability: number; margin: number; settings: SweepSummary[] }>;
+
+/** The sweep through the engine's one code path (electron/inference/sweep.ts, `sweep` on the inference process). */
+export function inferenceSweeper(inference: ContractClient<InferenceProcessContract>, timeoutMs: number): Sweeper {
+  let n = 0;
+  return async (request, signal) => {
+    const r = unwrapInference(
+      await inference.callWith('sweep', [{ ...request, requestId: `mine-sweep-${process.pid}-${++n}` }], { signal, timeoutMs }),
+    );
+    const settings = r.settings.map((x) => ({ id: x.id, answer: x.answer, keptLocal: x.keptLocal, divergeAt: x.divergeAt }));
+    return { instability: r.instability, margin: r.margin, settings };
+  };
+}
 
 /** Asks one pair and computes its signals; the caller stores the result with `completeMiningPair`. */
 export async function askPair(
@@ -83,7 +95,8 @@ export async function askPair(
     s.signals.stability && sweep
       ? await sweep({ image: { path: pair.imagePath }, question: pair.question, modelDir: job.modelDir, maxNewTokens }, signal)
       : null;
-  const margin = marginOf(result);
+  // The margin of the shipped setting: the sweep's when it ran, else the answer's own first step.
+  const margin = swept?.margin ?? marginOf(result);
   const rank = needsDetail({
     detail: detail ? detail.full - detail.globalOnly : null,
     instability: swept?.instability ?? null,

@@ -23,6 +23,7 @@ import { ImageRegistry } from '../imageRegistry.ts';
 import { setupDataset } from '../datasetSetup.ts';
 import { miningContract } from '../../shared/ipc/mining.ts';
 import { createMiningService } from '../mining/miningService.ts';
+import { inferenceSweeper } from '../mining/pairWork.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -121,7 +122,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         db: dataset.worker.client,
         inference: inferenceClient,
         timeoutMs: 600_000,
-        sweep: null,
+        sweep: inferenceSweeper(inferenceClient, 600_000),
         emit: hub.sinkFor(miningContract),
         defaultModelDir: options.defaultModelDir,
         log,
