@@ -24,15 +24,16 @@ describe('OOD guard', () => {
         [1, 0, 0],
         [0, 1, 0],
         [0, 0, 1],
-        [2, 2, 0],
+        [Math.SQRT1_2, Math.SQRT1_2, 0],
       ],
       2,
       0.3,
     );
     const guard = (await loadOodGuard(dir))!;
-    expect(guard.n).toBe(4);
-    // Query (1, 1, 0)/√2: cosines 0.7071, 0.7071, 0, 1 → the 2 nearest average (1 + 0.7071)/2.
-    const v = oodScore(guard, [1, 1, 0]);
+    expect(guard.knn.n).toBe(4);
+    expect(guard.method).toBe('knn-cosine');
+    // Unit reference rows (as models/ood.py stores them). Query (1, 1, 0)/√2: cosines 0.7071, 0.7071, 0, 1.
+    const v = oodScore(guard, [Math.SQRT1_2, Math.SQRT1_2, 0]);
     expect(v.score).toBeCloseTo(1 - (1 + Math.SQRT1_2) / 2, 6);
     expect(v.inDist).toBe(true);
     expect(oodScore(guard, [0, 0, -1]).inDist).toBe(false);
