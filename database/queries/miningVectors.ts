@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { AppFailure } from '../../electron/shared/errors.ts';
 import type { ReasonedDuplicateGroup, SimilarImage } from '../../electron/shared/ipc/miningTypes.ts';
 import { hamming, splitHash } from '../phash.ts';
-import { all, get, run, sql } from '../sql.ts';
+import { all, get, list, run, sql } from '../sql.ts';
 import { candidatePairs } from './duplicates.ts';
 import { VectorIndex } from './vectorIndex.ts';
 
@@ -67,10 +67,11 @@ export function similarImages(db: Database.Database, sha256: string, k: number):
   );
   if (!own) throw new AppFailure('db/not-found', `Image ${sha256} has no embedding yet (run ask-a-folder with embeddings on).`);
   const hits = indexFor(db, own.model_key).search(fromBlob(own.vector), k, sha256);
+  const keys = hits.map((h) => h.key);
   const uses = new Map(
     all<{ sha: string; n: number }>(
       db,
-      sql`SELECT image_sha256 AS sha, count(*) AS n FROM examples WHERE deleted_at IS NULL GROUP BY image_sha256`,
+      sql`SELECT image_sha256 AS sha, count(*) AS n FROM examples WHERE deleted_at IS NULL AND image_sha256 IN ${list(keys)} GROUP BY image_sha256`,
     ).map((r) => [r.sha, r.n]),
   );
   return hits.map((h) => ({ sha256: h.key, similarity: h.score, examples: uses.get(h.key) ?? 0 }));
