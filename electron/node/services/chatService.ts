@@ -32,7 +32,7 @@ export async function manifestSha256(modelDir: string): Promise<string | null> {
 }
 
 /** The records saved with a finished answer. */
-function finalPatch(result: AskResult, base: Record<string, unknown>): MessagePatch {
+export function finalPatch(result: AskResult, base: Record<string, unknown>): MessagePatch {
   const i = result.inspection;
   return {
     text: result.answer,

@@ -21,6 +21,9 @@ import { storedImageResolver } from './storedImages.ts';
 import { EventHub, type EventListener } from '../eventHub.ts';
 import { ImageRegistry } from '../imageRegistry.ts';
 import { setupDataset } from '../datasetSetup.ts';
+import { miningContract } from '../../shared/ipc/mining.ts';
+import { createMiningService } from '../mining/miningService.ts';
+import { inferenceSweeper } from '../mining/pairWork.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -111,6 +114,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
         validateModel: async (dir) => inferenceImpl.validateModel(dir),
         defaultModelDir: options.defaultModelDir,
         emit: hub.sinkFor(settingsContract),
+      }),
+    ),
+    bind(
+      miningContract,
+      createMiningService({
+        db: dataset.worker.client,
+        inference: inferenceClient,
+        timeoutMs: 600_000,
+        sweep: inferenceSweeper(inferenceClient, 600_000),
+        emit: hub.sinkFor(miningContract),
+        defaultModelDir: options.defaultModelDir,
+        log,
       }),
     ),
     // Add services here, one line each.
