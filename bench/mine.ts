@@ -72,9 +72,16 @@ function slimeAskPerPair(files: string[]): number {
   return (performance.now() - t) / 1000;
 }
 
-/** Hook for ray16: rows of `python -m models.mine` on the same folder with 1 and 2 workers (null until it is added). */
-function rayRows(_folder: string): Record<string, unknown> | null {
-  return null;
+/**
+ * `python -m models.mine --bench` (ray16) on the same folder and questions: a local Ray cluster with 1, then 2
+ * workers (every signal, like `withSignals`); null when the Python environment (.venv with ray) is missing.
+ */
+function rayRows(folder: string): Record<string, unknown> | null {
+  const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) return null;
+  const args = ['-m', 'models.mine', '--bench', folder, '--json', ...QUESTIONS.flatMap((q) => ['--question', q])];
+  const out = execFileSync(python, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'slime-bench-folder-'));

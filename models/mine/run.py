@@ -62,6 +62,7 @@ def run_ray(items: list[Item], cfg: MineConfig, workers: int, address: str | Non
     import ray
     from ray.util import ActorPool
 
+    t0 = time.perf_counter()
     start_ray(workers, address)
     try:
         actor = ray.remote(num_cpus=1)(MinerActor)
@@ -69,11 +70,12 @@ def run_ray(items: list[Item], cfg: MineConfig, workers: int, address: str | Non
         actors = [actor.remote(cfg) for _ in range(workers)]
         ray.get([a.ready.remote() for a in actors])
         t = time.perf_counter()
+        start = t - t0
         results = list(ActorPool(actors).map(lambda a, it: a.mine.remote(it), items))
         seconds = time.perf_counter() - t
         for a in actors:
             ray.kill(a)
-        return {**_collect(results), "seconds": seconds}
+        return {**_collect(results), "seconds": seconds, "start_seconds": start}
     finally:
         if shutdown:
             ray.shutdown()
