@@ -145,3 +145,22 @@ def test_needs_detail_is_the_shared_formula() -> None:
     low, _ = needs_detail(5.0, 1.0, 0.0, False)
     assert -1 < low < 0
     assert needs_detail(None, None, None, None) == (0.0, ["detail", "instability", "margin", "ood"])
+
+
+@pytest.mark.skipif(not NODE.exists() or not (ROOT / "database/importers/parquetRows.ts").exists(),
+                    reason="needs node_modules and the app's Parquet import (database/importers/parquetRows.ts)")
+def test_slime_dataset_import_reads_the_shards_back_with_provenance(local: dict, tmp_path: Path) -> None:
+    out = tmp_path / "shards"
+    write_shards(local["rows"], out, rows_per_shard=5)  # two shards
+    db = tmp_path / "imported" / "dataset.sqlite"
+    done = subprocess.run([str(NODE), str(ROOT / "electron/cli/main.ts"), "dataset", "import", str(out), "--db", str(db),
+                           "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["imported"] == len(local["rows"])
+    c = sqlite3.connect(db)
+    got = {(sha, q): json.loads(p) for sha, q, p in c.execute(
+        "SELECT e.image_sha256, t.question, e.provenance FROM examples e JOIN turns t ON t.example_id = e.id")}
+    for r in local["rows"]:
+        mining = got[(r["image_sha256"], r["question"])]["mining"]
+        assert mining["detail"] == r["detail"] and mining["needs_detail"] == r["needs_detail"]
+        assert mining["provenance"]["tool"] == "models.mine" and mining["in_dist"] == r["in_dist"]
