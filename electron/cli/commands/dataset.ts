@@ -16,12 +16,14 @@ import { startDatasetWorker } from '../../node/datasetWorker.ts';
 import { inferenceScorer } from '../../node/datasetSetup.ts';
 import { DEFAULT_MODEL_DIR, defaultDataDir } from '../../node/paths.ts';
 import { createDatasetService } from '../../node/services/datasetService.ts';
+import { MINE_OPTIONS, MINE_USAGE, runMine } from './mine.ts';
 
 const USAGE = [
   'slime dataset import FILE|PARQUET_DIR [--db PATH] [--tag T]... [--json]   (LLaVA/ShareGPT JSON, Parquet file or folder of shards)',
   '       slime dataset export --format llava|sharegpt|openai|coco|parquet --out DIR [--overwrite] [--tag T]... [--status S]... [--min-detail X] [--val-fraction F] [--seed N] [--db PATH] [--json]',
   '       slime dataset stats [--db PATH] [--json]   (names the database it read; refuses a missing one)',
   '       slime dataset score [--rescore] [--db PATH] [--json]',
+  ...MINE_USAGE,
 ].join('\n');
 
 function str(ctx: CliContext, name: string): string | undefined {
@@ -193,8 +195,10 @@ export const datasetCommand: CliCommand = {
     seed: { type: 'string' },
     rescore: { type: 'boolean' },
     overwrite: { type: 'boolean' },
+    ...MINE_OPTIONS,
   },
   async run(ctx) {
+    if (ctx.positionals[0] === 'ask-folder' || ctx.positionals[0] === 'jobs') return runMine(ctx, datasetFile(ctx));
     const { file, client, close } = await openDataset(ctx);
     try {
       return await run(ctx, client, file);

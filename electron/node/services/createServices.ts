@@ -26,6 +26,9 @@ import { setupDataset } from '../datasetSetup.ts';
 import { convertContract } from '../../shared/ipc/convert.ts';
 import { createConvertService } from './convertService.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { miningContract } from '../../shared/ipc/mining.ts';
+import { createMiningService } from '../mining/miningService.ts';
+import { inferenceSweeper } from '../mining/pairWork.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -131,6 +134,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
     bind(settingsContract, settingsImpl),
     bind(modelCardContract, createModelCardService({ defaultModelDir: options.defaultModelDir, images })),
     bind(convertContract, convert.impl),
+    bind(
+      miningContract,
+      createMiningService({
+        db: dataset.worker.client,
+        inference: inferenceClient,
+        timeoutMs: 600_000,
+        sweep: inferenceSweeper(inferenceClient, 600_000),
+        emit: hub.sinkFor(miningContract),
+        defaultModelDir: options.defaultModelDir,
+        log,
+      }),
+    ),
     // Add services here, one line each.
   ];
 

@@ -124,6 +124,7 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
       return controller !== undefined;
     },
     status: async () => unwrapInference(await deps.inference.callWith('status', [], options())),
+    embed: async (...[request]) => unwrapInference(await deps.inference.callWith('embed', [await located(request)], options())),
     sweep: (...[request]) =>
       tracked(request.requestId, async (signal): Promise<SweepResult> => {
         const args = [await located(request)] as const;

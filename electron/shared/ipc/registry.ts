@@ -9,6 +9,7 @@ import { modelCardContract } from './modelCard.ts';
 import { datasetContract } from './dataset.ts';
 import { inferenceContract } from './inference.ts';
 import { convertContract } from './convert.ts';
+import { miningContract } from './mining.ts';
 import { describeContract, type ServiceDescriptor } from './buildApi.ts';
 
 /** Every contract exposed on `window.api`, keyed by its service name. */
@@ -21,6 +22,7 @@ export const CONTRACTS = [
   settingsContract,
   modelCardContract,
   convertContract,
+  miningContract,
 ] as const;
 
 /** The shape of `window.api`: one ClientApi per service. */
