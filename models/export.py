@@ -121,8 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default=None)
     a = ap.parse_args(argv)
     try:
-        export_checkpoint(a.checkpoint, a.out, a.dtype, a.clip, a.use_checkpoint_clip, a.name,
-                          log=lambda s: print(s, flush=True))
+        manifest = export_checkpoint(a.checkpoint, a.out, a.dtype, a.clip, a.use_checkpoint_clip, a.name,
+                                     log=lambda s: print(s, flush=True))
+        from .card import minimal_card, write_card
+
+        write_card(Path(a.out), minimal_card(manifest, a.checkpoint))  # card.json: what the folder is
     except (CheckpointError, ConfigError, ExportError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
