@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("variant", choices=SCHEDULES)
     r.add_argument("seed", type=int)
     r.add_argument("--budget", type=int, default=160)
+    q = sub.add_parser("queue", help="run VARIANTS x SEEDS one after the other (seed-major), skipping finished runs")
+    q.add_argument("--variants", default=",".join(SCHEDULES))
+    q.add_argument("--seeds", default="0,1,2")
+    q.add_argument("--budget", type=int, default=160)
     sub.add_parser("report")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
@@ -126,6 +130,11 @@ def main(argv: list[str] | None = None) -> None:
         stage0(a.llm_steps, a.connector_steps)
     elif a.cmd == "run":
         run(a.variant, a.seed, a.budget)
+    elif a.cmd == "queue":
+        for seed in (int(x) for x in a.seeds.split(",")):
+            for v in a.variants.split(","):
+                if not (CMP / f"{v}-b{a.budget}-s{seed}" / "eval.json").exists():
+                    run(v, seed, a.budget)
     else:
         from models.nano.compare_report import update
 
