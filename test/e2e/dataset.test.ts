@@ -3,7 +3,7 @@
 // and check the file on disk. Screenshots: dataset.png, example-editor.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Example } from '../../electron/shared/ipc/dataset.ts';
@@ -188,6 +188,15 @@ describe('dataset curation', () => {
     const ours = records.find((x) => x.conversations[0]!.value.includes('colour is the ball'));
     expect(ours?.conversations[1]!.value).toBe('The ball is red, with a white stripe.');
 
+    // Into the same folder again: the dialog asks first, and writes only when told to.
+    await dialog.getByRole('button', { name: 'Export again' }).click();
+    await dialog.getByTestId('export-start').click();
+    await dialog.getByTestId('export-not-empty').waitFor();
+    expect(await dialog.getByTestId('export-summary').count()).toBe(0);
+    await dialog.getByTestId('export-overwrite').click();
+    await dialog.getByTestId('export-summary').waitFor();
+    expect(await dialog.getByTestId('export-count').textContent()).toBe('7');
+
     // The same examples as COCO with a validation split: the drawn box comes out in original-image pixels.
     await dialog.getByRole('button', { name: 'Export again' }).click();
     await dialog.getByTestId('format-coco').check();
@@ -221,7 +230,20 @@ describe('dataset curation', () => {
     await dialog.getByTestId('import-file').fill(path.join(dataDir, 'no-such-file.json'));
     await dialog.getByTestId('import-start').click();
     await expect.poll(() => dialog.getByTestId('import-error').textContent()).toContain('io/not-found');
+    // The export as it is repeats the 7 examples (same image + same turns): reported, not imported twice.
     await dialog.getByTestId('import-file').fill(path.join(dataDir, 'export-llava', 'train.json'));
+    await dialog.getByTestId('import-start').click();
+    await dialog.getByTestId('import-summary').waitFor();
+    expect(await dialog.getByTestId('import-count').textContent()).toBe('0');
+    expect(await dialog.getByTestId('import-duplicates').textContent()).toContain('7 records repeat an example');
+    // With new answers the same images make 7 new examples.
+    const exported = JSON.parse(await readFile(path.join(dataDir, 'export-llava', 'train.json'), 'utf8')) as {
+      conversations: { value: string }[];
+    }[];
+    for (const record of exported) record.conversations[1]!.value += ' (second opinion)';
+    await writeFile(path.join(dataDir, 'export-llava', 'second.json'), JSON.stringify(exported));
+    await dialog.getByRole('button', { name: 'Import another' }).click();
+    await dialog.getByTestId('import-file').fill(path.join(dataDir, 'export-llava', 'second.json'));
     await dialog.getByTestId('import-start').click();
     await dialog.getByTestId('import-summary').waitFor();
     expect(await dialog.getByTestId('import-count').textContent()).toBe('7');

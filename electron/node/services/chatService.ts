@@ -43,7 +43,7 @@ function perfOf(result: AskResult): Record<string, unknown> {
 }
 
 /** The records saved with a finished answer. */
-function finalPatch(result: AskResult, base: Record<string, unknown>, systemPrompt: string | null): MessagePatch {
+export function finalPatch(result: AskResult, base: Record<string, unknown>, systemPrompt: string | null = null): MessagePatch {
   const i = result.inspection;
   return {
     text: result.answer,

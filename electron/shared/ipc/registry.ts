@@ -8,6 +8,8 @@ import { settingsContract } from './settings.ts';
 import { modelCardContract } from './modelCard.ts';
 import { datasetContract } from './dataset.ts';
 import { inferenceContract } from './inference.ts';
+import { convertContract } from './convert.ts';
+import { miningContract } from './mining.ts';
 import { describeContract, type ServiceDescriptor } from './buildApi.ts';
 
 /** Every contract exposed on `window.api`, keyed by its service name. */
@@ -19,6 +21,8 @@ export const CONTRACTS = [
   dialogContract,
   settingsContract,
   modelCardContract,
+  convertContract,
+  miningContract,
 ] as const;
 
 /** The shape of `window.api`: one ClientApi per service. */
