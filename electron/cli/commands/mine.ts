@@ -87,7 +87,7 @@ function printer(ctx: CliContext): (p: MiningProgress) => void {
 
 /** Runs `dataset ask-folder` / `dataset jobs` on the dataset file `file`. */
 export async function runMine(ctx: CliContext, file: string): Promise<number> {
-  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
+  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file });
   const print = printer(ctx);
   const inference = new Supervisor({
     name: 'inference',
