@@ -184,6 +184,28 @@ describe('ChatSession', () => {
     expect(chat.messages.filter((m) => m.role === 'user')).toHaveLength(1);
   });
 
+  it('says how the inference process died when it is killed mid-answer, and answers again after it restarts', async () => {
+    const chat = new ChatSession();
+    const file = new File([await readFile(other.image)], path.basename(other.image), { type: 'image/png' });
+    expect(await chat.attach(file)).toBe(true);
+    const off = api.inference.onStage((e) => {
+      if (e.stage === 'queued' && real.services.inference.pid) process.kill(real.services.inference.pid, 'SIGKILL');
+    });
+    try {
+      expect(await chat.send(other.question)).toBe(true);
+    } finally {
+      off();
+    }
+    expect(chat.error).toMatchObject({ code: 'inference/crashed', retry: true });
+    expect(chat.error!.message).toContain('was killed (signal SIGKILL)');
+    expect(chat.error!.hint).toMatch(/memory ran low/);
+    const failed = chat.messages.findLast((m) => m.role === 'assistant')!;
+    expect(failed.provenance).toMatchObject({ outcome: 'failed', error: { code: 'inference/crashed', details: { reason: 'killed' } } });
+    await chat.retry();
+    expect(chat.error).toBeNull();
+    expect(chat.path.at(-1)!.text.toLowerCase()).toContain(other.answer.toLowerCase());
+  });
+
   it('follows an answer main is still running when another page opens the chat, until it ends', async () => {
     // The tiny fixture model writes until maxNewTokens: long enough for a second page to open the chat mid-answer.
     const { models } = await import('../../../../../renderer/src/lib/state/ModelsState.svelte.ts');
