@@ -3,6 +3,7 @@
 // visible path, reopening the chat, and the replay context the inspector asks again with.
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
 import { REPO_ROOT } from '../../../../../electron/node/paths.ts';
@@ -108,7 +109,11 @@ describe('ChatSession', () => {
 
   it('keeps an answer stopped while cutting tiles — marked stopped, with what it had — and regenerates it', async () => {
     const chat = new ChatSession();
-    const file = new File([await readFile(other.image)], path.basename(other.image), { type: 'image/png' });
+    // The sample scaled up 12× (same picture, same answer): cutting its tiles takes long enough for the stop to land
+    // before the first token on a loaded machine (the 112×224 original is cut in ~20 ms).
+    const { width, height } = await sharp(other.image).metadata();
+    const large = await sharp(other.image).resize(width * 12, height * 12, { kernel: 'lanczos3' }).png().toBuffer();
+    const file = new File([new Uint8Array(large)], `large-${path.basename(other.image)}`, { type: 'image/png' });
     expect(await chat.attach(file)).toBe(true);
     const stages: string[] = [];
     const off = api.inference.onStage((e) => {
