@@ -1,5 +1,6 @@
-// e2e: the page (Chromium, browser mode) is reloaded while main is still answering; opening the chat again follows
-// the answer main is running (chat.running) — its tokens appear — and then shows the answer main saved. The chat's
+// e2e: the page (Chromium, browser mode) is reloaded while main is still answering; the reload comes back to the
+// open chat (#/chat?chat=<id>) and follows the answer main is running (chat.running) — its tokens appear — and then
+// shows the answer main saved. The chat's
 // answer is held in the engine's queue behind long tiny-model answers until the reloaded page follows it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -60,10 +61,15 @@ describe('a reloaded page follows the running answer', () => {
     await expect.poll(() => callRouter<string[]>(app, 'chat:running'), { timeout: 60_000 }).toHaveLength(1);
     const [requestId] = await callRouter<string[]>(app, 'chat:running');
 
+    // The open chat is in the address, so the reload comes back to it without a click.
+    const conversations = await callRouter<{ items: { id: number }[] }>(app, 'dataset:listConversations', {});
+    const chatId = conversations.items[0]!.id;
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/chat?chat=${chatId}`);
     await page.reload();
     await page.waitForFunction(() => 'api' in window);
-    await page.getByTestId('chat-item').first().click();
     await page.getByTestId('answer-streaming').waitFor();
+    // Clicking the open chat in the list does not reopen it (that would stop its answer).
+    await page.getByTestId('chat-item').first().click();
     // Record every token count the followed answer shows, then let the engine reach it.
     await page.evaluate(() => {
       const seen: string[] = [];
@@ -86,8 +92,7 @@ describe('a reloaded page follows the running answer', () => {
     // The page shows the answer main saved: the last streamed text, final.
     const shown = Number(await page.getByTestId('message-assistant').last().getAttribute('data-message-id'));
     expect(shown).toBe(ends[0]!.assistantMessageId);
-    const conversations = await callRouter<{ items: { id: number }[] }>(app, 'dataset:listConversations', {});
-    const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', conversations.items[0]!.id);
+    const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', chatId);
     expect(messages.find((m) => m.id === shown)).toMatchObject({ text: last.token!.answer, provenance: { requestId, outcome: 'done' } });
     await app.screenshot('chat-followed-after-reload');
   }, 200_000);
