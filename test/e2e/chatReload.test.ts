@@ -96,4 +96,34 @@ describe('a reloaded page follows the running answer', () => {
     expect(messages.find((m) => m.id === shown)).toMatchObject({ text: last.token!.answer, provenance: { requestId, outcome: 'done' } });
     await app.screenshot('chat-followed-after-reload');
   }, 200_000);
+
+  it('marks an answer cut off when main closed while it answered, and regenerates it', async () => {
+    const { page } = app;
+    // What a crash mid-answer leaves: the growing answer saved with its request id and no outcome.
+    const conversation = await callRouter<{ id: number }>(app, 'dataset:createConversation', { title: 'Cut off' });
+    const image = await callRouter<{ sha256: string }>(app, 'dataset:addImageFile', path.join(TINY_DIR, 'images', 'wide.png'));
+    await callRouter(app, 'dataset:appendMessage', conversation.id, {
+      role: 'user',
+      text: 'Describe everything you see.',
+      images: [image.sha256],
+    });
+    const partial = { role: 'assistant', text: 'The picture', provenance: { requestId: 'chat-before-the-crash', modelDir: TINY_DIR } };
+    const cut = await callRouter<{ id: number }>(app, 'dataset:appendMessage', conversation.id, partial);
+    await page.evaluate((id) => (location.hash = `#/chat?chat=${id}`), conversation.id);
+    await page.reload();
+    await page.getByTestId('answer-cut-off').waitFor();
+    expect(await page.getByTestId('answer-streaming').count()).toBe(0);
+    expect(await page.getByTestId('answer-text').innerText()).toContain('The picture');
+    await page.getByTestId('message-regenerate').click();
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="answer-streaming"]') && !document.querySelector('[data-testid="answer-cut-off"]'),
+      undefined,
+      {
+        timeout: 120_000,
+      },
+    );
+    const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', conversation.id);
+    expect(messages.at(-1)!.provenance).toMatchObject({ replaces: cut.id, outcome: 'done' });
+    expect(app.pageErrors).toEqual([]);
+  }, 200_000);
 });

@@ -33,14 +33,18 @@ export function isFailed(m: Message): boolean {
   return m.role === 'assistant' && m.provenance?.['outcome'] === 'failed';
 }
 
+/** Whether main saved `m` as an answer it has not finished (a request id, no outcome): running, or cut off. */
+export function isUnfinished(m: Message): boolean {
+  return m.role === 'assistant' && typeof m.provenance?.['requestId'] === 'string' && m.provenance['outcome'] === undefined;
+}
+
 /**
- * The last answer main saved as not finished (a request id, no outcome): running now, or cut off when main closed
- * mid-answer. Null when every answer has ended.
+ * The last answer main saved as not finished: running now, or cut off when main closed mid-answer. Null when the
+ * last answer has ended (answers saved before they had request ids count as ended).
  */
 export function unfinishedAnswer(messages: readonly Message[]): { message: Message; requestId: string } | null {
   const message = messages.findLast((m) => m.role === 'assistant' && m.provenance?.['outcome'] === undefined);
-  const requestId = message?.provenance?.['requestId'];
-  return message && typeof requestId === 'string' ? { message, requestId } : null;
+  return message && isUnfinished(message) ? { message, requestId: message.provenance!['requestId'] as string } : null;
 }
 
 /** The messages the user sees: each replacement cuts the path at the message it replaces. */

@@ -1,7 +1,7 @@
 // Unit: the visible path over append-only messages (edits and regenerations replace), and what each question sends.
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
-import { requestFor, unfinishedAnswer, visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
+import { isUnfinished, requestFor, unfinishedAnswer, visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
 
 let next = 1;
 function msg(role: Message['role'], text: string, extra: Partial<Message> = {}): Message {
@@ -52,5 +52,6 @@ describe('chat thread', () => {
     expect(unfinishedAnswer([q1, live, q2])).toEqual({ message: live, requestId: 'chat-2' });
     expect(unfinishedAnswer([q1, live, q2, done])).toEqual({ message: live, requestId: 'chat-2' });
     expect(unfinishedAnswer([msg('user', 'q', { provenance: { requestId: 'x' } })])).toBeNull();
+    expect([live, done, old].map(isUnfinished)).toEqual([true, false, false]);
   });
 });
