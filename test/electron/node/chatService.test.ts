@@ -44,8 +44,13 @@ describe('chat service', () => {
     const read = async (): Promise<Message> => unwrap(await worker.client.call('getConversation', started.conversationId)).messages[1]!;
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await read()).text).toBe('It is ');
+    // While it runs, main lists it (a page opening the chat follows it); once ended, it is gone.
+    expect(await service.running()).toEqual([started.requestId]);
+    expect((await read()).provenance).toMatchObject({ requestId: started.requestId });
+    expect((await read()).provenance?.['outcome']).toBeUndefined();
     release();
     await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await service.running()).toEqual([]);
     const final = await read();
     expect(final).toMatchObject({ text: 'It is red.', perf: { totalMs: 5, generated: 3, stopped: false } });
     expect(final.provenance).toMatchObject({ model: 'none', modelDir: '/models/none', manifestHash: null, executionProvider: 'cpu' });
