@@ -127,6 +127,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const settingsImpl = createSettingsService({
     store: new SettingsStore(options.dataDir),
     validateModel: async (dir) => inferenceImpl.validateModel(dir),
+    listModels: async (dirs) => inferenceImpl.listModels(dirs),
     defaultModelDir: options.defaultModelDir,
     emit: hub.sinkFor(settingsContract),
   });
