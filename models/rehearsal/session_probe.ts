@@ -2,7 +2,7 @@
 // options (the ones electron/inference/sessions.ts uses, plus the variant named on the command line), prints one JSON
 // line: load time, this process's resident memory after the load (/proc VmRSS, VmHWM) and the decoder's median
 // single-token step time after a 256-row prefill. Run one process per variant (clean RSS):
-//   node models/rehearsal/session_probe.ts MODEL_DIR [baseline|no-prepack|no-arena|device-alloc|no-arena+device-alloc]
+//   node models/rehearsal/session_probe.ts MODEL_DIR [baseline|no-prepack|no-arena|device-alloc|no-arena+device-alloc] [load-only[:GRAPH]]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -25,7 +25,7 @@ function statusMb(key: string): number {
 interface Spec {
   file: string;
 }
-const [dir, variantName = 'baseline'] = process.argv.slice(2);
+const [dir, variantName = 'baseline', mode = 'decode'] = process.argv.slice(2);
 if (!dir || !VARIANTS[variantName]) throw new Error(`usage: node session_probe.ts MODEL_DIR [${Object.keys(VARIANTS).join('|')}]`);
 const variant = VARIANTS[variantName]!;
 const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
@@ -36,7 +36,10 @@ const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'
 const before = statusMb('VmRSS');
 const t0 = performance.now();
 const sessions: Record<string, InferenceSession> = {};
+// `load-only:<graph>` opens that graph alone (its own RSS cost).
+const only = mode.startsWith('load-only:') ? mode.slice('load-only:'.length) : null;
 for (const [name, spec] of Object.entries(manifest.graphs)) {
+  if (only && name !== only) continue;
   sessions[name] = await InferenceSession.create(path.join(dir, spec.file), {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -47,6 +50,11 @@ for (const [name, spec] of Object.entries(manifest.graphs)) {
 }
 const loadMs = performance.now() - t0;
 const rssAfterLoad = statusMb('VmRSS');
+if (mode.startsWith('load-only')) {
+  const line = { variant: variantName, mode, load_ms: Math.round(loadMs), rss_before_mb: Math.round(before), rss_after_load_mb: Math.round(rssAfterLoad), peak_rss_mb: Math.round(statusMb('VmHWM')) };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  process.exit(0);
+}
 
 // Decoder: 256-row prefill, then 16 single-token steps; the median step time.
 const { hidden, layers, kv_heads: kvh, head_dim: hd } = manifest.llm;
