@@ -129,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (the app's Cancel) unwinds like Ctrl-C, so the converter removes its partial output on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        export_checkpoint(a.checkpoint, a.out, a.dtype, a.clip, a.use_checkpoint_clip, a.name,
-                          log=progress or (lambda s: print(s, flush=True)))
+        manifest = export_checkpoint(a.checkpoint, a.out, a.dtype, a.clip, a.use_checkpoint_clip, a.name,
+                                     log=progress or (lambda s: print(s, flush=True)))
+        from .card import minimal_card, write_card
+
+        write_card(Path(a.out), minimal_card(manifest, a.checkpoint))  # card.json: what the folder is
     except (CheckpointError, ConfigError, ExportError, FileNotFoundError) as e:
         if progress:
             progress.error(e)

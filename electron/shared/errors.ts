@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'db/busy',
   'dataset/invalid',
   'dataset/path-escape',
+  'dataset/not-empty',
   'convert/python-missing',
   'convert/not-a-checkpoint',
   'convert/not-a-clip-folder',

@@ -14,6 +14,8 @@ import { settingsContract } from '../../shared/ipc/settings.ts';
 import { SettingsStore } from '../settingsStore.ts';
 import { createSettingsService } from './settingsService.ts';
 import { createDialogService, type DialogHost } from './dialogService.ts';
+import { modelCardContract } from '../../shared/ipc/modelCard.ts';
+import { createModelCardService } from './modelCardService.ts';
 import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import { ContractClient } from '../../shared/process/client.ts';
 import { createInferenceService } from './inferenceService.ts';
@@ -24,6 +26,9 @@ import { setupDataset } from '../datasetSetup.ts';
 import { convertContract } from '../../shared/ipc/convert.ts';
 import { createConvertService } from './convertService.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { miningContract } from '../../shared/ipc/mining.ts';
+import { createMiningService } from '../mining/miningService.ts';
+import { inferenceSweeper } from '../mining/pairWork.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -127,7 +132,20 @@ export async function createServices(options: ServicesOptions): Promise<Services
     bind(chatContract, chat),
     bind(dialogContract, createDialogService(options.dialogs)),
     bind(settingsContract, settingsImpl),
+    bind(modelCardContract, createModelCardService({ defaultModelDir: options.defaultModelDir, images })),
     bind(convertContract, convert.impl),
+    bind(
+      miningContract,
+      createMiningService({
+        db: dataset.worker.client,
+        inference: inferenceClient,
+        timeoutMs: 600_000,
+        sweep: inferenceSweeper(inferenceClient, 600_000),
+        emit: hub.sinkFor(miningContract),
+        defaultModelDir: options.defaultModelDir,
+        log,
+      }),
+    ),
     // Add services here, one line each.
   ];
 

@@ -3,7 +3,16 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type { AskRequest, AskResult, StageEvent, TokenEvent, inferenceContract } from '../../shared/ipc/inference.ts';
+import type {
+  AskRequest,
+  AskResult,
+  JobProgressEvent,
+  OcclusionResult,
+  StageEvent,
+  SweepResult,
+  TokenEvent,
+  inferenceContract,
+} from '../../shared/ipc/inference.ts';
 import type { ContractClient } from '../../shared/process/client.ts';
 import type { InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import type { RequestOptions } from '../../shared/process/supervisor.ts';
@@ -65,20 +74,34 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
     const p = payload as { kind?: unknown };
     if (p.kind === 'token') deps.emit('token', payload as TokenEvent);
     else if (p.kind === 'stage') deps.emit('stage', payload as StageEvent);
+    else if (p.kind === 'progress') deps.emit('progress', payload as JobProgressEvent);
   }
 
-  async function askVia(methodName: 'ask' | 'reselect', request: Parameters<Impl['ask']>[0]): Promise<AskResult> {
-    if (running.has(request.requestId)) throw new AppFailure('ipc/bad-args', `requestId ${request.requestId} is already running`);
+  /** Runs a call under `requestId` so `cancel(requestId)` reaches it; one running call per id. */
+  async function tracked<T>(requestId: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (running.has(requestId)) throw new AppFailure('ipc/bad-args', `requestId ${requestId} is already running`);
     const controller = new AbortController();
-    running.set(request.requestId, controller);
+    running.set(requestId, controller);
     try {
+      return await run(controller.signal);
+    } finally {
+      running.delete(requestId);
+    }
+  }
+
+  function askVia(methodName: 'ask' | 'reselect', request: Parameters<Impl['ask']>[0]): Promise<AskResult> {
+    return tracked(request.requestId, async (signal) => {
       const resolved = await resolveImage(request);
       const args: [AskRequest] = [{ ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }];
       const limit = await limitFor(args[0].modelDir);
-      return unwrapInference(await deps.inference.callWith(methodName, args, options(controller.signal, forward, limit)));
-    } finally {
-      running.delete(request.requestId);
-    }
+      return unwrapInference(await deps.inference.callWith(methodName, args, options(signal, forward, limit)));
+    });
+  }
+
+  /** The request with its image hash resolved and the default model filled in. */
+  async function located<T extends { image: { path: string } | { hash: string }; modelDir?: string | undefined }>(req: T): Promise<T> {
+    const resolved = await resolveImage(req);
+    return { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir };
   }
 
   return {
@@ -101,6 +124,17 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
       return controller !== undefined;
     },
     status: async () => unwrapInference(await deps.inference.callWith('status', [], options())),
+    embed: async (...[request]) => unwrapInference(await deps.inference.callWith('embed', [await located(request)], options())),
+    sweep: (...[request]) =>
+      tracked(request.requestId, async (signal): Promise<SweepResult> => {
+        const args = [await located(request)] as const;
+        return unwrapInference(await deps.inference.callWith('sweep', [...args], options(signal, forward, await limitFor(args[0].modelDir))));
+      }),
+    occlusion: (...[request]) =>
+      tracked(request.requestId, async (signal): Promise<OcclusionResult> => {
+        const args = [await located(request)] as const;
+        return unwrapInference(await deps.inference.callWith('occlusion', [...args], options(signal, forward, await limitFor(args[0].modelDir))));
+      }),
     score: async (...[request]) => {
       const resolved = await resolveImage(request);
       return unwrapInference(

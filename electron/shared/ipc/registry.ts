@@ -5,9 +5,11 @@ import { appContract } from './app.ts';
 import { chatContract } from './chat.ts';
 import { dialogContract } from './dialog.ts';
 import { settingsContract } from './settings.ts';
+import { modelCardContract } from './modelCard.ts';
 import { datasetContract } from './dataset.ts';
 import { inferenceContract } from './inference.ts';
 import { convertContract } from './convert.ts';
+import { miningContract } from './mining.ts';
 import { describeContract, type ServiceDescriptor } from './buildApi.ts';
 
 /** Every contract exposed on `window.api`, keyed by its service name. */
@@ -18,7 +20,9 @@ export const CONTRACTS = [
   chatContract,
   dialogContract,
   settingsContract,
+  modelCardContract,
   convertContract,
+  miningContract,
 ] as const;
 
 /** The shape of `window.api`: one ClientApi per service. */
