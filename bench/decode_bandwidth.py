@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-BLOCK = 32  # MatMulNBits block size (contract v2): one fp32 scale per 32 int4 weights
+BLOCK = 64  # MatMulNBits block size of our int4 exports (models/convert/weights.py): one fp32 scale per 64 weights
 
 
 def read_bandwidth(threads: int, mb: int = 1024, repeats: int = 7) -> float:
@@ -27,7 +27,7 @@ def read_bandwidth(threads: int, mb: int = 1024, repeats: int = 7) -> float:
 
 
 def step_bytes(cfg: dict, rows: int, kv_bytes: int = 4) -> dict:
-    """Bytes an int4 decode step must read: every LLM matrix (4 bits + an fp32 scale per 32, the pruned head
+    """Bytes an int4 decode step must read: every LLM matrix (4 bits + an fp32 scale per BLOCK, the pruned head
     included), the fp16 embedding row, norms, and the fp32 K/V of `rows` cached positions in every layer."""
     h, inter, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
     heads = cfg["num_attention_heads"]

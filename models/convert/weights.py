@@ -10,7 +10,12 @@ from onnxruntime.capi._pybind_state import quantize_matmul_4bits
 
 from .graph_writer import GraphWriter
 
-BLOCK = 32  # MatMulNBits block size (CPU sweet spot)
+# MatMulNBits block size: one fp32 scale per 64 int4 weights, i.e. 4.5 bits per weight (llama.cpp's Q4_0 also reads
+# 4.5). Block 32 made onnxruntime's accuracy_level-4 prepack hold ~44% more than the decoder file (packed scales and
+# block sums beside the mapped originals: the 8B rehearsal missed its load budget by 445 MB); measured at the 1B shape
+# with models/rehearsal/session_probe.ts, decoder RSS after load / decoder file: block 32 683 / 474 MB, block 64
+# 533 / 426 MB, block 128 458 / 402 MB (models/rehearsal/SESSION_PROBE.md).
+BLOCK = 64
 ACCURACY_LEVEL = 4  # int8 compute of activations on CPU
 CHUNK_ELEMS = 1 << 24  # weights above this many elements are converted in slices (16M fp32 = 64 MB)
 
@@ -85,7 +90,8 @@ class SafetensorsSource:
 
 
 def quantize_int4(w_kn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """[K,N] float32 -> (packed uint8 [N, K/32, 16], scales float32 [N, K/32]), onnxruntime's own symmetric quantiser."""
+    """[K,N] float32 -> (packed uint8 [N, K/BLOCK, BLOCK/2], scales float32 [N, K/BLOCK]), onnxruntime's own symmetric
+    quantiser."""
     k, n = w_kn.shape
     if k % BLOCK:
         w_kn = np.pad(w_kn, ((0, BLOCK - k % BLOCK), (0, 0)))

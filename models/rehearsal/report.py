@@ -70,7 +70,8 @@ def _run_rows(e: dict) -> list[str]:
 def _short(cmd: str) -> str:
     """Repo-relative paths and a placeholder for the throwaway data dir, so a command can be pasted."""
     root = str(Path(__file__).resolve().parents[2]) + "/"
-    return re.sub(r"--data-dir \S+", "--data-dir $(mktemp -d)", cmd.replace(root, ""))
+    cmd = re.sub(r"\S*/(\.venv/bin/python|node_modules/\.bin/node)\b", r"\1", cmd.replace(root, ""))  # any worktree
+    return re.sub(r"--data-dir \S+", "--data-dir $(mktemp -d)", cmd)
 
 
 def render(data: dict) -> str:

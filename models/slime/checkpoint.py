@@ -105,36 +105,6 @@ class TensorSource:
             raise CheckpointError(f"{self.files[key]}: cannot read tensor {key!r}: {e}", "unreadable") from e
 
 
-class PickleSource(TensorSource):
-    """Tensors of a `pytorch_model.bin` (openai/clip-vit-large-patch14-336 ships no safetensors), memory-mapped by
-    torch.load (zip format; an old-format file is read whole)."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            sd = torch.load(str(path), map_location="cpu", mmap=True, weights_only=True)
-        except RuntimeError:
-            sd = torch.load(str(path), map_location="cpu", weights_only=True)
-        except Exception as e:  # noqa: BLE001 - re-raised naming the file
-            raise CheckpointError(f"{path}: cannot read: {e}", "unreadable") from e
-        self._sd = {k: v for k, v in sd.items() if isinstance(v, torch.Tensor)}
-        super().__init__({k: path for k in self._sd})
-
-    def shape(self, key: str) -> list[int]:
-        return list(self._sd[key].shape)
-
-    def get(self, key: str) -> torch.Tensor:
-        return self._sd[key]
-
-
-def clip_source(folder: Path) -> TensorSource:
-    """A CLIP folder's tensors: safetensors (index or model.safetensors) or, failing that, pytorch_model.bin."""
-    if not (folder / "model.safetensors.index.json").exists() and not (folder / "model.safetensors").exists():
-        if (folder / "pytorch_model.bin").exists():
-            return PickleSource(folder / "pytorch_model.bin")
-        raise CheckpointError(f"{folder}: no model.safetensors or pytorch_model.bin (is this the CLIP folder?)", "clip")
-    return TensorSource(weight_files(folder))
-
-
 def _clip_dims_from_shapes(src: TensorSource, prefix: str) -> dict[str, Any]:
     keys = [k for k in src.files if k.startswith(prefix)]
     layer_ids = {int(m.group(1)) for k in keys if (m := re.match(re.escape(prefix) + r"encoder\.layers\.(\d+)\.", k))}
@@ -243,6 +213,8 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
     if clip is not None:
         clip = Path(clip)
         dims = _clip_dims_from_config(clip / "config.json")
+        from .clip_source import clip_source
+
         clip_src = clip_source(clip)
         clip_prefix = "vision_model." if any(k.startswith("vision_model.") for k in clip_src.files) else ""
     elif use_checkpoint_clip:

@@ -27,23 +27,95 @@ export interface ConvertServiceDeps {
   killGraceMs?: number;
 }
 
-interface Entry {
-  job: ConvertJob;
-  startedAt: number;
-  proc: ConverterProcess | null;
-  done: Promise<ConvertJob>;
-}
-
 /** The service and its shutdown (cancels running conversions). */
 export interface ConvertService {
   impl: ServiceImpl<ConvertContract>;
   dispose(): Promise<void>;
 }
 
+/** A new running job for a checked request. */
+function newJob(checked: ConvertPlan, name: string | undefined): ConvertJob {
+  const { checkpoint, clip, dtype, out } = checked;
+  return {
+    jobId: randomUUID(),
+    status: 'running',
+    request: { checkpoint, clip, dtype, out, ...(name ? { name } : {}) },
+    stage: 'starting',
+    fraction: 0,
+    elapsedSeconds: 0,
+    etaSeconds: null,
+    layer: null,
+    message: `starting ${checked.python.path} -m models.export`,
+  };
+}
+
+/** One conversion: its state (published on every change), its converter process and its end. */
+class ConvertRun {
+  job: ConvertJob;
+  readonly done: Promise<ConvertJob>;
+  private readonly proc: ConverterProcess;
+  private readonly startedAt = Date.now();
+  private readonly deps: ConvertServiceDeps;
+
+  constructor(job: ConvertJob, python: string, deps: ConvertServiceDeps) {
+    this.job = job;
+    this.deps = deps;
+    this.proc = new ConverterProcess({
+      python,
+      cwd: deps.converterRoot,
+      ...job.request,
+      onProgress: (p) => this.onProgress(p),
+      ...(deps.killGraceMs !== undefined ? { killGraceMs: deps.killGraceMs } : {}),
+    });
+    this.done = this.proc.done.then((outcome) => this.settle(outcome));
+    deps.emit('progress', job);
+  }
+
+  cancel(): void {
+    this.proc.cancel();
+  }
+
+  private publish(change: Partial<ConvertJob>): void {
+    this.job = { ...this.job, ...change, elapsedSeconds: (Date.now() - this.startedAt) / 1000 };
+    this.deps.emit('progress', this.job);
+  }
+
+  private onProgress(p: ConverterProgress): void {
+    this.publish({
+      stage: p.stage,
+      fraction: Math.min(1, Math.max(this.job.fraction, p.fraction)),
+      etaSeconds: p.eta_s,
+      layer: p.layer !== null && p.layers !== null ? { index: p.layer, of: p.layers } : null,
+      message: p.message,
+    });
+  }
+
+  /** Failed or cancelled as the converter said; else the folder is added (validated) to the model list. */
+  private async settle(outcome: ConverterOutcome): Promise<ConvertJob> {
+    if (!outcome.ok) {
+      const cancelled = outcome.error.code === 'convert/cancelled';
+      this.publish({ status: cancelled ? 'cancelled' : 'failed', error: outcome.error, etaSeconds: null });
+      return this.job;
+    }
+    this.publish({ stage: 'adding', fraction: 0.99, etaSeconds: null, message: `checking ${outcome.out}` });
+    try {
+      await this.deps.addModelFolder(outcome.out);
+      this.publish({ status: 'done', fraction: 1, modelDir: outcome.out, message: `added ${outcome.out} to the model list` });
+    } catch (thrown) {
+      const error = toAppError(thrown);
+      this.publish({
+        status: 'failed',
+        error: { ...error, message: `Converted to ${outcome.out}, but the folder did not validate: ${error.message}` },
+      });
+    }
+    return this.job;
+  }
+}
+
 /** Builds the `convert` service. */
 export function createConvertService(deps: ConvertServiceDeps): ConvertService {
-  const jobs = new Map<string, Entry>();
-  const python = (): ReturnType<typeof findPython> => findPython(deps.converterRoot, deps.python ?? process.env.SLIME_PYTHON);
+  const runs = new Map<string, ConvertRun>();
+  const running = (): ConvertRun[] => [...runs.values()].filter((r) => r.job.status === 'running');
 
   async function plan(request: ConvertRequest): Promise<ConvertPlan> {
     const checkpoint = path.resolve(request.checkpoint);
@@ -51,46 +123,12 @@ export function createConvertService(deps: ConvertServiceDeps): ConvertService {
     const { model, bytes } = await checkCheckpoint(checkpoint);
     await checkClip(clip);
     const out = await chooseOut(deps.dataDir, checkpoint, request.dtype, request.out && path.resolve(request.out));
-    return { checkpoint, clip, dtype: request.dtype, out, model, checkpointBytes: bytes, python: await python() };
-  }
-
-  function publish(entry: Entry, change: Partial<ConvertJob>): void {
-    entry.job = { ...entry.job, ...change, elapsedSeconds: (Date.now() - entry.startedAt) / 1000 };
-    deps.emit('progress', entry.job);
-  }
-
-  function onProgress(entry: Entry, p: ConverterProgress): void {
-    publish(entry, {
-      stage: p.stage,
-      fraction: Math.min(1, Math.max(entry.job.fraction, p.fraction)),
-      etaSeconds: p.eta_s,
-      layer: p.layer !== null && p.layers !== null ? { index: p.layer, of: p.layers } : null,
-      message: p.message,
-    });
-  }
-
-  async function settle(entry: Entry, outcome: ConverterOutcome): Promise<ConvertJob> {
-    if (!outcome.ok) {
-      const cancelled = outcome.error.code === 'convert/cancelled';
-      publish(entry, { status: cancelled ? 'cancelled' : 'failed', error: outcome.error, etaSeconds: null });
-      return entry.job;
-    }
-    publish(entry, { stage: 'adding', fraction: 0.99, etaSeconds: null, message: `checking ${outcome.out}` });
-    try {
-      await deps.addModelFolder(outcome.out);
-      publish(entry, { status: 'done', fraction: 1, modelDir: outcome.out, message: `added ${outcome.out} to the model list` });
-    } catch (thrown) {
-      const error = toAppError(thrown);
-      publish(entry, {
-        status: 'failed',
-        error: { ...error, message: `Converted to ${outcome.out}, but the folder did not validate: ${error.message}` },
-      });
-    }
-    return entry.job;
+    const python = await findPython(deps.converterRoot, deps.python ?? process.env.SLIME_PYTHON);
+    return { checkpoint, clip, dtype: request.dtype, out, model, checkpointBytes: bytes, python };
   }
 
   async function start(request: ConvertRequest): Promise<ConvertJob> {
-    if ([...jobs.values()].some((e) => e.job.status === 'running')) {
+    if (running().length > 0) {
       throw new AppFailure(
         'convert/busy',
         'A conversion is already running (one at a time: each needs about 3 GB of memory). Wait for it or cancel it.',
@@ -101,56 +139,32 @@ export function createConvertService(deps: ConvertServiceDeps): ConvertService {
       throw new AppFailure('convert/python-missing', pythonMissingMessage(checked.python), { ...checked.python });
     }
     await mkdir(path.dirname(checked.out), { recursive: true });
-    const { checkpoint, clip, dtype, out } = checked;
-    const jobId = randomUUID();
-    const job: ConvertJob = {
-      jobId,
-      status: 'running',
-      request: { checkpoint, clip, dtype, out, ...(request.name ? { name: request.name } : {}) },
-      stage: 'starting',
-      fraction: 0,
-      elapsedSeconds: 0,
-      etaSeconds: null,
-      layer: null,
-      message: `starting ${checked.python.path} -m models.export`,
-    };
-    const entry: Entry = { job, startedAt: Date.now(), proc: null, done: Promise.resolve(job) };
-    entry.proc = new ConverterProcess({
-      python: checked.python.path,
-      cwd: deps.converterRoot,
-      ...job.request,
-      onProgress: (p) => onProgress(entry, p),
-      ...(deps.killGraceMs !== undefined ? { killGraceMs: deps.killGraceMs } : {}),
-    });
-    entry.done = entry.proc.done.then((outcome) => settle(entry, outcome));
-    jobs.set(jobId, entry);
-    deps.emit('progress', job);
-    return job;
+    const run = new ConvertRun(newJob(checked, request.name), checked.python.path, deps);
+    runs.set(run.job.jobId, run);
+    return run.job;
   }
-
-  const entryOf = (jobId: string): Entry => {
-    const entry = jobs.get(jobId);
-    if (!entry) throw new AppFailure('io/not-found', `No conversion job ${jobId} in this session.`);
-    return entry;
-  };
 
   return {
     impl: {
       plan,
       start,
-      wait: (jobId) => entryOf(jobId).done,
+      wait: (jobId) => {
+        const run = runs.get(jobId);
+        if (!run) throw new AppFailure('io/not-found', `No conversion job ${jobId} in this session.`);
+        return run.done;
+      },
       cancel: (jobId) => {
-        const entry = jobs.get(jobId);
-        if (!entry || entry.job.status !== 'running') return false;
-        entry.proc?.cancel();
+        const run = runs.get(jobId);
+        if (!run || run.job.status !== 'running') return false;
+        run.cancel();
         return true;
       },
-      list: () => [...jobs.values()].map((e) => e.job).reverse(),
+      list: () => [...runs.values()].map((r) => r.job).reverse(),
     },
     async dispose() {
-      const running = [...jobs.values()].filter((e) => e.job.status === 'running');
-      for (const e of running) e.proc?.cancel();
-      await Promise.all(running.map((e) => e.done.catch(() => undefined)));
+      const live = running();
+      for (const r of live) r.cancel();
+      await Promise.all(live.map((r) => r.done.catch(() => undefined)));
     },
   };
 }
