@@ -29,7 +29,10 @@ export function heatColor(t: number): [number, number, number] {
   return rampColor(t);
 }
 
-/** Dropped cells: dark with light diagonal hatching, told apart from the ramp's dark end in greyscale too. */
+/**
+ * Dropped cells: a dark wash with light diagonal stripes, told apart from the ramp's dark end in greyscale too; the wash
+ * is at most 0.4 opaque so the photo under a dropped cell stays visible.
+ */
 function hatch(ctx: CanvasRenderingContext2D, alpha: number): CanvasPattern | string {
   const tile = document.createElement('canvas');
   tile.width = tile.height = 8;
@@ -37,7 +40,7 @@ function hatch(ctx: CanvasRenderingContext2D, alpha: number): CanvasPattern | st
   if (!t) return `rgba(20,20,24,${alpha})`;
   t.fillStyle = `rgba(20,20,24,${alpha})`;
   t.fillRect(0, 0, 8, 8);
-  t.strokeStyle = `rgba(255,255,255,${alpha * 0.45})`;
+  t.strokeStyle = `rgba(255,255,255,${Math.min(0.85, alpha * 1.4)})`;
   t.lineWidth = 1.5;
   t.beginPath();
   t.moveTo(0, 8);
@@ -88,7 +91,7 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale
   }
   const values = o.heatValue === 'prob' ? rec.selector.probs : rec.selector.scores;
   const { min, span } = range(values);
-  const dropped = hatch(ctx, Math.min(0.7, o.opacity + 0.15));
+  const dropped = hatch(ctx, Math.min(0.4, o.opacity));
   for (let j = 0; j < values.length; j++) {
     const r = tokenRect(rec, j);
     if (r.width <= 0 || r.height <= 0) continue;
