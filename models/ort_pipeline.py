@@ -44,7 +44,7 @@ def kept_override(keep: list[int], m: int) -> np.ndarray:
 class OrtSlime:
     """Loads manifest.json + the four graphs; mirrors SlimeForCausalLM.build_inputs_embeds / generate_greedy."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, threads: int = 0) -> None:
         self.folder = Path(folder)
         self.manifest = json.loads((self.folder / "manifest.json").read_text())
         if self.manifest.get("version") != 2:
@@ -53,6 +53,7 @@ class OrtSlime:
         self.cfg = config_from_manifest(self.manifest)
         so = ort.SessionOptions()
         so.log_severity_level = 3
+        so.intra_op_num_threads = threads  # 0: onnxruntime's default (all cores); Ray workers pass 1
         self.s = {g: ort.InferenceSession(str(self.folder / spec["file"]), so, providers=["CPUExecutionProvider"])
                   for g, spec in self.manifest["graphs"].items()}
         self.tokenizer = Tokenizer.from_file(str(self.folder / self.manifest["tokenizer"]["file"]))

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { AppFailure } from '../shared/errors.ts';
 import type {
   AskResult,
+  EmbedResult,
   InferenceStatus,
   LoadOptions,
   OcclusionResult,
@@ -14,6 +15,7 @@ import type {
 } from '../shared/ipc/inference.ts';
 import {
   askRequestSchema,
+  embedRequestSchema,
   loadOptionsSchema,
   occlusionRequestSchema,
   scoreRequestSchema,
@@ -27,6 +29,7 @@ import { answer } from './answer.ts';
 import { scoreAnswer } from './score.ts';
 import { sweep } from './sweep.ts';
 import { occlusion } from './occlusion.ts';
+import { embedImage } from './embed.ts';
 import type { SessionSettings } from './sessions.ts';
 
 /** Parses request arguments; a mismatch is `ipc/bad-args` naming the fields. */
@@ -103,6 +106,12 @@ export class Engine {
   async score(raw: unknown, signal: AbortSignal): Promise<ScoreResult> {
     const req = parseArgs(scoreRequestSchema, raw);
     return this.exclusive(async () => scoreAnswer(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
+  }
+
+  /** The image embedding (electron/inference/embed.ts), on the shared feature cache. */
+  async embed(raw: unknown, signal: AbortSignal): Promise<EmbedResult> {
+    const req = parseArgs(embedRequestSchema, raw);
+    return this.exclusive(async () => embedImage(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
   }
 
   /** The question at every selector setting (`sweep.ts`); the conversation's cache is left alone. */

@@ -3,8 +3,8 @@
 Every scene is a cluttered canvas holding a few small objects (shape x colour) with a small glyph drawn on
 each. Image sizes are drawn so that every tile grid of the spec section 2.2 rule occurs at Nano's tile size;
 objects are small enough that the squashed global view cannot resolve the glyph (and barely the shape) while
-the local tiles can. Splits are disjoint by seed namespace: ``train``, ``heldout`` and ``hard`` (smaller
-objects and glyphs).
+the local tiles can. Splits are disjoint by seed namespace: ``train``, ``val`` (budget and learning-rate choices;
+never ``heldout``/``hard``), ``heldout`` and ``hard`` (smaller objects and glyphs).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ COUNT_WORDS = ("0", "1", "2", "3", "4", "5")
 
 DEFAULT_TILE = 112
 PATCH = 14  # Nano's ViT patch: objects sit in the cells of this lattice
-SPLIT_SIZES = {"train": (13, 14), "heldout": (13, 14), "hard": (10, 11)}
+SPLIT_SIZES = {"train": (13, 14), "val": (13, 14), "heldout": (13, 14), "hard": (10, 11)}
 # Reachable grids (gw, gh) of the spec 2.2 rule; sampled uniformly so that each one occurs.
 GRIDS = ((1, 2), (2, 1), (1, 3), (3, 1), (2, 2), (1, 4), (4, 1), (1, 5), (5, 1), (2, 3), (3, 2), (1, 6),
          (6, 1), (1, 7), (7, 1))

@@ -247,6 +247,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     caches = {s: sd.cache_scenes(base, cfg, s, 0, n_scenes[s], store=args.work / "features" / f"{s}.pt")
               for s in SPLITS}
     results: dict[str, Any] = {"shipped": SHIPPED, "splits": {}, "training_variants": {}, "notes": {}}
+    prev = json.loads((args.out / "results.json").read_text()) if (args.out / "results.json").exists() else {}
+    for kept in ("out_of_scope", "fair_comparison"):  # written by finetune_oos / compare, not by this script
+        if kept in prev:
+            results[kept] = prev[kept]
     for split in SPLITS:
         res: dict[str, Any] = {}
         for name, (run, opts) in VARIANTS.items():

@@ -82,8 +82,17 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
     for k, t in results.get("targets", {}).items():
         met = "yes" if t["met"] else "NO"
         lines.append(f"| {k} | {t['value']} | {t['threshold']} | {t.get('margin', '')} | {met} |")
+    lines.append("")
+    if "out_of_scope" in results:
+        from models.nano.oos_report import render as render_oos
+
+        lines += render_oos(results["out_of_scope"])
+    if "fair_comparison" in results:
+        from models.nano.compare_report import render
+
+        lines += render(results["fair_comparison"])
     notes = results.get("notes", {})
-    lines += ["", "## Notes", ""]
+    lines += ["## Notes", ""]
     lines += [f"- {n}" for n in notes.get("text", [])]
     if "staged_training_seconds" in notes:
         lines.append(f"- Staged run wall time (2-core CPU, seconds): `{json.dumps(notes['staged_training_seconds'])}`")

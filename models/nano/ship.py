@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tokenizers import Tokenizer
+
 from models.nano import data
 from models.nano.train import NANO_DIR, WORK, load_final
 from models.slime.preprocess import resize_for_canvas
@@ -24,15 +26,53 @@ ARTIFACTS = ("manifest.json", "vision_encoder.onnx", "projector.onnx", "embed_to
 PER_FAMILY = 2
 
 
-def export_folder(final: Path, tokenizer_json: Path, out: Path) -> Path:
+MAX_NEW_TOKENS = 64  # the out-of-scope sentence (oos.SENTENCE) is 60 tokens with this tokenizer
+SOURCE = {"checkpoint": "models/nano (python -m models.nano.train)"}
+
+
+def export_folder(final: Path, tokenizer_json: Path, out: Path, source: dict[str, Any] | None = None) -> Path:
     """Export ``final`` (a train.save_final checkpoint) into ``out`` with the project exporter."""
     from models.export import export_model
 
     model, cfg = load_final(final)
     export_model(model, {"tokenizer.json": tokenizer_json}, out, dtype="fp32", name="SliME-Nano",
-                 source={"checkpoint": "models/nano (python -m models.nano.train)"}, log=lambda s: None,
-                 max_new_tokens=16)
+                 source=source or SOURCE, log=lambda s: None, max_new_tokens=MAX_NEW_TOKENS)
     return out
+
+
+def samples_still_right(folder: Path) -> list[str]:
+    """The existing samples whose question the graphs in ``folder`` no longer answer with the recorded answer."""
+    from PIL import Image
+
+    from models.ort_pipeline import OrtSlime
+
+    ort = OrtSlime(folder)
+    samples = json.loads((folder / "samples" / "samples.json").read_text())
+    return [s["image"] for s in samples
+            if ort_answer(ort, Image.open(folder / "samples" / s["image"]).convert("RGB"), s["question"])[0]
+            != s["answer"]]
+
+
+def record_reference(final: Path, folder: Path) -> Path:
+    """reference.json: what the PyTorch model answers on the samples (tokens, first-step logits), the parity
+    reference of the shipped graphs (models/tests/test_upgrade.py)."""
+    from PIL import Image
+
+    from models.nano import samples_data as sd
+    from models.slime.preprocess import process_image
+
+    model, cfg = load_final(final)
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    ref = []
+    for s in json.loads((folder / "samples" / "samples.json").read_text()):
+        pv, grid = process_image(Image.open(folder / "samples" / s["image"]).convert("RGB"), cfg)
+        out = model.generate_greedy(sd.prompt_ids(tok, s["question"]), pv, grid, max_new_tokens=6)
+        ref.append({"image": s["image"], "question": s["question"], "tokens": out["tokens"],
+                    "first_logits": [float(v) for v in out["first_logits"]]})
+    path = folder / "reference.json"
+    path.write_text(json.dumps({"model": "PyTorch (models.nano.ship.record_reference)", "max_new_tokens": 6,
+                                "samples": ref}) + "\n")
+    return path
 
 
 def ort_answer(ort: Any, image: Any, question: str) -> tuple[str, dict[str, Any]]:
@@ -116,12 +156,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--final", type=Path, default=WORK / "staged" / "final.pt")
     ap.add_argument("--tokenizer", type=Path, default=WORK / "tokenizer.json")
     ap.add_argument("--out", type=Path, default=NANO_DIR)
+    ap.add_argument("--keep-samples", action="store_true",
+                    help="keep samples/ when the new graphs still answer every sample right (else pick again)")
+    ap.add_argument("--note", default=None, help="added to the manifest's source (e.g. how the weights were made)")
     args = ap.parse_args(argv)
-    export_folder(args.final, args.tokenizer, args.out)
+    export_folder(args.final, args.tokenizer, args.out, {**SOURCE, **({"note": args.note} if args.note else {})})
     size = sum((args.out / f).stat().st_size for f in ARTIFACTS)
     print(f"exported {args.out} ({size / 1e6:.2f} MB)")
-    samples = pick_samples(args.out)
-    print(f"{len(samples)} samples: {[s['family'] for s in samples]}")
+    wrong = samples_still_right(args.out) if args.keep_samples else ["(not kept)"]
+    if wrong:
+        print(f"picking samples again ({wrong})")
+        samples = pick_samples(args.out)
+        print(f"{len(samples)} samples: {[s['family'] for s in samples]}")
+    else:
+        print("every sample is still answered right: samples/ kept")
+    print(f"wrote {record_reference(args.final, args.out)}")
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def _lr(base: float, step: int, total: int) -> float:
 
 def _run_loop(label: str, path: Path, steps: int, lr: float, model_params: Callable[[int], list[nn.Parameter]],
               all_modules: nn.Module, loss_fn: Callable[[int], tuple[torch.Tensor, str]], log_every: int,
-              save_every: int) -> None:
+              save_every: int, seed: int = SEED) -> None:
     """Generic resumable loop: AdamW over the parameters trainable at each step, cosine LR, partial saves."""
     partial = path.with_suffix(".partial.pt")
     start = 0
@@ -140,7 +140,7 @@ def _run_loop(label: str, path: Path, steps: int, lr: float, model_params: Calla
             p.requires_grad_(id(p) in train)
         for g in opt.param_groups:
             g["lr"] = _lr(lr, s, steps)
-        torch.manual_seed(SEED + s)
+        torch.manual_seed(seed + s)
         loss, extra = loss_fn(s)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -278,8 +278,9 @@ def load_base(cfg: SlimeConfig, vision_path: Path, llm_path: Path) -> SlimeForCa
 
 
 def run_stages(model: SlimeForCausalLM, tok: Any, stages: list[Stage], cache: list[sd.CachedScene],
-               run_dir: Path, batch: int) -> None:
-    """The official/comparison stages on cached features. Finished stages are loaded instead of retrained."""
+               run_dir: Path, batch: int, seed: int = SEED) -> None:
+    """The official/comparison stages on cached features. Finished stages are loaded instead of retrained.
+    ``seed`` sets the batch draws and the training noise (models.nano.compare runs several)."""
     eot = special_ids(tok)["eot"]
     objs = objtokens.ObjectTokens(tok, model.cfg)
     sd.use_cached_features(model)
@@ -295,7 +296,7 @@ def run_stages(model: SlimeForCausalLM, tok: Any, stages: list[Stage], cache: li
         rng = random.Random(SEED + hash(st.name) % 1000)
 
         def loss_fn(s: int, st: Stage = st, rng: random.Random = rng) -> tuple[torch.Tensor, str]:
-            rng.seed(SEED * 3000 + s)
+            rng.seed(seed * 3000 + s)
             items = [cache[rng.randrange(len(cache))] for _ in range(batch)]
             lm = model(sd.scene_batch(tok, eot, items, rng), **st.options)
             if not st.align:
@@ -306,7 +307,7 @@ def run_stages(model: SlimeForCausalLM, tok: Any, stages: list[Stage], cache: li
 
         t0 = time.time()
         _run_loop(st.name, path, st.steps, st.lr, lambda s, st=st: st.trainable(model, s), trainable_modules,
-                  loss_fn, log_every=max(1, st.steps // 25), save_every=50)
+                  loss_fn, log_every=max(1, st.steps // 25), save_every=50, seed=seed)
         print(f"[{st.name}] finished in {time.time() - t0:.0f}s", flush=True)
 
 

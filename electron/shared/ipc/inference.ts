@@ -88,6 +88,23 @@ export const scoreRequestSchema = z.object({
 });
 export type ScoreRequest = z.input<typeof scoreRequestSchema>;
 
+/** Arguments of `embed`: the image (by path or dataset hash) and optionally the model folder. */
+export const embedRequestSchema = z.object({
+  modelDir: z.string().min(1).optional(),
+  image: imageRefSchema,
+});
+export type EmbedRequest = z.input<typeof embedRequestSchema>;
+/** An {@link EmbedRequest} after parsing. */
+export type ParsedEmbedRequest = z.output<typeof embedRequestSchema>;
+
+/** What `embed` returns: the mean of the global view's LLM-input rows, L2-normalised (float32 values). */
+export interface EmbedResult {
+  dim: number;
+  vector: number[];
+  /** sha256 of the image file. */
+  imageHash: string;
+  featureCacheHit: boolean;
+}
 /** Arguments of `sweep` (the same question at global-only, top-p 0.5 / 0.8 / 0.95, keep-all). */
 export const sweepRequestSchema = z.object({ image: imageRefSchema, ...sweepFields });
 export type SweepRequest = z.input<typeof sweepRequestSchema>;
@@ -271,6 +288,8 @@ export const inferenceContract = defineContract(
     status: method<InferenceStatus>(),
     /** Detail score: answer log-likelihood with the full visual block vs. the global view only. */
     score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema]>>(z.tuple([scoreRequestSchema])),
+    /** Image embedding (mean of the global view's LLM-input rows, unit length); the feature cache is shared with ask. Errors: `image/*`, `inference/model-*`. */
+    embed: method<EmbedResult, z.ZodTuple<[typeof embedRequestSchema]>>(z.tuple([embedRequestSchema])),
     /**
      * The question at every selector setting (greedy): answers, kept counts, TTFT, divergence from the shipped setting,
      * instability and margin. Emits `progress`; cancel with `cancel(requestId)`. Errors as `ask`.

@@ -5,6 +5,8 @@ import { defineContract, method } from './contract.ts';
 import type { ProviderInfo } from './app.ts';
 import {
   askRequestSchema,
+  embedRequestSchema,
+  type EmbedResult,
   loadOptionsSchema,
   scoreRequestSchema,
   sweepRequestSchema,
@@ -37,6 +39,8 @@ export const inferenceProcessContract = defineContract('inferenceProcess', {
   reselect: method<AskResult, z.ZodTuple<[typeof askRequestSchema], null>>(z.tuple([askRequestSchema])),
   /** The detail score of an answer (image at a path). */
   score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema], null>>(z.tuple([scoreRequestSchema])),
+  /** The image embedding (image at a path). */
+  embed: method<EmbedResult, z.ZodTuple<[typeof embedRequestSchema], null>>(z.tuple([embedRequestSchema])),
   /** The selector sweep (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
   sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema], null>>(z.tuple([sweepRequestSchema])),
   /** The occlusion job (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */

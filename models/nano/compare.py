@@ -1,0 +1,145 @@
+"""Fair comparison of SliME-Nano's training variants (issue #18 item 1): one stage 0, equal budgets, several seeds.
+
+Usage:
+  .venv/bin/python -m models.nano.compare stage0 [--llm-steps 600] [--connector-steps 1000]
+  .venv/bin/python -m models.nano.compare run VARIANT SEED [--budget 160]   (trains, then evaluates val/heldout/hard)
+  .venv/bin/python -m models.nano.compare report                            (results.json + RESULTS.md sections)
+
+Stage 0 is shared by every run: the vision tower is the shipped one (it is frozen after stage 0a in every schedule,
+so the shipped tower *is* a stage-0a output; models.nano.recover restores it), then a fresh stage 0b (LLM on
+symbolic object tokens) and stage 0c (connector regressed onto them). After it every variant gets the same number
+of optimisation steps of 16 scenes (``--budget``): staged splits it 1:1:2:4 over I-a, I-b, II, III (the shipped
+proportions), the others run their one stage for all of it. ``SEED`` changes the batch draws and the training noise
+only. Learning rates are the shipped recipe's, not tuned. Every run is evaluated on ``val`` (the split for budget
+and learning-rate choices), ``heldout`` and ``hard``; only ``val`` may steer a choice.
+Runs live in work/cmp/ (git-ignored); each run's eval.json is what ``report`` reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from tokenizers import Tokenizer
+
+from models.nano import samples_data as sd
+from models.nano.evaluate import SHIPPED, VARIANTS, evaluate_variant
+from models.nano.nano_config import nano_config
+from models.nano.train import (NANO_DIR, SCHEDULES, SEED, WORK, _connector, load_base, load_final, run_stages,
+                               save_final, schedule, stage_connector, stage_llm)
+from models.slime import SlimeForCausalLM
+
+CMP = WORK / "cmp"
+TOK = NANO_DIR / "tokenizer.json"
+EVAL_SCENES = {"val": 60, "heldout": 100, "hard": 60}  # fewer than evaluate.py: 15 runs on a shared CPU
+# inference options per variant: the shipped selector for the SliME schedules, the architecture's own otherwise
+EVAL_OPTS = {"staged": VARIANTS[SHIPPED][1], "joint": VARIANTS[SHIPPED][1], "alternating": VARIANTS[SHIPPED][1],
+             "global_only": VARIANTS["global_only"][1], "hd_uncompressed": VARIANTS["hd_uncompressed"][1]}
+FULL_STAGED = 1600  # steps after stage 0 of the shipped staged model (I-a 200, I-b 200, II 400, III 800)
+
+
+def _tok() -> Tokenizer:
+    return Tokenizer.from_file(str(TOK))
+
+
+def stage0(llm_steps: int, connector_steps: int) -> None:
+    """Shared stage 0 under work/cmp/: shipped vision tower, fresh 0b LLM, fresh 0c connector."""
+    tok = _tok()
+    cfg = nano_config(tok)
+    CMP.mkdir(parents=True, exist_ok=True)
+    times: dict[str, float] = {}
+    vision = CMP / "stage0_vision.pt"
+    if not vision.exists():
+        shipped, _ = load_final(WORK / "shipped" / "final.pt")
+        torch.save({"vision." + k: v for k, v in shipped.vision.state_dict().items()}, vision)
+    t = time.time()
+    if not (CMP / "stage0_llm.pt").exists():
+        stage_llm(cfg, tok, CMP / "stage0_llm.pt", llm_steps, 16)
+    times["stage0_llm"] = time.time() - t
+    model = load_base(cfg, vision, CMP / "stage0_llm.pt")
+    cache = sd.cache_scenes(model, cfg, "train", 0, 3000, store=WORK / "features" / "train.pt")
+    t = time.time()
+    if not (CMP / "stage0_connector.pt").exists():
+        stage_connector(model, tok, cache, CMP / "stage0_connector.pt", connector_steps, 16)
+    times["stage0_connector"] = time.time() - t
+    meta = {"llm_steps": llm_steps, "connector_steps": connector_steps, "seconds": {k: round(v) for k, v in
+                                                                                    times.items()}}
+    old = CMP / "stage0.json"
+    if old.exists():  # keep the seconds of the run that actually trained them
+        meta = {**meta, **json.loads(old.read_text())}
+    old.write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def base_model() -> tuple[SlimeForCausalLM, Any]:
+    tok = _tok()
+    cfg = nano_config(tok)
+    model = load_base(cfg, CMP / "stage0_vision.pt", CMP / "stage0_llm.pt")
+    _connector(model).load_state_dict(torch.load(CMP / "stage0_connector.pt", weights_only=True))
+    return model, cfg
+
+
+def run(variant: str, seed: int, budget: int) -> dict[str, Any]:
+    """Train ``variant`` for ``budget`` steps after the shared stage 0 with ``seed``; evaluate; write eval.json."""
+    tok = _tok()
+    model, cfg = base_model()
+    cache = sd.cache_scenes(model, cfg, "train", 0, 3000, store=WORK / "features" / "train.pt")
+    scale = budget / (FULL_STAGED if variant == "staged" else schedule("joint", 1.0)[0].steps)
+    stages = schedule(variant, scale)
+    run_dir = CMP / f"{variant}-b{budget}-s{seed}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    run_stages(model, tok, stages, cache, run_dir, 16, seed=SEED + 7919 * seed)
+    seconds = time.time() - t0
+    fresh = SlimeForCausalLM(cfg)
+    fresh.load_state_dict(model.state_dict())
+    save_final(fresh, cfg, run_dir / "final.pt")
+    res: dict[str, Any] = {"variant": variant, "seed": seed, "budget": budget,
+                           "steps": {st.name: st.steps for st in stages}, "train_seconds": round(seconds),
+                           "threads": torch.get_num_threads()}
+    for split, n in EVAL_SCENES.items():
+        caches = sd.cache_scenes(model, cfg, split, 0, n, store=WORK / "features" / f"{split}.pt")
+        res[split] = evaluate_variant(model, tok, caches, EVAL_OPTS[variant])
+        print(f"[{variant} s{seed}] {split} {res[split]['accuracy']}", flush=True)
+    (run_dir / "eval.json").write_text(json.dumps(res, indent=1) + "\n")
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s0 = sub.add_parser("stage0")
+    s0.add_argument("--llm-steps", type=int, default=600)
+    s0.add_argument("--connector-steps", type=int, default=1000)
+    r = sub.add_parser("run")
+    r.add_argument("variant", choices=SCHEDULES)
+    r.add_argument("seed", type=int)
+    r.add_argument("--budget", type=int, default=160)
+    q = sub.add_parser("queue", help="run VARIANTS x SEEDS one after the other (seed-major), skipping finished runs")
+    q.add_argument("--variants", default=",".join(SCHEDULES))
+    q.add_argument("--seeds", default="0,1,2")
+    q.add_argument("--budget", type=int, default=160)
+    sub.add_parser("report")
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    if a.cmd == "stage0":
+        stage0(a.llm_steps, a.connector_steps)
+    elif a.cmd == "run":
+        run(a.variant, a.seed, a.budget)
+    elif a.cmd == "queue":
+        for seed in (int(x) for x in a.seeds.split(",")):
+            for v in a.variants.split(","):
+                if not (CMP / f"{v}-b{a.budget}-s{seed}" / "eval.json").exists():
+                    run(v, seed, a.budget)
+    else:
+        from models.nano.compare_report import update
+
+        update()
+
+
+if __name__ == "__main__":
+    main()
