@@ -2,6 +2,7 @@
 // onto a 2D canvas laid over the original image; `scale` = canvas pixels per original pixel.
 import type { InspectionRecord } from '$shared/ipc/inference.ts';
 import { rampColor } from '$shared/heatmap.ts';
+import type { RegionEvidence } from './evidence.ts';
 import {
   boxRect,
   canvasToOriginal,
@@ -176,7 +177,66 @@ function drawSelected(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scal
   ctx.setLineDash([]);
 }
 
-/** Clears `ctx` and draws the overlays that are on, then the cells selected for an intervention, then the region. */
+/** A line drawn twice: a dark halo under a light stroke (visible on any colour and in greyscale). */
+function haloLine(ctx: CanvasRenderingContext2D, path: () => void, w: number, light: string): void {
+  ctx.lineWidth = w * 2.2;
+  ctx.strokeStyle = 'rgba(0,0,0,0.75)';
+  ctx.beginPath();
+  path();
+  ctx.stroke();
+  ctx.lineWidth = w;
+  ctx.strokeStyle = light;
+  ctx.beginPath();
+  path();
+  ctx.stroke();
+}
+
+/**
+ * Evidence coverage: each region's outline with its number and kept count, and every cell under it marked by shape —
+ * a kept cell gets a solid light frame, a dropped cell a cross — so the states read in greyscale too.
+ */
+export function drawEvidence(
+  ctx: CanvasRenderingContext2D,
+  rec: InspectionRecord,
+  scale: number,
+  evidence: readonly RegionEvidence[],
+): void {
+  const w = Math.max(1.5, 2 * scale);
+  for (const e of evidence) {
+    for (const j of e.cells) {
+      const r = tokenRect(rec, j);
+      if (r.width <= 0 || r.height <= 0) continue;
+      const [x, y, cw, ch] = [r.x * scale + 2 * w, r.y * scale + 2 * w, r.width * scale - 4 * w, r.height * scale - 4 * w];
+      if (rec.selector.kept[j]) haloLine(ctx, () => ctx.rect(x, y, cw, ch), w, '#ffffff');
+      else
+        haloLine(
+          ctx,
+          () => {
+            ctx.moveTo(x, y);
+            ctx.lineTo(x + cw, y + ch);
+            ctx.moveTo(x + cw, y);
+            ctx.lineTo(x, y + ch);
+          },
+          w,
+          '#ffb224',
+        );
+    }
+    const b = boxRect(e.region);
+    // The box drawn in the inspector (id 0) keeps its own dashed outline; stored regions get the dataset's orange.
+    if (e.region.id !== 0) haloLine(ctx, () => ctx.rect(b.x * scale, b.y * scale, b.width * scale, b.height * scale), w * 1.3, '#ffb224');
+    const label = `R${e.n} ${e.coverage.kept}/${e.coverage.cells}`;
+    const size = Math.max(12, Math.round(13 * scale));
+    ctx.font = `600 ${size}px system-ui, sans-serif`;
+    const tw = ctx.measureText(label).width;
+    const ly = Math.max(0, b.y * scale - size * 1.5);
+    ctx.fillStyle = 'rgba(0,0,0,0.75)';
+    ctx.fillRect(b.x * scale, ly, tw + size * 0.8, size * 1.4);
+    ctx.fillStyle = '#ffb224';
+    ctx.fillText(label, b.x * scale + size * 0.4, ly + size * 1.05);
+  }
+}
+
+/** Clears `ctx` and draws the overlays that are on, the evidence coverage, the cells selected for an intervention, then the region. */
 export function drawOverlays(
   ctx: CanvasRenderingContext2D,
   rec: InspectionRecord | null,
@@ -184,6 +244,7 @@ export function drawOverlays(
   o: OverlayOptions,
   region: Box | null,
   selected: readonly number[] = [],
+  evidence: readonly RegionEvidence[] = [],
 ): void {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   if (rec) {
@@ -193,6 +254,7 @@ export function drawOverlays(
     if (o.heatmap) drawHeatmap(ctx, rec, scale, layered);
     if (o.grid) drawGrid(ctx, rec, scale);
     if (o.heatmap) drawHottest(ctx, rec, scale);
+    if (evidence.length) drawEvidence(ctx, rec, scale, evidence);
     if (selected.length) drawSelected(ctx, rec, scale, selected);
   }
   if (region) drawBox(ctx, region, scale);
