@@ -6,7 +6,6 @@ import type {
   CompletedPair,
   MiningJob,
   MiningJobState,
-  KeptSelection,
   MiningSettings,
   PairCounts,
   PendingPair,

@@ -105,7 +105,11 @@ describe('inspector lab', () => {
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
     await page.mouse.up();
     await page.getByTestId('select-region-cells').click();
-    expect(Number((await page.getByTestId('selected-count').innerText()).split(' ')[0])).toBeGreaterThan(0);
+    const underRegion = Number((await page.getByTestId('selected-count').innerText()).split(' ')[0]);
+    expect(underRegion).toBeGreaterThan(0);
+    // The drawn region's evidence coverage counts the same cells (one computation: the mining coverage code).
+    const drawn = page.locator('[data-testid="evidence-row"][data-region-id="0"] [data-testid="evidence-coverage"]');
+    expect(await drawn.innerText()).toMatch(new RegExp(`^\\d+ of ${underRegion} cells? kept \\(\\d+%\\)$`));
     await page.getByTestId('region-clear').click();
   });
 

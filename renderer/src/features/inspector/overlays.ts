@@ -202,6 +202,7 @@ export function drawEvidence(
   evidence: readonly RegionEvidence[],
 ): void {
   const w = Math.max(1.5, 2 * scale);
+  const labels: { e: RegionEvidence; b: Rect }[] = [];
   for (const e of evidence) {
     for (const j of e.cells) {
       const r = tokenRect(rec, j);
@@ -224,15 +225,28 @@ export function drawEvidence(
     const b = boxRect(e.region);
     // The box drawn in the inspector (id 0) keeps its own dashed outline; stored regions get the dataset's orange.
     if (e.region.id !== 0) haloLine(ctx, () => ctx.rect(b.x * scale, b.y * scale, b.width * scale, b.height * scale), w * 1.3, '#ffb224');
-    const label = `R${e.n} ${e.coverage.kept}/${e.coverage.cells}`;
-    const size = Math.max(12, Math.round(13 * scale));
-    ctx.font = `600 ${size}px system-ui, sans-serif`;
-    const tw = ctx.measureText(label).width;
-    const ly = Math.max(0, b.y * scale - size * 1.5);
-    ctx.fillStyle = 'rgba(0,0,0,0.75)';
-    ctx.fillRect(b.x * scale, ly, tw + size * 0.8, size * 1.4);
+    labels.push({ e, b });
+  }
+  drawEvidenceLabels(ctx, scale, labels);
+}
+
+/**
+ * A small "R1" tag just outside each region's top-left corner (inside the image), matching the evidence list below the
+ * image; kept under half a cell so it never hides a cell's centre mark. Counts are in the list.
+ */
+function drawEvidenceLabels(ctx: CanvasRenderingContext2D, scale: number, labels: { e: RegionEvidence; b: Rect }[]): void {
+  const size = Math.max(10, Math.round(11 * scale));
+  ctx.font = `700 ${size}px system-ui, sans-serif`;
+  for (const { e, b } of labels) {
+    const text = `R${e.n}`;
+    const w = ctx.measureText(text).width + size * 0.6;
+    const h = size * 1.25;
+    const x = Math.max(0, b.x * scale - w);
+    const y = Math.max(0, b.y * scale - h);
     ctx.fillStyle = '#ffb224';
-    ctx.fillText(label, b.x * scale + size * 0.4, ly + size * 1.05);
+    ctx.fillRect(x, y, w, h);
+    ctx.fillStyle = '#000';
+    ctx.fillText(text, x + size * 0.3, y + size);
   }
 }
 

@@ -44,6 +44,7 @@ export class InspectorState {
   error: ErrorView | null = $state(null);
   /** Set when a dataset example is inspected (e.g. from the review queue's "dropped evidence" flag). */
   example: ExampleInspection | null = $state(null);
+  private exampleTurn = 0;
   /** Whether regions are drawn with the kept/dropped state of the cells under them. */
   showEvidence = $state(true);
 
@@ -83,6 +84,7 @@ export class InspectorState {
     this.record = null;
     this.original = null;
     this.example = null;
+    this.exampleTurn++;
   }
 
   /**
@@ -106,6 +108,8 @@ export class InspectorState {
       selector: plan.selector,
       loading: true,
     };
+    // $state wraps `base` in a proxy, so a plain counter tells whether another example was opened meanwhile.
+    const turn = ++this.exampleTurn;
     this.example = base;
     this.imageUrl = plan.url;
     this.context = plan.context;
@@ -113,7 +117,7 @@ export class InspectorState {
     try {
       const id = newRequestId('reselect');
       const r = await askStreaming('reselect', { ...plan.context, requestId: id, selector: plan.selector }, { ontext: () => undefined });
-      if (this.example !== base) return;
+      if (turn !== this.exampleTurn) return;
       const message: Message = {
         id: -example.id,
         conversationId: 0,
@@ -127,7 +131,7 @@ export class InspectorState {
       };
       this.show(message, plan.url, plan.context, { ...base, answer: r.answer, loading: false });
     } catch (thrown) {
-      if (this.example !== base) return;
+      if (turn !== this.exampleTurn) return;
       this.example = { ...base, loading: false };
       this.error = toErrorView(thrown, 'Could not ask the example again');
     }
