@@ -108,7 +108,7 @@ describe('evidence coverage', () => {
     const rows = page.getByTestId('evidence-row');
     expect(await rows.count()).toBe(2);
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-dropped')))).toEqual(['true', 'false']);
-    expect(await page.getByTestId('evidence-coverage').allInnerTexts()).toEqual(['0 of 1 cell kept (0%)', '1 of 1 cell kept (100%)']);
+    expect(await page.getByTestId('evidence-share').allInnerTexts()).toEqual(['0 of 1 cell kept (0%)', '1 of 1 cell kept (100%)']);
     // The queue's stored coverage and the inspector's agree (no "when mined" difference shown).
     expect(await page.getByText('when mined').count()).toBe(0);
     // The dropped cell is crossed (orange through its centre); the kept cell is only framed.

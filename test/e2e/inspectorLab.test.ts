@@ -108,7 +108,7 @@ describe('inspector lab', () => {
     const underRegion = Number((await page.getByTestId('selected-count').innerText()).split(' ')[0]);
     expect(underRegion).toBeGreaterThan(0);
     // The drawn region's evidence coverage counts the same cells (one computation: the mining coverage code).
-    const drawn = page.locator('[data-testid="evidence-row"][data-region-id="0"] [data-testid="evidence-coverage"]');
+    const drawn = page.locator('[data-testid="evidence-row"][data-region-id="0"] [data-testid="evidence-share"]');
     expect(await drawn.innerText()).toMatch(new RegExp(`^\\d+ of ${underRegion} cells? kept \\(\\d+%\\)$`));
     await page.getByTestId('region-clear').click();
   });
