@@ -2,16 +2,15 @@
 // draft example, its detail score and signals and the pair's `done` mark in one transaction (database worker).
 import type Database from 'better-sqlite3';
 import { AppFailure } from '../../electron/shared/errors.ts';
-import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
 import type {
   CompletedPair,
   MiningJob,
   MiningJobState,
-  KeptSelection,
   MiningSettings,
   PairCounts,
   PendingPair,
 } from '../../electron/shared/ipc/miningTypes.ts';
+import { keptSelection } from '../../electron/shared/mining/coverage.ts';
 import { storedPath } from '../imageStore.ts';
 import { inspectionSummary } from '../provenance.ts';
 import { all, get, run, sql } from '../sql.ts';
@@ -131,17 +130,6 @@ export function nextPairs(db: Database.Database, imagesDir: string, jobId: numbe
     file: r.file,
     imagePath: storedPath(imagesDir, r.image_sha256, r.ext),
   }));
-}
-
-/** The selector's kept cells and the geometry to map regions onto them, from an inspection record; null when incomplete. */
-export function keptSelection(inspection: unknown): KeptSelection | null {
-  const r = inspection as Partial<InspectionRecord> | null;
-  if (!r?.original || !r.grid || !r.canvas || !r.localGrid || !Array.isArray(r.selector?.kept)) return null;
-  const kept: number[] = [];
-  r.selector.kept.forEach((k, j) => {
-    if (k) kept.push(j);
-  });
-  return { original: r.original, grid: { cols: r.grid.cols, rows: r.grid.rows }, localGrid: r.localGrid, canvas: r.canvas, kept };
 }
 
 /** Writes (replaces) an example's signals row with the kept selection of its answer. */
