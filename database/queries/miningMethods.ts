@@ -12,7 +12,7 @@ export const miningReads = handlerTable({
   nextMiningPairs: (ctx, jobId, limit) => mining.nextPairs(ctx.db, ctx.imagesDir, jobId, limit),
   reviewQueue: (ctx, query) => reviewQueue(ctx.db, query),
   similarImages: (ctx, sha256, { k }) => similarImages(ctx.db, sha256, k ?? 10),
-  reasonedDuplicates: (ctx, { minCosine }) => reasonedDuplicates(ctx.db, minCosine ?? 0.98),
+  reasonedDuplicates: (ctx, { minCosine, maxDistance }) => reasonedDuplicates(ctx.db, minCosine ?? 0.98, maxDistance ?? 6),
   getEmbedding: (ctx, sha256, modelKey) => getEmbedding(ctx.db, sha256, modelKey),
 });
 

@@ -86,3 +86,22 @@ export function reviewQueue(db: Database.Database, q: ReviewQuery): Page<ReviewI
     .filter((item) => item.evidenceDropped === q.evidenceDropped);
   return { items: matching.slice(offset, offset + limit), total: matching.length, offset, limit };
 }
+
+/**
+ * Ids of the live examples whose evidence coverage is known (a stored kept selection and at least one region) and
+ * whose "the selector dropped the evidence" verdict equals `dropped` — the dataset list's coverage filter.
+ */
+export function evidenceExampleIds(db: Database.Database, dropped: boolean, below = DROPPED_BELOW): number[] {
+  const rows = all<{ id: number; selection: string }>(
+    db,
+    sql`SELECT e.id, s.selection FROM example_signals s JOIN examples e ON e.id = s.example_id
+        WHERE e.deleted_at IS NULL AND s.selection IS NOT NULL AND EXISTS (SELECT 1 FROM regions r WHERE r.example_id = e.id)
+        ORDER BY e.id`,
+  );
+  return rows
+    .filter((r) => {
+      const boxes = all<Box>(db, sql`SELECT id, x1, y1, x2, y2 FROM regions WHERE example_id = ${r.id} ORDER BY id`);
+      return evidenceDropped(regionCoverage(JSON.parse(r.selection) as KeptSelection, boxes), below) === dropped;
+    })
+    .map((r) => r.id);
+}

@@ -77,6 +77,13 @@ export function similarImages(db: Database.Database, sha256: string, k: number):
   return hits.map((h) => ({ sha256: h.key, similarity: h.score, examples: uses.get(h.key) ?? 0 }));
 }
 
+function sortedIds(concat: string): number[] {
+  return concat
+    .split(',')
+    .map(Number)
+    .sort((x, y) => x - y);
+}
+
 function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   const rows = all<{ sha: string; q: string; ids: string; questions: number }>(
     db,
@@ -87,7 +94,7 @@ function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   const exact = rows.map<ReasonedDuplicateGroup>((r) => ({
     reason: 'same-image-same-question',
     detail: 'the same image with the same question: true duplicates (keep the best answer)',
-    exampleIds: r.ids.split(',').map(Number),
+    exampleIds: sortedIds(r.ids),
     images: [r.sha],
   }));
   const shared = all<{ sha: string; ids: string; questions: number }>(
@@ -99,7 +106,7 @@ function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   const sameImage = shared.map<ReasonedDuplicateGroup>((r) => ({
     reason: 'same-image',
     detail: `one image, ${r.questions} different questions: not duplicates of each other (keep them)`,
-    exampleIds: r.ids.split(',').map(Number),
+    exampleIds: sortedIds(r.ids),
     images: [r.sha],
   }));
   return [...exact, ...sameImage];
@@ -135,7 +142,7 @@ function nearImageGroups(db: Database.Database, minCosine: number, maxBits: numb
     groups.push({
       reason: 'near-identical-image',
       detail: `two images within ${bits} bits of perceptual hash${cosine === null ? '' : `, embedding cosine ${cosine.toFixed(4)}`}`,
-      exampleIds: [...a.ids.split(','), ...b.ids.split(',')].map(Number),
+      exampleIds: sortedIds(`${a.ids},${b.ids}`),
       images: [a.sha, b.sha],
     });
   }
@@ -143,6 +150,6 @@ function nearImageGroups(db: Database.Database, minCosine: number, maxBits: numb
 }
 
 /** Near-duplicate groups with why: same image + same question, same image (different questions), near-identical image. */
-export function reasonedDuplicates(db: Database.Database, minCosine: number): ReasonedDuplicateGroup[] {
-  return [...sameImageGroups(db), ...nearImageGroups(db, minCosine, 6)];
+export function reasonedDuplicates(db: Database.Database, minCosine: number, maxBits = 6): ReasonedDuplicateGroup[] {
+  return [...sameImageGroups(db), ...nearImageGroups(db, minCosine, maxBits)];
 }

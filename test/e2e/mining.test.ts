@@ -1,13 +1,16 @@
 // e2e (browser mode, real services, SliME-Nano): the Mining page — ask a folder of Nano scenes and real photos,
 // pause and resume the job from its card, watch it finish, read the review queue sorted by "needs local detail"
 // (photos, out of distribution, at the bottom), open similar images for a row and in the example editor, and cancel
-// a second job. Screenshots: mining.png, mining-similar.png.
+// a second job asked from a questions file (with a per-image question); in the dataset view, pick a similar image to
+// list its examples and filter on evidence coverage. Screenshots: mining.png, mining-similar.png,
+// dataset-similar-filter.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
+import type { MiningJob } from '../../electron/shared/ipc/mining.ts';
 import { REPO_ROOT } from '../../electron/node/paths.ts';
 
 const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
@@ -69,15 +72,52 @@ describe('mining page', () => {
     await page.getByTestId('queue-in-dist').selectOption('no');
     await expect.poll(() => page.getByTestId('queue-total').textContent()).toBe(String(24 - firstOod));
 
+    // A second job from a questions file only (shared + per-image questions, read by the app), then cancelled.
+    const questionsFile = path.join(dataDir, 'questions.json');
+    writeFileSync(
+      questionsFile,
+      JSON.stringify({ questions: ['Is there a circle?'], perImage: { 'photos/coins.png': ['How many coins?'] } }),
+    );
+    await page.getByTestId('ask-folder-questions').fill('');
+    await page.getByTestId('ask-folder-questions-file').fill(questionsFile);
     await page.getByTestId('ask-folder-start').click();
     const second = page.locator('[data-testid=mining-job][data-job-id="2"]');
     await second.waitFor();
     await second.getByTestId('job-cancel').click();
     await expect.poll(() => second.getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
+    const stored = await app.router.dispatch('mining:getMiningJob', [2]);
+    expect(stored.ok && (stored.value as MiningJob).settings).toMatchObject({
+      questions: ['Is there a circle?'],
+      perImage: { 'photos/coins.png': ['How many coins?'] },
+    });
 
+    // The dataset view: similar images in the editor filter the list to the picked image's examples.
     await page.getByTestId('nav-dataset').click();
     await page.getByTestId('example-row').first().locator('button.open').click();
-    await page.getByTestId('example-editor').getByTestId('similar-image').first().waitFor();
+    const picked = page.getByTestId('example-editor').getByTestId('similar-image').first();
+    await picked.waitFor();
+    const sha = (await picked.getAttribute('data-sha'))!;
+    const ofImage = Number.parseInt((await picked.getAttribute('title'))!, 10);
+    expect(ofImage).toBeGreaterThanOrEqual(3);
+    const all = await page.getByTestId('result-count').textContent();
+    await picked.getByRole('button').click();
+    await expect.poll(() => page.getByTestId('filter-image').getAttribute('title')).toBe(sha);
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe(`${ofImage} results`);
+    await app.screenshot('dataset-similar-filter');
+    await page.getByRole('button', { name: 'Show every image' }).click();
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe(all);
+
+    // Evidence coverage: a region on a mined example puts it under exactly one verdict, the review queue's.
+    const target = Number(await page.getByTestId('example-row').first().getAttribute('data-example-id'));
+    const region = await app.router.dispatch('dataset:addRegion', [target, { x1: 0, y1: 0, x2: 40, y2: 40 }]);
+    expect(region.ok).toBe(true);
+    const queue = await app.router.dispatch('mining:reviewQueue', [{ evidenceDropped: true }]);
+    const dropped = queue.ok && (queue.value as { items: { exampleId: number }[] }).items.some((i) => i.exampleId === target);
+    await page.getByTestId('filter-evidence').selectOption(dropped ? 'dropped' : 'kept');
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('1 result');
+    expect(await page.getByTestId('example-row').first().getAttribute('data-example-id')).toBe(String(target));
+    await page.getByTestId('filter-evidence').selectOption(dropped ? 'kept' : 'dropped');
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('0 results');
     expect(app.pageErrors).toEqual([]);
   });
 });

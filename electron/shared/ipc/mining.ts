@@ -42,6 +42,11 @@ export const miningSettingsSchema = z.object({
 export const askFolderSchema = z.object({
   folder: z.string().min(1).max(4000),
   modelDir: z.string().min(1).max(4000).optional(),
+  /**
+   * A questions file read in Node (the page cannot read files): one question per line (`#` comments), or JSON — a list,
+   * or `{ "questions": [...], "perImage": { "sub/a.png": [...] } }`. Merged into `settings`; the job stores the result.
+   */
+  questionsFile: z.string().min(1).max(4000).optional(),
   settings: miningSettingsSchema,
 });
 export type AskFolderOptions = z.input<typeof askFolderSchema>;
@@ -79,8 +84,14 @@ export const miningDataMethods = {
   reviewQueue: takes<Page<ReviewItem>>()(z.tuple([reviewQuerySchema])),
   /** The `k` images most similar to an image (cosine of stored embeddings of the same model). Errors: `db/not-found`. */
   similarImages: takes<SimilarImage[]>()(z.tuple([sha, z.object({ k: z.number().int().min(1).max(200).optional() })])),
-  /** Near-duplicate groups that say why: same image + same question, same image, near-identical image (cosine ≥ `minCosine`). */
-  reasonedDuplicates: takes<ReasonedDuplicateGroup[]>()(z.tuple([z.object({ minCosine: z.number().min(0).max(1).optional() })])),
+  /**
+   * Near-duplicate groups that say why: same image + same question, same image (different questions: not duplicates),
+   * near-identical images (perceptual hashes within `maxDistance` bits, default 6; embedding cosine ≥ `minCosine`,
+   * default 0.98, when both images have one).
+   */
+  reasonedDuplicates: takes<ReasonedDuplicateGroup[]>()(
+    z.tuple([z.object({ minCosine: z.number().min(0).max(1).optional(), maxDistance: z.number().int().min(0).max(32).optional() })]),
+  ),
 };
 
 /** Worker-only mining methods (the job runner in Node calls them). */
@@ -128,7 +139,10 @@ export const miningContract = defineContract(
   'mining',
   {
     ...miningDataMethods,
-    /** Creates a job for a folder, scans it and starts answering; resolves once the job exists. Errors: `io/not-found`, `ipc/bad-args`. */
+    /**
+     * Creates a job for a folder, scans it and starts answering; resolves once the job exists. Errors: `io/not-found`
+     * (folder or questions file), `ipc/bad-args` (no question, a malformed questions file).
+     */
     askFolder: takes<MiningJob>()(z.tuple([askFolderSchema])),
     /** Resumes a paused, interrupted or ready job (pairs already done are never redone). Errors: `db/not-found`, `db/conflict`. */
     resumeJob: takes<MiningJob>()(z.tuple([id])),

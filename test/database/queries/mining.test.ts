@@ -1,10 +1,11 @@
 // Unit (real SQLite): mining jobs and pairs — pairs keyed (job, image, question) are added once, a pair completes
 // exactly once (example + score + signals + done mark together), the review queue sorts by the rank with OOD rows
 // last, evidence coverage follows the regions, and similar images / reasoned duplicates come from stored embeddings.
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makePng, openTestDataset, type TestDataset } from '../fixtures.ts';
 import { needsDetail } from '../../../electron/shared/mining/rank.ts';
-import type { CompletedPair } from '../../../electron/shared/ipc/mining.ts';
+import type { CompletedPair, ReasonedDuplicateGroup } from '../../../electron/shared/ipc/mining.ts';
 import { migrate, schemaVersion } from '../../../database/migrations/runner.ts';
 
 const settings = { questions: ['What colour?', 'How many?'] };
@@ -24,7 +25,8 @@ function inspection(kept: number[]): unknown {
 
 async function setup(t: TestDataset, images = 3): Promise<{ jobId: number; shas: string[] }> {
   const shas: string[] = [];
-  for (let i = 0; i < images; i++) shas.push((await t.call('addImage', new Uint8Array(await makePng(i + 1, 224, 112)), `img${i}.png`)).sha256);
+  for (let i = 0; i < images; i++)
+    shas.push((await t.call('addImage', new Uint8Array(await makePng(i + 1, 224, 112)), `img${i}.png`)).sha256);
   const job = await t.call('createMiningJob', { folder: '/data/f', modelDir: '/m', manifestSha256: 'abc', settings });
   const pairs = shas.flatMap((sha, i) => settings.questions.map((question) => ({ imageSha256: sha, question, file: `img${i}.png` })));
   expect((await t.call('addMiningPairs', job.id, pairs)).added).toBe(pairs.length);
@@ -118,6 +120,12 @@ describe('mining queries', () => {
     const kept = await t.call('reviewQueue', { evidenceDropped: false });
     expect(kept.items.map((i) => i.exampleId)).toEqual([a.exampleId]);
     expect(kept.items[0]!.coverage![0]).toMatchObject({ cells: 4, kept: 4, share: 1 });
+    // The dataset list filters on the same verdict (c has no region: it matches neither), and follows region edits.
+    const listed = async (evidenceDropped: boolean) => (await t.call('listExamples', { evidenceDropped })).items.map((e) => e.id);
+    expect([await listed(true), await listed(false)]).toEqual([[b.exampleId], [a.exampleId]]);
+    expect((await t.call('listExamples', { evidenceDropped: true, status: ['accepted'] })).total).toBe(0);
+    await t.call('addRegion', a.exampleId, { x1: 120, y1: 0, x2: 220, y2: 20 });
+    expect([await listed(true), await listed(false)]).toEqual([[b.exampleId, a.exampleId].sort((x, y) => y - x), []]);
     t.close();
   });
 
@@ -138,6 +146,30 @@ describe('mining queries', () => {
     const groups = await t.call('reasonedDuplicates', {});
     expect(groups.find((g) => g.reason === 'same-image-same-question')?.exampleIds).toHaveLength(2);
     expect(groups.find((g) => g.reason === 'same-image')?.detail).toMatch(/2 different questions/);
+    t.close();
+  });
+
+  it('groups a re-encoded copy as a near-identical image, confirmed by the embeddings, with its ids sorted', async () => {
+    const t = openTestDataset();
+    const { shas } = await setup(t);
+    const jpeg = await sharp(await makePng(1, 224, 112))
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const copy = (await t.call('addImage', new Uint8Array(jpeg), 'copy.jpg')).sha256;
+    const later = await t.call('createExample', { imageSha256: copy, turns: [{ question: 'Where?', answer: 'left' }] });
+    const first = await t.call('createExample', { imageSha256: shas[0]!, turns: [{ question: 'What?', answer: 'a square' }] });
+    const near = (groups: ReasonedDuplicateGroup[]) => groups.filter((g) => g.reason === 'near-identical-image' && g.images.includes(copy));
+    // No embeddings: the perceptual hash alone decides.
+    const byHash = near(await t.call('reasonedDuplicates', {}));
+    expect(byHash).toHaveLength(1);
+    expect(byHash[0]!.images.sort()).toEqual([shas[0]!, copy].sort());
+    expect(byHash[0]!.exampleIds).toEqual([later.id, first.id].sort((a, b) => a - b));
+    expect(byHash[0]!.detail).toMatch(/within \d+ bits of perceptual hash$/);
+    // Both embedded: the cosine confirms (or vetoes) and is said.
+    await t.call('storeEmbedding', shas[0]!, 'abc', [1, 0, 0, 0]);
+    await t.call('storeEmbedding', copy, 'abc', [0.995, Math.sqrt(1 - 0.995 ** 2), 0, 0]);
+    expect(near(await t.call('reasonedDuplicates', {}))[0]!.detail).toMatch(/embedding cosine 0\.9950$/);
+    expect(near(await t.call('reasonedDuplicates', { minCosine: 0.999 }))).toEqual([]);
     t.close();
   });
 });

@@ -7,7 +7,11 @@ import { describeError } from '../../lib/components/errorView.ts';
 /** The form of a new ask-a-folder job. */
 export interface AskFolderForm {
   folder: string;
+  /** Model folder; '' = the model chosen in Chat (or the shipped default). */
+  modelDir: string;
   questions: string;
+  /** A questions file (one per line, or JSON with optional per-image lists), read by the app; '' = none. */
+  questionsFile: string;
   topP: string;
   maxNewTokens: string;
   signals: boolean;
@@ -72,6 +76,8 @@ export class MiningState {
     await this.act(() =>
       api.mining.askFolder({
         folder: form.folder.trim(),
+        ...(form.modelDir ? { modelDir: form.modelDir } : {}),
+        ...(form.questionsFile.trim() ? { questionsFile: form.questionsFile.trim() } : {}),
         settings: {
           questions: parseQuestions(form.questions),
           selector: topP === undefined ? {} : { topP },
