@@ -1,7 +1,8 @@
 // e2e (browser mode, real services, SliME-Nano): the Mining page — ask a folder of Nano scenes and real photos,
 // pause and resume the job from its card, watch it finish, read the review queue sorted by "needs local detail"
 // (photos, out of distribution, at the bottom), open similar images for a row and in the example editor, and cancel
-// a second job asked from a questions file (with a per-image question); in the dataset view, pick a similar image to
+// a second job asked from a questions file (with a per-image question); run a third with signals off and fill them in
+// with the signals pass; in the dataset view, pick a similar image to
 // list its examples and filter on evidence coverage. Screenshots: mining.png, mining-similar.png,
 // dataset-similar-filter.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,20 @@ describe('mining page', () => {
       questions: ['Is there a circle?'],
       perImage: { 'photos/coins.png': ['How many coins?'] },
     });
+
+    // A third job with signals off, then the signals pass from its card fills them in.
+    await page.getByTestId('ask-folder-questions-file').fill('');
+    await page.getByTestId('ask-folder-questions').fill('Is there a square?');
+    await page.getByLabel('Hardness signals').uncheck();
+    await page.getByTestId('ask-folder-start').click();
+    const third = page.locator('[data-testid=mining-job][data-job-id="3"]');
+    await expect.poll(() => third.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    await expect.poll(() => third.getByTestId('job-signals-missing').textContent()).toBe('8 examples miss a signal');
+    await third.getByTestId('job-signals').click();
+    await expect.poll(() => third.getByTestId('job-signals-progress').textContent(), { timeout: 60_000 }).toContain('8 / 8 examples');
+    await expect.poll(() => third.getByTestId('job-signals').count()).toBe(0);
+    const sig = await app.router.dispatch('mining:getMiningJob', [3]);
+    expect(sig.ok && (sig.value as MiningJob).signalsMissing).toBe(0);
 
     // The dataset view: similar images in the editor filter the list to the picked image's examples.
     await page.getByTestId('nav-dataset').click();

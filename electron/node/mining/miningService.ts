@@ -12,6 +12,7 @@ import {
 import { AppFailure, toAppError, unwrap, type Result } from '../../shared/errors.ts';
 import { manifestSha256 } from '../services/chatService.ts';
 import { runJob, type RunnerDeps, type StopReason } from './runner.ts';
+import { runSignalsPass } from './signalsPass.ts';
 import { listImageFiles, readQuestionFile, type QuestionFile } from './scan.ts';
 
 /** What the mining service needs. */
@@ -48,10 +49,10 @@ export function withQuestionFile(settings: MiningSettings, file: QuestionFile): 
 export function createMiningService(deps: MiningServiceDeps): MiningService {
   const running = new Map<number, { controller: AbortController; done: Promise<MiningJob | null> }>();
 
-  function start(jobId: number): void {
+  function start(jobId: number, run: typeof runJob = runJob): void {
     if (running.has(jobId)) throw new AppFailure('db/conflict', `Mining job ${jobId} is already running.`);
     const controller = new AbortController();
-    const done = runJob(deps, jobId, controller.signal, (p) => deps.emit('progress', p))
+    const done = run(deps, jobId, controller.signal, (p) => deps.emit('progress', p))
       .catch((thrown: unknown) => {
         const error = toAppError(thrown);
         deps.log?.('error', `mining job ${jobId} stopped: ${error.code}: ${error.message}`);
@@ -94,6 +95,11 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
       if (job.state === 'cancelled' || job.state === 'done')
         throw new AppFailure('db/conflict', `Mining job ${jobId} is ${job.state}; it cannot be resumed.`);
       start(jobId);
+      return job;
+    },
+    computeSignals: async (jobId) => {
+      const job = unwrap(await deps.db.call('getMiningJob', jobId));
+      start(jobId, runSignalsPass);
       return job;
     },
     pauseJob: (jobId) => stop(jobId, 'pause'),

@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { defineContract, event, method, type MethodSpec } from './contract.ts';
 import { id, sha, tagName } from './datasetSchemas.ts';
 import type { Page } from './datasetTypes.ts';
-import type { MiningJob, MiningProgress, PendingPair, ReasonedDuplicateGroup, ReviewItem, SimilarImage } from './miningTypes.ts';
+import type {
+  MiningJob,
+  MiningProgress,
+  PendingPair,
+  ReasonedDuplicateGroup,
+  ReviewItem,
+  SignalsWork,
+  SimilarImage,
+} from './miningTypes.ts';
 
 export * from './miningTypes.ts';
 
@@ -126,6 +134,17 @@ export const miningWorkerMethods = {
       }),
     ]),
   ),
+  /**
+   * The job's live examples whose signals miss one of `wanted`, one image's examples together (the signals pass).
+   * The answer and question are the example's first turn as it is now (edits included).
+   */
+  examplesMissingSignals: takes<SignalsWork[]>()(z.tuple([id, z.array(z.enum(['detail', 'instability', 'margin', 'ood'])).min(1)])),
+  /** Stores what the signals pass computed for one example (signals row and detail score; kept selection unchanged). */
+  updateSignals: takes<boolean>()(
+    z.tuple([
+      z.object({ exampleId: id, detail: z.object({ full: z.number(), globalOnly: z.number() }).nullable(), signals: signalsSchema }),
+    ]),
+  ),
   /** Marks a pair failed with why (a resume retries failed pairs only when asked). */
   failMiningPair: takes<boolean>()(z.tuple([id, sha, question, z.string().max(4000)])),
   /** Stores an image's embedding for a model (replaces). */
@@ -146,6 +165,12 @@ export const miningContract = defineContract(
     askFolder: takes<MiningJob>()(z.tuple([askFolderSchema])),
     /** Resumes a paused, interrupted or ready job (pairs already done are never redone). Errors: `db/not-found`, `db/conflict`. */
     resumeJob: takes<MiningJob>()(z.tuple([id])),
+    /**
+     * Fills in the signals a job's examples miss (asked with signals off, or cut short), in the background with
+     * progress (`phase: 'signals'`); resumable by calling it again — what is stored stays, the rest is computed.
+     * Errors: `db/not-found`, `db/conflict` (the job is running here).
+     */
+    computeSignals: takes<MiningJob>()(z.tuple([id])),
     /** Pauses a running job after the pair in flight; false when it was not running here. */
     pauseJob: takes<boolean>()(z.tuple([id])),
     /** Cancels a job for good (done pairs stay); false when no such job. */

@@ -149,6 +149,33 @@ describe('mining queries', () => {
     t.close();
   });
 
+  it('lists the examples missing signals, stores the pass result with its detail score, and counts what is left', async () => {
+    const t = openTestDataset();
+    const { jobId, shas } = await setup(t);
+    const withAll = completed(jobId, shas[0]!, 'What colour?', { detail: 1, inDist: true });
+    withAll.signals = { ...withAll.signals, instability: 0.25, margin: 0.5, missing: [] };
+    await t.call('completeMiningPair', withAll);
+    const partial = completed(jobId, shas[1]!, 'What colour?', { detail: 1, inDist: true, kept: [0] });
+    partial.detail = null;
+    partial.signals = { ...partial.signals, detail: null, missing: ['detail', 'instability', 'margin'] };
+    const { exampleId } = await t.call('completeMiningPair', partial);
+    expect((await t.call('getMiningJob', jobId)).signalsMissing).toBe(1);
+    expect(await t.call('examplesMissingSignals', jobId, ['ood'])).toEqual([]);
+    const [work] = await t.call('examplesMissingSignals', jobId, ['detail']);
+    expect(work).toMatchObject({ exampleId, imageSha256: shas[1], question: 'What colour?', answer: 'answer to What colour?' });
+    expect(work!.imagePath).toMatch(new RegExp(`${shas[1]}\\.png$`));
+    const signals = { ...work!.signals, detail: 2, instability: 0.5, margin: 0.1, needsDetail: 0.7, missing: [] };
+    await t.call('updateSignals', { exampleId, detail: { full: -1, globalOnly: -3 }, signals });
+    expect((await t.call('getMiningJob', jobId)).signalsMissing).toBe(0);
+    const item = (await t.call('reviewQueue', { jobId })).items.find((i) => i.exampleId === exampleId)!;
+    expect(item.signals).toMatchObject({ detail: 2, instability: 0.5, margin: 0.1, needsDetail: 0.7, missing: [] });
+    // The kept selection of the answer is left as it was (coverage still computable).
+    await t.call('addRegion', exampleId, { x1: 0, y1: 0, x2: 10, y2: 10 });
+    expect((await t.call('reviewQueue', { jobId, evidenceDropped: false })).items.map((i) => i.exampleId)).toContain(exampleId);
+    await expect(t.call('updateSignals', { exampleId: 9999, detail: null, signals })).rejects.toMatchObject({ code: 'db/not-found' });
+    t.close();
+  });
+
   it('groups a re-encoded copy as a near-identical image, confirmed by the embeddings, with its ids sorted', async () => {
     const t = openTestDataset();
     const { shas } = await setup(t);

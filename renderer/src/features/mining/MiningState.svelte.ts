@@ -48,7 +48,8 @@ export class MiningState {
   start(): () => void {
     this.unsubscribe = api.mining.onProgress((p) => {
       this.progress = { ...this.progress, [p.jobId]: p };
-      if (p.state !== 'running') void this.refresh();
+      const passEnded = p.phase === 'signals' && p.ended === true;
+      if ((p.phase !== 'signals' && p.state !== 'running') || passEnded) void this.refresh();
     });
     void this.refresh();
     return () => this.unsubscribe?.();
@@ -96,6 +97,10 @@ export class MiningState {
   }
   cancel(id: number): Promise<void> {
     return this.act(() => api.mining.cancelJob(id));
+  }
+  /** Fills in the signals the job's examples miss (the signals pass). */
+  computeSignals(id: number): Promise<void> {
+    return this.act(() => api.mining.computeSignals(id));
   }
 
   /** Changes the queue filter and reloads it. */
