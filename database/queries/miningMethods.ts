@@ -2,7 +2,7 @@
 // database/reader.ts and database/writer.ts spread them (database worker).
 import { handlerTable } from '../context.ts';
 import * as mining from './mining.ts';
-import { reviewQueue } from './miningReview.ts';
+import { exampleCoverage, reviewQueue } from './miningReview.ts';
 import { examplesMissingSignals, updateSignals } from './miningSignals.ts';
 import { getEmbedding, reasonedDuplicates, similarImages, storeEmbedding } from './miningVectors.ts';
 
@@ -12,6 +12,7 @@ export const miningReads = handlerTable({
   getMiningJob: (ctx, id) => mining.getJob(ctx.db, id),
   nextMiningPairs: (ctx, jobId, limit) => mining.nextPairs(ctx.db, ctx.imagesDir, jobId, limit),
   reviewQueue: (ctx, query) => reviewQueue(ctx.db, query),
+  evidenceCoverage: (ctx, exampleId, { coverageBelow }) => exampleCoverage(ctx.db, exampleId, coverageBelow),
   examplesMissingSignals: (ctx, jobId, wanted) => examplesMissingSignals(ctx.db, ctx.imagesDir, jobId, wanted),
   similarImages: (ctx, sha256, { k }) => similarImages(ctx.db, sha256, k ?? 10),
   reasonedDuplicates: (ctx, { minCosine, maxDistance }) => reasonedDuplicates(ctx.db, minCosine ?? 0.98, maxDistance ?? 6),

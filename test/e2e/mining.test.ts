@@ -128,6 +128,10 @@ describe('mining page', () => {
     expect(region.ok).toBe(true);
     const queue = await app.router.dispatch('mining:reviewQueue', [{ evidenceDropped: true }]);
     const dropped = queue.ok && (queue.value as { items: { exampleId: number }[] }).items.some((i) => i.exampleId === target);
+    // The editor (open on that example) shows the coverage with the same verdict.
+    expect(await page.getByTestId('example-editor').getAttribute('data-example-id')).toBe(String(target));
+    await expect.poll(() => page.getByTestId('evidence-coverage').getAttribute('data-dropped'), { timeout: 10_000 }).toBe(String(dropped));
+    expect(await page.getByTestId('evidence-coverage').textContent()).toMatch(/Region 1: \d+ of \d+ cells kept/);
     await page.getByTestId('filter-evidence').selectOption(dropped ? 'dropped' : 'kept');
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('1 result');
     expect(await page.getByTestId('example-row').first().getAttribute('data-example-id')).toBe(String(target));

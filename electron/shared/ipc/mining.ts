@@ -9,6 +9,7 @@ import type {
   MiningProgress,
   PendingPair,
   ReasonedDuplicateGroup,
+  RegionCoverage,
   ReviewItem,
   SignalsWork,
   SimilarImage,
@@ -90,6 +91,14 @@ export const miningDataMethods = {
   getMiningJob: takes<MiningJob>()(z.tuple([id])),
   /** Examples with signals sorted by "needs local detail" (OOD rows always last), filterable. */
   reviewQueue: takes<Page<ReviewItem>>()(z.tuple([reviewQuerySchema])),
+  /**
+   * One example's evidence coverage (each region's share of kept selector cells) and whether the selector dropped the
+   * evidence (some region below `coverageBelow`, default 0.5); null when the example has no regions or no stored
+   * selection (not a mined answer).
+   */
+  evidenceCoverage: takes<{ coverage: RegionCoverage[]; dropped: boolean } | null>()(
+    z.tuple([id, z.object({ coverageBelow: z.number().min(0).max(1).optional() })]),
+  ),
   /** The `k` images most similar to an image (cosine of stored embeddings of the same model). Errors: `db/not-found`. */
   similarImages: takes<SimilarImage[]>()(z.tuple([sha, z.object({ k: z.number().int().min(1).max(200).optional() })])),
   /**

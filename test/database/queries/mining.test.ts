@@ -120,6 +120,11 @@ describe('mining queries', () => {
     const kept = await t.call('reviewQueue', { evidenceDropped: false });
     expect(kept.items.map((i) => i.exampleId)).toEqual([a.exampleId]);
     expect(kept.items[0]!.coverage![0]).toMatchObject({ cells: 4, kept: 4, share: 1 });
+    // The editor's view of one example: per-region coverage and the verdict; null without regions.
+    expect(await t.call('evidenceCoverage', b.exampleId, {})).toEqual({ coverage: dropped.items[0]!.coverage, dropped: true });
+    expect((await t.call('evidenceCoverage', a.exampleId, {}))?.dropped).toBe(false);
+    expect((await t.call('evidenceCoverage', b.exampleId, { coverageBelow: 0 }))?.dropped).toBe(false);
+    expect(await t.call('evidenceCoverage', c.exampleId, {})).toBeNull();
     // The dataset list filters on the same verdict (c has no region: it matches neither), and follows region edits.
     const listed = async (evidenceDropped: boolean) => (await t.call('listExamples', { evidenceDropped })).items.map((e) => e.id);
     expect([await listed(true), await listed(false)]).toEqual([[b.exampleId], [a.exampleId]]);
