@@ -43,6 +43,7 @@ describe('mining page', () => {
     await page
       .getByTestId('ask-folder-questions')
       .fill('What colour is the circle?\nWhat is written on the red square?\nHow many triangles are there?');
+    await page.getByTestId('ask-folder-mode').selectOption('legacy');
     await page.getByTestId('ask-folder-start').click();
     const job = page.getByTestId('mining-job').first();
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
@@ -86,6 +87,8 @@ describe('mining page', () => {
     await second.waitFor();
     await second.getByTestId('job-cancel').click();
     await expect.poll(() => second.getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
+    const firstJob = await app.router.dispatch('mining:getMiningJob', [1]);
+    expect(firstJob.ok && (firstJob.value as MiningJob).settings.selector).toEqual({ mode: 'legacy' });
     const stored = await app.router.dispatch('mining:getMiningJob', [2]);
     expect(stored.ok && (stored.value as MiningJob).settings).toMatchObject({
       questions: ['Is there a circle?'],

@@ -79,7 +79,7 @@ describe('the signals pass', () => {
       .slice(0, 4))
       fs.copyFileSync(path.join(SAMPLES, f), path.join(folder, f));
     fs.copyFileSync(PHOTO, path.join(folder, 'photo.png'));
-    const ask = QUESTIONS.flatMap((q) => ['--question', q]);
+    const ask = [...QUESTIONS.flatMap((q) => ['--question', q]), '--selector-mode', 'legacy'];
     const [onePass, later] = [path.join(dir, 'one', 'dataset.sqlite'), path.join(dir, 'later', 'dataset.sqlite')];
     await cli(['dataset', '--db', onePass, '--json', 'ask-folder', folder, ...ask]);
     await cli(['dataset', '--db', later, '--json', 'ask-folder', folder, ...ask, '--no-signals']);
@@ -88,8 +88,14 @@ describe('the signals pass', () => {
     expect(before.size).toBe(10);
     // Signals off: no detail score and no sweep; the OOD verdict (the guard embeds anyway) and the margin are there.
     for (const r of before.values()) expect(JSON.parse(r.missing)).toEqual(['detail', 'instability']);
-    const jobs = (await cli(['dataset', '--db', later, '--json', 'jobs'])).lines[0] as unknown as { signalsMissing: number }[];
-    expect(jobs.map((j) => j.signalsMissing)).toEqual([10]);
+    const jobs = (await cli(['dataset', '--db', later, '--json', 'jobs'])).lines[0] as unknown as {
+      signalsMissing: number;
+      settings: { selector: unknown };
+    }[];
+    expect(jobs.map((j) => [j.signalsMissing, j.settings.selector])).toEqual([[10, { mode: 'legacy' }]]);
+    await expect(cli(['dataset', '--db', later, '--json', 'ask-folder', folder, ...ask, '--selector-mode', 'wide'])).rejects.toThrow(
+      /selector\.mode/,
+    );
 
     const killed = await cli(['dataset', '--db', later, '--json', 'signals', '--job', '1'], 3);
     expect(killed.killed).toBe(true);

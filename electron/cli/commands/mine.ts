@@ -18,7 +18,7 @@ import { readQuestionFile } from '../../node/mining/scan.ts';
 
 /** Usage lines of the mining subcommands (shown by `slime dataset --help`). */
 export const MINE_USAGE = [
-  '       slime dataset ask-folder FOLDER (--question Q)... [--questions FILE] [--top-p X] [--max-new-tokens N] [--no-signals] [--tag T]... [--db PATH] [--json]',
+  '       slime dataset ask-folder FOLDER (--question Q)... [--questions FILE] [--top-p X] [--selector-mode legacy|single] [--max-new-tokens N] [--no-signals] [--tag T]... [--db PATH] [--json]',
   '       slime dataset ask-folder --resume JOB [--db PATH] [--json]   (a job cut short by a crash, Ctrl-C or a pause)',
   '       slime dataset jobs [--db PATH] [--json]',
   "       slime dataset signals --job JOB [--db PATH] [--json]   (fills in the signals a job's examples miss; run again to resume)",
@@ -29,6 +29,7 @@ export const MINE_OPTIONS: ParseArgsOptionsConfig = {
   question: { type: 'string', multiple: true },
   questions: { type: 'string' },
   'top-p': { type: 'string' },
+  'selector-mode': { type: 'string' },
   'max-new-tokens': { type: 'string' },
   'no-signals': { type: 'boolean' },
   resume: { type: 'string' },
@@ -61,7 +62,10 @@ async function settingsFrom(ctx: CliContext): Promise<ReturnType<typeof miningSe
   const parsed = miningSettingsSchema.safeParse({
     questions: [...questions, ...fromFile.questions],
     perImage: fromFile.perImage,
-    selector: number(ctx, 'top-p') === undefined ? {} : { topP: number(ctx, 'top-p') },
+    selector: {
+      ...(number(ctx, 'top-p') === undefined ? {} : { topP: number(ctx, 'top-p') }),
+      ...(flag(ctx, 'selector-mode') ? { mode: flag(ctx, 'selector-mode') } : {}),
+    },
     sampling: number(ctx, 'max-new-tokens') === undefined ? {} : { maxNewTokens: number(ctx, 'max-new-tokens') },
     signals: { detail: !signals, stability: !signals, embedding: !signals },
     tags: Array.isArray(tags) ? tags : typeof tags === 'string' ? [tags] : [],

@@ -13,6 +13,8 @@ export interface AskFolderForm {
   /** A questions file (one per line, or JSON with optional per-image lists), read by the app; '' = none. */
   questionsFile: string;
   topP: string;
+  /** Selector mode; '' = the model's. */
+  mode: '' | 'legacy' | 'single';
   maxNewTokens: string;
   signals: boolean;
 }
@@ -81,7 +83,7 @@ export class MiningState {
         ...(form.questionsFile.trim() ? { questionsFile: form.questionsFile.trim() } : {}),
         settings: {
           questions: parseQuestions(form.questions),
-          selector: topP === undefined ? {} : { topP },
+          selector: { ...(topP === undefined ? {} : { topP }), ...(form.mode ? { mode: form.mode } : {}) },
           sampling: maxNewTokens === undefined ? {} : { maxNewTokens },
           signals: { detail: form.signals, stability: form.signals, embedding: form.signals },
         },
