@@ -112,6 +112,49 @@ function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   return [...exact, ...sameImage];
 }
 
+interface NearEdge {
+  a: number;
+  b: number;
+  bits: number;
+  cosine: number | null;
+}
+
+/** Pairs of distinct images within `maxBits` of perceptual hash, kept when the embeddings (if both have one) agree. */
+function nearEdges(
+  images: readonly { sha: string; phash: string }[],
+  vectors: Map<string, Float32Array>,
+  minCosine: number,
+  maxBits: number,
+): NearEdge[] {
+  const edges: NearEdge[] = [];
+  const seen = new Set<string>();
+  for (const [a, b] of candidatePairs(
+    images.map((x) => x.phash),
+    maxBits,
+  )) {
+    const bits = hamming(splitHash(images[a]!.phash), splitHash(images[b]!.phash));
+    if (bits > maxBits || seen.has(`${a},${b}`)) continue;
+    seen.add(`${a},${b}`);
+    const va = vectors.get(images[a]!.sha);
+    const vb = vectors.get(images[b]!.sha);
+    const cosine = va && vb && va.length === vb.length ? VectorIndex.dot(va, vb) : null;
+    if (cosine === null || cosine >= minCosine) edges.push({ a, b, bits, cosine });
+  }
+  return edges;
+}
+
+function describeNear(size: number, edges: readonly NearEdge[]): string {
+  const bits = Math.max(...edges.map((e) => e.bits));
+  const cosines = edges.map((e) => e.cosine).filter((c): c is number => c !== null);
+  if (size === 2) {
+    const c = cosines[0];
+    return `two images within ${bits} bits of perceptual hash${c === undefined ? '' : `, embedding cosine ${c.toFixed(4)}`}`;
+  }
+  const c = cosines.length ? `, embedding cosine ≥ ${Math.min(...cosines).toFixed(4)}` : '';
+  return `${size} images, each within ${bits} bits of perceptual hash of another${c}`;
+}
+
+/** Near-identical images, grouped transitively (a ~ b and b ~ c make one group), with the distances that joined them. */
 function nearImageGroups(db: Database.Database, minCosine: number, maxBits: number): ReasonedDuplicateGroup[] {
   const images = all<{ sha: string; phash: string; ids: string }>(
     db,
@@ -124,29 +167,23 @@ function nearImageGroups(db: Database.Database, minCosine: number, maxBits: numb
       fromBlob(r.vector),
     ]),
   );
-  const groups: ReasonedDuplicateGroup[] = [];
-  const seen = new Set<string>();
-  for (const [i, j] of candidatePairs(
-    images.map((x) => x.phash),
-    maxBits,
-  )) {
-    const a = images[i]!;
-    const b = images[j]!;
-    const bits = hamming(splitHash(a.phash), splitHash(b.phash));
-    if (bits > maxBits || seen.has(`${a.sha}${b.sha}`)) continue;
-    seen.add(`${a.sha}${b.sha}`);
-    const va = vectors.get(a.sha);
-    const vb = vectors.get(b.sha);
-    const cosine = va && vb && va.length === vb.length ? VectorIndex.dot(va, vb) : null;
-    if (cosine !== null && cosine < minCosine) continue;
-    groups.push({
-      reason: 'near-identical-image',
-      detail: `two images within ${bits} bits of perceptual hash${cosine === null ? '' : `, embedding cosine ${cosine.toFixed(4)}`}`,
-      exampleIds: sortedIds(`${a.ids},${b.ids}`),
-      images: [a.sha, b.sha],
-    });
-  }
-  return groups;
+  const edges = nearEdges(images, vectors, minCosine, maxBits);
+  const parent = images.map((_, i) => i);
+  const root = (x: number): number => (parent[x] === x ? x : (parent[x] = root(parent[x]!)));
+  for (const e of edges) parent[root(e.b)] = root(e.a);
+  const members = new Map<number, number[]>();
+  images.forEach((_, i) => members.set(root(i), [...(members.get(root(i)) ?? []), i]));
+  return [...members.values()]
+    .filter((m) => m.length > 1)
+    .map((m) => ({
+      reason: 'near-identical-image' as const,
+      detail: describeNear(
+        m.length,
+        edges.filter((e) => root(e.a) === root(m[0]!)),
+      ),
+      exampleIds: sortedIds(m.map((i) => images[i]!.ids).join(',')),
+      images: m.map((i) => images[i]!.sha),
+    }));
 }
 
 /** Near-duplicate groups with why: same image + same question, same image (different questions), near-identical image. */

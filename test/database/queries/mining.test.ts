@@ -202,6 +202,14 @@ describe('mining queries', () => {
     await t.call('storeEmbedding', copy, 'abc', [0.995, Math.sqrt(1 - 0.995 ** 2), 0, 0]);
     expect(near(await t.call('reasonedDuplicates', {}))[0]!.detail).toMatch(/embedding cosine 0\.9950$/);
     expect(near(await t.call('reasonedDuplicates', { minCosine: 0.999 }))).toEqual([]);
+    // A third copy joins the same group (transitively), not a second pair.
+    const third = (await t.call('addImage', new Uint8Array(await sharp(jpeg).jpeg({ quality: 60 }).toBuffer()), 'third.jpg')).sha256;
+    const last = await t.call('createExample', { imageSha256: third, turns: [{ question: 'Which?', answer: 'one' }] });
+    const grouped = near(await t.call('reasonedDuplicates', {}));
+    expect(grouped).toHaveLength(1);
+    expect(grouped[0]!.images.sort()).toEqual([shas[0]!, copy, third].sort());
+    expect(grouped[0]!.exampleIds).toContain(last.id);
+    expect(grouped[0]!.detail).toMatch(/^3 images, each within \d+ bits of perceptual hash of another, embedding cosine ≥ 0\.9950$/);
     t.close();
   });
 });
