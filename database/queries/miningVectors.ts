@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { AppFailure } from '../../electron/shared/errors.ts';
 import type { ReasonedDuplicateGroup, SimilarImage } from '../../electron/shared/ipc/miningTypes.ts';
 import { hamming, splitHash } from '../phash.ts';
-import { all, get, list, run, sql } from '../sql.ts';
+import { all, each, get, list, run, sql } from '../sql.ts';
 import { candidatePairs } from './duplicates.ts';
 import { VectorIndex } from './vectorIndex.ts';
 
@@ -24,12 +24,13 @@ function indexFor(db: Database.Database, modelKey: string): VectorIndex {
   if (!byModel) indexes.set(db, (byModel = new Map()));
   let index = byModel.get(modelKey);
   if (!index) {
-    const rows = all<{ image_sha256: string; dim: number; vector: Buffer }>(
+    const dim = get<{ dim: number }>(db, sql`SELECT dim FROM image_embeddings WHERE model_key = ${modelKey} LIMIT 1`)?.dim ?? 0;
+    index = new VectorIndex(dim);
+    const rows = each<{ image_sha256: string; vector: Buffer }>(
       db,
-      sql`SELECT image_sha256, dim, vector FROM image_embeddings WHERE model_key = ${modelKey}`,
+      sql`SELECT image_sha256, vector FROM image_embeddings WHERE model_key = ${modelKey}`,
     );
-    index = new VectorIndex(rows[0]?.dim ?? 0);
-    for (const r of rows) index.set(r.image_sha256, fromBlob(r.vector));
+    for (const r of rows) index.setBytes(r.image_sha256, r.vector);
     byModel.set(modelKey, index);
   }
   return index;
@@ -44,7 +45,7 @@ export function storeEmbedding(db: Database.Database, sha256: string, modelKey: 
   );
   const index = indexes.get(db)?.get(modelKey);
   if (index) {
-    if (index.dim === 0 || index.dim === vector.length) index.set(sha256, Float32Array.from(vector));
+    if (index.dim === vector.length) index.set(sha256, Float32Array.from(vector));
     else indexes.get(db)!.delete(modelKey);
   }
   return true;

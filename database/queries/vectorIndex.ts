@@ -64,9 +64,8 @@ export class VectorIndex {
     this.capacity = capacity;
   }
 
-  /** Adds or replaces the vector of `key`. */
-  set(key: string, vector: Float32Array): void {
-    if (vector.length !== this.dim) throw new Error(`vector of ${vector.length} values in an index of dimension ${this.dim}`);
+  /** The first value's index of `key`'s row (a new row when absent), its padding zeroed. */
+  private rowStart(key: string): number {
     let row = this.rowOf.get(key);
     if (row === undefined) {
       row = this.keys.length;
@@ -75,9 +74,23 @@ export class VectorIndex {
       this.rowOf.set(key, row);
     }
     const at = row * this.stride;
-    this.rows.set(vector, at);
     // The padding must be zero: after a growth these bytes may have held the previous scan's scores.
     if (this.stride > this.dim) this.rows.fill(0, at + this.dim, at + this.stride);
+    return at;
+  }
+
+  /** Adds or replaces the vector of `key`. */
+  set(key: string, vector: Float32Array): void {
+    if (vector.length !== this.dim) throw new Error(`vector of ${vector.length} values in an index of dimension ${this.dim}`);
+    const at = this.rowStart(key); // first: it may grow (and replace) this.rows
+    this.rows.set(vector, at);
+  }
+
+  /** Adds or replaces the vector of `key` from its stored bytes (little-endian float32, as SQLite keeps them). */
+  setBytes(key: string, bytes: Uint8Array): void {
+    if (bytes.length !== this.dim * FLOAT) throw new Error(`${bytes.length} bytes for a vector of dimension ${this.dim}`);
+    const at = this.rowStart(key);
+    new Uint8Array(this.rows.buffer, this.rows.byteOffset + at * FLOAT, bytes.length).set(bytes);
   }
 
   /** Every row's dot product with `query`. */

@@ -57,6 +57,20 @@ describe('VectorIndex', () => {
     });
   }
 
+  it('takes a row from stored bytes at any byte offset, as SQLite hands blobs over', () => {
+    const [fromBytes, fromFloats] = [new VectorIndex(7), new VectorIndex(7)];
+    for (let i = 0; i < 50; i++) {
+      const v = unit(7);
+      const unaligned = Buffer.alloc(7 * 4 + 1);
+      Buffer.from(v.buffer).copy(unaligned, 1);
+      fromBytes.setBytes(`k${i}`, unaligned.subarray(1));
+      fromFloats.set(`k${i}`, v);
+    }
+    const query = unit(7);
+    expect(fromBytes.search(query, 5)).toEqual(fromFloats.search(query, 5));
+    expect(() => fromBytes.setBytes('x', new Uint8Array(8))).toThrow(/8 bytes for a vector of dimension 7/);
+  });
+
   it('refuses vectors and queries of another dimension', () => {
     const index = new VectorIndex(4);
     expect(() => index.set('a', new Float32Array(5))).toThrow(/dimension 4/);
