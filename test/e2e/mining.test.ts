@@ -74,6 +74,17 @@ describe('mining page', () => {
     await page.getByTestId('queue-in-dist').selectOption('no');
     await expect.poll(() => page.getByTestId('queue-total').textContent()).toBe(String(24 - firstOod));
 
+    // A similar image in the queue opens the dataset view on that image's examples; then back to the Mining page.
+    await page.getByTestId('queue-similar').first().click();
+    const queuePick = page.getByTestId('similar-images').first().getByTestId('similar-image').first();
+    await queuePick.waitFor();
+    const queueSha = await queuePick.getAttribute('data-sha');
+    await queuePick.getByRole('button').click();
+    await expect.poll(() => page.getByTestId('filter-image').getAttribute('title')).toBe(queueSha);
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('3 results');
+    await page.getByTestId('nav-mining').click();
+    await page.getByTestId('ask-folder-path').fill(folder);
+
     // A second job from a questions file only (shared + per-image questions, read by the app), then cancelled.
     const questionsFile = path.join(dataDir, 'questions.json');
     writeFileSync(
@@ -109,15 +120,20 @@ describe('mining page', () => {
     const sig = await app.router.dispatch('mining:getMiningJob', [3]);
     expect(sig.ok && (sig.value as MiningJob).signalsMissing).toBe(0);
 
-    // The dataset view: similar images in the editor filter the list to the picked image's examples.
-    await page.getByTestId('nav-dataset').click();
-    await page.getByTestId('example-row').first().locator('button.open').click();
+    // A review-queue row opens its example in the dataset editor; similar images there filter the list to the picked
+    // image's examples.
+    const topRow = page.getByTestId('queue-row').first();
+    const topId = await topRow.getAttribute('data-example-id');
+    await topRow.getByTestId('queue-open').click();
+    await expect.poll(() => page.getByTestId('example-editor').getAttribute('data-example-id')).toBe(topId);
     const picked = page.getByTestId('example-editor').getByTestId('similar-image').first();
     await picked.waitFor();
     const sha = (await picked.getAttribute('data-sha'))!;
     const ofImage = Number.parseInt((await picked.getAttribute('title'))!, 10);
     expect(ofImage).toBeGreaterThanOrEqual(3);
-    const all = await page.getByTestId('result-count').textContent();
+    const listed = await app.router.dispatch('dataset:listExamples', [{ limit: 1 }]);
+    const all = `${listed.ok ? (listed.value as { total: number }).total : -1} results`;
+    await expect.poll(() => page.getByTestId('result-count').textContent()).toBe(all);
     await picked.getByRole('button').click();
     await expect.poll(() => page.getByTestId('filter-image').getAttribute('title')).toBe(sha);
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe(`${ofImage} results`);
@@ -126,7 +142,7 @@ describe('mining page', () => {
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe(all);
 
     // Evidence coverage: a region on a mined example puts it under exactly one verdict, the review queue's.
-    const target = Number(await page.getByTestId('example-row').first().getAttribute('data-example-id'));
+    const target = Number(topId);
     const region = await app.router.dispatch('dataset:addRegion', [target, { x1: 0, y1: 0, x2: 40, y2: 40 }]);
     expect(region.ok).toBe(true);
     const queue = await app.router.dispatch('mining:reviewQueue', [{ evidenceDropped: true }]);
