@@ -83,7 +83,11 @@ describe('mining page', () => {
     await expect.poll(() => page.getByTestId('filter-image').getAttribute('title')).toBe(queueSha);
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('3 results');
     await page.getByTestId('nav-mining').click();
-    await page.getByTestId('ask-folder-path').fill(folder);
+    // The form is as it was left.
+    expect([await page.getByTestId('ask-folder-path').inputValue(), await page.getByTestId('ask-folder-mode').inputValue()]).toEqual([
+      folder,
+      'legacy',
+    ]);
 
     // A second job from a questions file only (shared + per-image questions, read by the app), then cancelled.
     const questionsFile = path.join(dataDir, 'questions.json');

@@ -7,8 +7,8 @@ import { describeError } from '../../lib/components/errorView.ts';
 /** The form of a new ask-a-folder job. */
 export interface AskFolderForm {
   folder: string;
-  /** Model folder; '' = the model chosen in Chat (or the shipped default). */
-  modelDir: string;
+  /** Model folder; '' = the shipped default; null until the form first shows (then the model chosen in Chat). */
+  modelDir: string | null;
   questions: string;
   /** A questions file (one per line, or JSON with optional per-image lists), read by the app; '' = none. */
   questionsFile: string;
@@ -18,6 +18,18 @@ export interface AskFolderForm {
   maxNewTokens: string;
   signals: boolean;
 }
+
+/** The form as last typed: kept while the app runs, so leaving the Mining page and coming back keeps it. */
+export const askFolderDraft: AskFolderForm = $state({
+  folder: '',
+  modelDir: null,
+  questions: '',
+  questionsFile: '',
+  topP: '',
+  mode: '',
+  maxNewTokens: '',
+  signals: true,
+});
 
 /** Splits typed questions: one per line, blanks dropped. */
 export function parseQuestions(text: string): string[] {
