@@ -160,6 +160,17 @@ describe('mining page', () => {
     expect(await page.getByTestId('example-row').first().getAttribute('data-example-id')).toBe(String(target));
     await page.getByTestId('filter-evidence').selectOption(dropped ? 'kept' : 'dropped');
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('0 results');
+
+    // Duplicates: one image asked several different questions is listed as not duplicates, with nothing to tick.
+    await page.getByTestId('filter-evidence').selectOption('');
+    await page.getByTestId('open-duplicates').click();
+    const dialog = page.getByTestId('duplicates-dialog');
+    const sameImage = dialog.locator('[data-testid=duplicate-groups] li[data-reason=same-image]');
+    await expect.poll(() => sameImage.count(), { timeout: 10_000 }).toBe(8);
+    expect(await sameImage.first().getByTestId('duplicate-why').textContent()).toMatch(/different questions: not duplicates/);
+    expect(await sameImage.getByRole('button', { name: /^Tick all but/ }).count()).toBe(0);
+    expect(await dialog.getByTestId('duplicates-advice').textContent()).toContain('Nothing to review');
+    await app.screenshot('mining-duplicates');
     expect(app.pageErrors).toEqual([]);
   });
 });
