@@ -58,8 +58,8 @@ function progress(job: MiningJob, state: MiningJob['state'], done: number, faile
 }
 
 /**
- * Fills in the missing signals of job `jobId`'s examples until none is left or `signal` aborts. An example that fails
- * is logged and left for the next run. Resolves with the job as stored at the end.
+ * Fills in the missing signals of job `jobId`'s examples — one pass over what is missing when it starts — until done
+ * or `signal` aborts. An example that fails is logged and left for the next run. Resolves with the job as stored.
  */
 export async function runSignalsPass(
   deps: RunnerDeps,
