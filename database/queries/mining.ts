@@ -43,6 +43,18 @@ function counts(db: Database.Database, jobId: number): PairCounts {
   return c;
 }
 
+/** Signals the pass can fill (OOD only where the model folder has a guard; the pass decides, the count includes it). */
+const FILLABLE = JSON.stringify(['detail', 'instability', 'margin', 'ood']);
+
+function missingCount(db: Database.Database, jobId: number): number {
+  return get<{ n: number }>(
+    db,
+    sql`SELECT count(*) AS n FROM mining_pairs p JOIN examples e ON e.id = p.example_id JOIN example_signals s ON s.example_id = e.id
+        WHERE p.job_id = ${jobId} AND e.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM json_each(s.missing) m WHERE m.value IN (SELECT value FROM json_each(${FILLABLE})))`,
+  )!.n;
+}
+
 function toJob(db: Database.Database, row: JobRow): MiningJob {
   return {
     id: row.id,
@@ -54,6 +66,7 @@ function toJob(db: Database.Database, row: JobRow): MiningJob {
     images: row.images,
     skipped: JSON.parse(row.skipped) as MiningJob['skipped'],
     pairs: counts(db, row.id),
+    signalsMissing: missingCount(db, row.id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -198,7 +198,7 @@ export const datasetCommand: CliCommand = {
     ...MINE_OPTIONS,
   },
   async run(ctx) {
-    if (ctx.positionals[0] === 'ask-folder' || ctx.positionals[0] === 'jobs') return runMine(ctx, datasetFile(ctx));
+    if (['ask-folder', 'jobs', 'signals'].includes(ctx.positionals[0] ?? '')) return runMine(ctx, datasetFile(ctx));
     const { file, client, close } = await openDataset(ctx);
     try {
       return await run(ctx, client, file);
