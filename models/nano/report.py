@@ -87,6 +87,10 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.oos_report import render as render_oos
 
         lines += render_oos(results["out_of_scope"])
+    if "ood_guard" in results:
+        from models.nano.guard_report import render as render_guard
+
+        lines += render_guard(results["ood_guard"])
     if "fair_comparison" in results:
         from models.nano.compare_report import render
 
