@@ -15,7 +15,7 @@ const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** Folders that are runtimes, most specific first. A file outside all of them is zone "other". */
 const ZONES = [
   ['database/api', ['database/client.ts']],
-  ['renderer/constants', ['electron/shared/ipc/images.ts', 'electron/shared/errors.ts']],
+  ['renderer/constants', ['electron/shared/ipc/images.ts', 'electron/shared/errors.ts', 'electron/shared/heatmap.ts']],
   ['electron/shared', ['electron/shared/']],
   ['electron/main', ['electron/main/']],
   ['electron/preload', ['electron/preload/']],

@@ -1,10 +1,12 @@
-// Content-addressed image store: decodes and measures with sharp, names files by sha256, writes atomically (database worker).
+// Content-addressed image store: decodes and measures with sharp (BMP and TGA with the shared pure-JS decoders the
+// engine uses), names files by sha256, writes atomically (database worker).
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Metadata } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import { AppFailure } from '../electron/shared/errors.ts';
+import { decodeExtraFormat, sniffExtraFormat } from '../electron/shared/imageFormats.ts';
 import { phash } from './phash.ts';
 import { replaceViaTemp } from './safePath.ts';
 
@@ -14,7 +16,17 @@ export const MAX_IMAGE_PIXELS = 100_000_000;
 /** Smallest accepted side in pixels. */
 export const MIN_IMAGE_SIDE = 8;
 
-const EXTENSIONS: Record<string, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', tiff: 'tif', avif: 'avif', heif: 'heic' };
+const EXTENSIONS: Record<string, string> = {
+  png: 'png',
+  jpeg: 'jpg',
+  webp: 'webp',
+  gif: 'gif',
+  tiff: 'tif',
+  avif: 'avif',
+  heif: 'heic',
+  bmp: 'bmp',
+  tga: 'tga',
+};
 
 /** What decoding an image yields, before it is stored. */
 export interface MeasuredImage {
@@ -32,23 +44,33 @@ export function storedPath(imagesDir: string, sha256: string, ext: string): stri
   return path.join(imagesDir, sha256.slice(0, 2), `${sha256}.${ext}`);
 }
 
+/** A sharp pipeline over the image and its metadata; BMP and TGA are decoded first and handed over as raw RGBA. */
+async function openImage(bytes: Uint8Array): Promise<{ image: Sharp; meta: Metadata; format: string | undefined }> {
+  if (sniffExtraFormat(bytes)) {
+    const decoded = await decodeExtraFormat(bytes, MAX_IMAGE_PIXELS);
+    const image = sharp(decoded.rgba, { raw: { width: decoded.width, height: decoded.height, channels: 4 } });
+    return { image, meta: await image.metadata(), format: decoded.format };
+  }
+  const image = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, pages: 1 });
+  try {
+    const meta = await image.metadata();
+    return { image, meta, format: meta.format };
+  } catch (thrown) {
+    throw new AppFailure('image/unsupported', `Not an image this app can read: ${(thrown as Error).message}`);
+  }
+}
+
 /** Decodes `bytes` fully, checks format and size, and computes sha256 and pHash. Errors: `image/*`. */
 export async function measureImage(bytes: Uint8Array): Promise<MeasuredImage> {
   if (bytes.length === 0) throw new AppFailure('image/corrupt', 'The image file is empty.');
   if (bytes.length > MAX_IMAGE_BYTES)
     throw new AppFailure('image/too-large', `The image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB.`);
-  let meta: Metadata;
-  const image = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, pages: 1 });
-  try {
-    meta = await image.metadata();
-  } catch (thrown) {
-    throw new AppFailure('image/unsupported', `Not an image this app can read: ${(thrown as Error).message}`);
-  }
-  const ext = meta.format ? EXTENSIONS[meta.format] : undefined;
+  const { image, meta, format } = await openImage(bytes);
+  const ext = format ? EXTENSIONS[format] : undefined;
   if (!ext)
     throw new AppFailure(
       'image/unsupported',
-      `Image format ${String(meta.format)} is not supported (use PNG, JPEG, WebP, GIF, TIFF or AVIF).`,
+      `Image format ${String(format)} is not supported (use PNG, JPEG, WebP, GIF, TIFF, AVIF, BMP or TGA).`,
     );
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
@@ -63,7 +85,7 @@ export async function measureImage(bytes: Uint8Array): Promise<MeasuredImage> {
     throw new AppFailure('image/corrupt', `The image could not be decoded: ${(thrown as Error).message}`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { sha256, width, height, format: meta.format ?? ext, ext, bytes: bytes.length, phash: hash };
+  return { sha256, width, height, format: format ?? ext, ext, bytes: bytes.length, phash: hash };
 }
 
 /** Writes the bytes under their hash unless already there (temp file + rename, so a crash never leaves half a file). */

@@ -19,6 +19,8 @@ export function inspectionSummary(inspection: unknown): Record<string, unknown> 
       temperature: r.selector.temperature,
       kept,
       of: r.selector.kept?.length ?? null,
+      /** An explicit kept set (`selector.keep`) replaced the top-p decision: `{ kind: 'keep', count }`. */
+      override: r.selector.override ?? null,
     },
     sampling: r.sampling ?? null,
     providers: r.providers ?? null,

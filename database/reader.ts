@@ -11,9 +11,11 @@ import { scoreCandidates, unscoredCount } from './queries/scores.ts';
 import { datasetStats } from './queries/stats.ts';
 import * as tags from './queries/tags.ts';
 import { exportDataset } from './exporters/exportDataset.ts';
+import { miningReads } from './queries/miningMethods.ts';
 
 /** The read methods. `close` is here because a read-only dataset must close too. */
 export const reader = handlerTable({
+  ...miningReads,
   health: (ctx) => ctx.health,
   getImage: (ctx, sha256) => {
     const row = getImageRow(ctx.db, sha256);

@@ -13,6 +13,7 @@ import * as regions from './queries/regions.ts';
 import { recordScore } from './queries/scores.ts';
 import * as tags from './queries/tags.ts';
 import { importDataset } from './importers/importDataset.ts';
+import { miningWrites } from './queries/miningMethods.ts';
 
 async function addImage(ctx: DbContext, bytes: Uint8Array, fileName: string | null): Promise<ImageRecord> {
   const measured = await measureImage(bytes);
@@ -96,6 +97,7 @@ async function readImageFile(file: string): Promise<Buffer> {
 
 /** The write methods. */
 export const writer = handlerTable({
+  ...miningWrites,
   addImage: (ctx, bytes, fileName) => addImage(ctx, bytes, fileName || null),
   addImageFile: async (ctx, file) => addImage(ctx, await readImageFile(file), file.split(/[\\/]/).pop() ?? null),
   createConversation: (ctx, { title }) => conversations.createConversation(ctx.db, title?.trim() || 'New chat', ctx.now()),

@@ -1,6 +1,7 @@
 """ONNX exporter: SliME → vision_encoder / projector / embed_tokens / decoder graphs + manifest.json (version 2).
 
 CLI: python -m models.export --checkpoint DIR --out DIR [--dtype fp32|fp16|int4] [--clip DIR | --use-checkpoint-clip]
+     [--progress-json]
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import copy
 import json
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -108,6 +110,7 @@ def export_model(model: Any, tokenizer_files: dict[str, Path] | list[Path], out_
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .convert.progress import JsonProgress
     from .convert.stream import ExportError, export_checkpoint
     from .slime.checkpoint import CheckpointError
     from .slime.config import ConfigError
@@ -119,16 +122,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clip", default=None, help="HF CLIP folder (official inference uses the hub CLIP)")
     ap.add_argument("--use-checkpoint-clip", action="store_true", help="use the model.vision_tower.* copy")
     ap.add_argument("--name", default=None)
+    ap.add_argument("--progress-json", action="store_true",
+                    help="stdout: one JSON event per line (models/convert/progress.py), for the app's convert job")
     a = ap.parse_args(argv)
+    progress = JsonProgress() if a.progress_json else None
+    # SIGTERM (the app's Cancel) unwinds like Ctrl-C, so the converter removes its partial output on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         manifest = export_checkpoint(a.checkpoint, a.out, a.dtype, a.clip, a.use_checkpoint_clip, a.name,
-                                     log=lambda s: print(s, flush=True))
+                                     log=progress or (lambda s: print(s, flush=True)))
         from .card import minimal_card, write_card
 
         write_card(Path(a.out), minimal_card(manifest, a.checkpoint))  # card.json: what the folder is
     except (CheckpointError, ConfigError, ExportError, FileNotFoundError) as e:
+        if progress:
+            progress.error(e)
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:
+        if progress:
+            progress.error(e)
+        print("error: cancelled; the partial output was removed", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if progress:
+            progress.error(e)
+        raise
+    if progress:
+        progress.done(str(Path(a.out).resolve()))
     return 0
 
 

@@ -31,10 +31,20 @@ def config_from_manifest(m: dict[str, Any]) -> SlimeConfig:
     )
 
 
+def kept_override(keep: list[int], m: int) -> np.ndarray:
+    """An explicit kept set as ascending int64 indices; ValueError unless unique integers in [0, m)."""
+    bad = [j for j in keep if int(j) != j or not 0 <= j < m]
+    if bad:
+        raise ValueError(f"keep: index {bad[0]} is outside the local grid (0..{m - 1})")
+    if len(set(keep)) != len(keep):
+        raise ValueError("keep: indices must be unique")
+    return np.sort(np.asarray(keep, dtype=np.int64))
+
+
 class OrtSlime:
     """Loads manifest.json + the four graphs; mirrors SlimeForCausalLM.build_inputs_embeds / generate_greedy."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, threads: int = 0) -> None:
         self.folder = Path(folder)
         self.manifest = json.loads((self.folder / "manifest.json").read_text())
         if self.manifest.get("version") != 2:
@@ -43,6 +53,7 @@ class OrtSlime:
         self.cfg = config_from_manifest(self.manifest)
         so = ort.SessionOptions()
         so.log_severity_level = 3
+        so.intra_op_num_threads = threads  # 0: onnxruntime's default (all cores); Ray workers pass 1
         self.s = {g: ort.InferenceSession(str(self.folder / spec["file"]), so, providers=["CPUExecutionProvider"])
                   for g, spec in self.manifest["graphs"].items()}
         self.tokenizer = Tokenizer.from_file(str(self.folder / self.manifest["tokenizer"]["file"]))
@@ -63,7 +74,10 @@ class OrtSlime:
         return self.s["embed_tokens"].run(None, {"input_ids": np.asarray([ids], dtype=np.int64)})[0][0]
 
     def build(self, ids: list[int], pixel_values: np.ndarray | None, grid: tuple[int, int] | None,
-              mode: str | None = None, topp: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+              mode: str | None = None, topp: float | None = None,
+              keep: list[int] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Decoder input rows. `keep` overrides the kept decision (the engine's `selector.keep`): unique raster indices
+        in [0, M); `[]` = global only, without the separator row (SliME's `use_global_only`)."""
         text = [i for i in ids if i != -200]
         if -200 not in ids or pixel_values is None or grid is None:
             return self.embed(text)[: self.cfg.max_length], {"n_visual": 0}
@@ -71,16 +85,17 @@ class OrtSlime:
         raster = raster_order(torch.from_numpy(proj["local_tokens"]), *grid)
         sel = select(raster, torch.from_numpy(self.embed(text[: self.cfg.max_length])), mode or self.cfg.selector_mode,
                      self.cfg.topp if topp is None else topp, self.cfg.temp)
-        kept = sel["kept_idx"].numpy()
+        kept = sel["kept_idx"].numpy() if keep is None else kept_override(keep, raster.shape[0])
         p = ids.index(-200)
-        parts = [self.embed(ids[:p]) if p else None, proj["global_tokens"], self.embed([self.cfg.separator_id]),
-                 raster.numpy()[kept], self.embed(ids[p + 1:]) if p + 1 < len(ids) else None]
+        local = [self.embed([self.cfg.separator_id]), raster.numpy()[kept]] if keep is None or len(keep) else []
+        parts = [self.embed(ids[:p]) if p else None, proj["global_tokens"], *local,
+                 self.embed(ids[p + 1:]) if p + 1 < len(ids) else None]
         emb = np.concatenate([x for x in parts if x is not None], axis=0)[: self.cfg.max_length]
         return emb, {"kept_idx": kept, "scores": sel["scores"].numpy(), "projector": proj, "seq_len": emb.shape[0]}
 
     def generate(self, ids: list[int], pixel_values: np.ndarray | None = None, grid: tuple[int, int] | None = None,
-                 max_new_tokens: int = 8) -> dict[str, Any]:
-        emb, info = self.build(ids, pixel_values, grid)
+                 max_new_tokens: int = 8, keep: list[int] | None = None, topp: float | None = None) -> dict[str, Any]:
+        emb, info = self.build(ids, pixel_values, grid, topp=topp, keep=keep)
         dec = self.s["decoder"]
         names = [i.name for i in dec.get_inputs()][2:]
         llm = self.manifest["llm"]

@@ -59,13 +59,16 @@ export function toLlava(record: ExportRecord): Record<string, unknown> {
   return { id: record.id, ...(image ? { image } : {}), conversations: conversationOf(record) };
 }
 
-/** LLaMA-Factory ShareGPT record. */
-export function toShareGpt(record: ExportRecord): Record<string, unknown> {
+/**
+ * LLaMA-Factory ShareGPT record. `withSystem` (true when any record of the file has a system prompt) gives every
+ * record a `system` string ('' when it has none), so the file's columns match its dataset_info.json entry exactly.
+ */
+export function toShareGpt(record: ExportRecord, withSystem: boolean): Record<string, unknown> {
   const image = imageRelPath(record);
   return {
     id: record.id,
     conversations: conversationOf(record),
-    ...(record.system ? { system: record.system } : {}),
+    ...(withSystem ? { system: record.system ?? '' } : {}),
     images: image ? [image] : [],
   };
 }
@@ -78,15 +81,19 @@ export function toOpenAi(record: ExportRecord): Record<string, unknown> {
   return { id: record.id, messages, images: image ? [image] : [] };
 }
 
-/** `dataset_info.json` entries for LLaMA-Factory. */
-export function shareGptDatasetInfo(files: { name: string; file: string }[]): Record<string, unknown> {
+/**
+ * `dataset_info.json` entries for LLaMA-Factory, one per file. Its loader reads each mapped column of every record
+ * (a `system` mapping over records without that key fails with KeyError: 'system'), so `system` is mapped only for
+ * files whose records carry it (see {@link toShareGpt}).
+ */
+export function shareGptDatasetInfo(files: { name: string; file: string; withSystem: boolean }[]): Record<string, unknown> {
   return Object.fromEntries(
-    files.map(({ name, file }) => [
+    files.map(({ name, file, withSystem }) => [
       name,
       {
         file_name: file,
         formatting: 'sharegpt',
-        columns: { messages: 'conversations', images: 'images', system: 'system' },
+        columns: { messages: 'conversations', images: 'images', ...(withSystem ? { system: 'system' } : {}) },
         tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt' },
       },
     ]),

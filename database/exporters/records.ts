@@ -47,6 +47,68 @@ function groupBy<T extends { example_id: number }>(rows: T[]): Map<number, T[]> 
   return out;
 }
 
+interface Related {
+  turns: Map<number, (Turn & { example_id: number })[]>;
+  regions: Map<number, (Region & { example_id: number })[]>;
+  tags: Map<number, { example_id: number; name: string }[]>;
+}
+
+/** Turns, regions and tags of the examples `ids`, grouped by example. */
+function loadRelated(db: Database.Database, ids: readonly number[]): Related {
+  return {
+    turns: groupBy(
+      all<Turn & { example_id: number }>(
+        db,
+        sql`SELECT example_id, question, answer FROM turns WHERE example_id IN ${list(ids)} ORDER BY example_id, position`,
+      ),
+    ),
+    regions: groupBy(
+      all<Region & { example_id: number }>(
+        db,
+        sql`SELECT example_id, id, x1, y1, x2, y2, note, tokens FROM regions WHERE example_id IN ${list(ids)} ORDER BY id`,
+      ),
+    ),
+    tags: groupBy(
+      all<{ example_id: number; name: string }>(
+        db,
+        sql`SELECT et.example_id, t.name FROM example_tags et JOIN tags t ON t.id = et.tag_id WHERE et.example_id IN ${list(ids)} ORDER BY t.name`,
+      ),
+    ),
+  };
+}
+
+/** One example row and its related rows as an export record. */
+function toRecord(r: Row, related: Related, imagesDir: string): ExportRecord {
+  const image =
+    r.sha256 && r.ext && r.width && r.height && r.bytes
+      ? { sha256: r.sha256, ext: r.ext, width: r.width, height: r.height, bytes: r.bytes, source: storedPath(imagesDir, r.sha256, r.ext) }
+      : null;
+  return {
+    id: r.external_id ?? `ex-${r.id}`,
+    exampleId: r.id,
+    image,
+    system: r.system,
+    turns: (related.turns.get(r.id) ?? []).map((t) => ({ question: t.question, answer: t.answer })),
+    regions: (related.regions.get(r.id) ?? []).map((g) => ({
+      id: g.id,
+      x1: g.x1,
+      y1: g.y1,
+      x2: g.x2,
+      y2: g.y2,
+      note: g.note,
+      tokens: g.tokens ? (JSON.parse(g.tokens as unknown as string) as number[]) : null,
+    })),
+    tags: (related.tags.get(r.id) ?? []).map((t) => t.name),
+    status: r.status,
+    answerSource: r.answer_source,
+    notes: r.notes,
+    provenance: JSON.parse(r.provenance) as Provenance,
+    detailScore: r.detail_score,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
 /** Loads the records of `ids` (one chunk), in the order given. */
 export function loadRecords(db: Database.Database, imagesDir: string, ids: readonly number[]): ExportRecord[] {
   const rows = all<Row>(
@@ -55,57 +117,10 @@ export function loadRecords(db: Database.Database, imagesDir: string, ids: reado
           i.sha256, i.ext, i.width, i.height, i.bytes
         FROM examples e LEFT JOIN images i ON i.sha256 = e.image_sha256 WHERE e.id IN ${list(ids)}`,
   );
-  const turns = groupBy(
-    all<Turn & { example_id: number }>(
-      db,
-      sql`SELECT example_id, question, answer FROM turns WHERE example_id IN ${list(ids)} ORDER BY example_id, position`,
-    ),
-  );
-  const regions = groupBy(
-    all<Region & { example_id: number }>(
-      db,
-      sql`SELECT example_id, id, x1, y1, x2, y2, note, tokens FROM regions WHERE example_id IN ${list(ids)} ORDER BY id`,
-    ),
-  );
-  const tags = groupBy(
-    all<{ example_id: number; name: string }>(
-      db,
-      sql`SELECT et.example_id, t.name FROM example_tags et JOIN tags t ON t.id = et.tag_id WHERE et.example_id IN ${list(ids)} ORDER BY t.name`,
-    ),
-  );
+  const related = loadRelated(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
-    if (!r) return [];
-    const image =
-      r.sha256 && r.ext && r.width && r.height && r.bytes
-        ? { sha256: r.sha256, ext: r.ext, width: r.width, height: r.height, bytes: r.bytes, source: storedPath(imagesDir, r.sha256, r.ext) }
-        : null;
-    return [
-      {
-        id: r.external_id ?? `ex-${r.id}`,
-        exampleId: r.id,
-        image,
-        system: r.system,
-        turns: (turns.get(id) ?? []).map((t) => ({ question: t.question, answer: t.answer })),
-        regions: (regions.get(id) ?? []).map((g) => ({
-          id: g.id,
-          x1: g.x1,
-          y1: g.y1,
-          x2: g.x2,
-          y2: g.y2,
-          note: g.note,
-          tokens: g.tokens ? (JSON.parse(g.tokens as unknown as string) as number[]) : null,
-        })),
-        tags: (tags.get(id) ?? []).map((t) => t.name),
-        status: r.status,
-        answerSource: r.answer_source,
-        notes: r.notes,
-        provenance: JSON.parse(r.provenance) as Provenance,
-        detailScore: r.detail_score,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-      },
-    ];
+    return r ? [toRecord(r, related, imagesDir)] : [];
   });
 }

@@ -1,17 +1,30 @@
 // Parses one LLaVA or ShareGPT record into turns, a system prompt and an image path, or says why it is rejected (database worker).
+// An `<image>` inside the first question is moved to its start the way LLaVA's training code does it (its
+// preprocess_multimodal removes the token, strips the text and puts `<image>` + newline in front); the record says so.
 import type { Turn } from '../../electron/shared/ipc/dataset.ts';
 
 /** A record that passed the structural checks. */
 export interface ParsedRecord {
   id: string;
-  format: 'llava' | 'sharegpt';
+  format: 'llava' | 'sharegpt' | 'parquet';
   system: string | null;
   turns: Turn[];
   /** The image path as written in the file (relative to it), or null for text-only. */
   image: string | null;
   /** Where `<image>` stood in the first question: 'prefix' (`<image>\n…`), 'suffix' (`…\n<image>`) or 'bare'. */
   imagePlacement: 'prefix' | 'suffix' | 'bare';
+  /** The first question as written when `<image>` was moved out of its middle (else null). */
+  movedFrom: string | null;
+  /** Image bytes carried in the record itself (Parquet), with the sha256 the row claims for them. */
+  inline?: { bytes: Uint8Array; sha256: string | null };
+  /** Who wrote the answers (default human). */
+  answerSource?: 'model' | 'human';
+  /** Extra provenance kept with the example (e.g. `mining` signals of a mining shard). */
+  extra?: Record<string, unknown>;
 }
+
+/** What the import report says about a record whose `<image>` was moved. */
+export const MOVED_NOTE = 'moved <image> from inside the first question to its start, as LLaVA training does';
 
 const IMAGE_TOKEN = '<image>';
 
@@ -34,11 +47,12 @@ function imagesOf(record: Record<string, unknown>, format: 'llava' | 'sharegpt')
   return list;
 }
 
-function stripPlaceholder(question: string): { text: string; placement: ParsedRecord['imagePlacement'] } {
-  if (question.startsWith(`${IMAGE_TOKEN}\n`)) return { text: question.slice(IMAGE_TOKEN.length + 1), placement: 'prefix' };
-  if (question.endsWith(`\n${IMAGE_TOKEN}`)) return { text: question.slice(0, -IMAGE_TOKEN.length - 1), placement: 'suffix' };
-  if (question.startsWith(IMAGE_TOKEN)) return { text: question.slice(IMAGE_TOKEN.length), placement: 'bare' };
-  return { text: question, placement: 'prefix' };
+function stripPlaceholder(question: string): { text: string; placement: ParsedRecord['imagePlacement']; moved: boolean } {
+  if (question.startsWith(`${IMAGE_TOKEN}\n`)) return { text: question.slice(IMAGE_TOKEN.length + 1), placement: 'prefix', moved: false };
+  if (question.endsWith(`\n${IMAGE_TOKEN}`)) return { text: question.slice(0, -IMAGE_TOKEN.length - 1), placement: 'suffix', moved: false };
+  if (question.startsWith(IMAGE_TOKEN)) return { text: question.slice(IMAGE_TOKEN.length), placement: 'bare', moved: false };
+  // Anywhere else: LLaVA's normalisation (token removed, text stripped, `<image>\n` in front).
+  return { text: question.replace(IMAGE_TOKEN, '').trim(), placement: 'prefix', moved: true };
 }
 
 /** Turns `{from, value}` messages into question/answer pairs; a string is the rejection reason. */
@@ -83,9 +97,16 @@ export function parseRecord(record: unknown, index: number, wanted: 'auto' | 'll
   const first = parsed.turns[0]!;
   if (images.length === 1 && !first.question.includes(IMAGE_TOKEN))
     return { reason: `the ${IMAGE_TOKEN} placeholder must be in the first question` };
-  const { text, placement } =
-    images.length === 1 ? stripPlaceholder(first.question) : { text: first.question, placement: 'prefix' as const };
-  if (text.includes(IMAGE_TOKEN)) return { reason: `the ${IMAGE_TOKEN} placeholder must start or end the first question` };
+  const { text, placement, moved } =
+    images.length === 1 ? stripPlaceholder(first.question) : { text: first.question, placement: 'prefix' as const, moved: false };
   const turns = [{ question: text, answer: first.answer }, ...parsed.turns.slice(1)];
-  return { id: recordId(record, index), format, system, turns, image: images[0] ?? null, imagePlacement: placement };
+  return {
+    id: recordId(record, index),
+    format,
+    system,
+    turns,
+    image: images[0] ?? null,
+    imagePlacement: placement,
+    movedFrom: moved ? first.question : null,
+  };
 }

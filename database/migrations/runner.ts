@@ -5,10 +5,19 @@ import { migration0001 } from './0001-images-conversations.ts';
 import { migration0002 } from './0002-examples-curation.ts';
 import { migration0003 } from './0003-detail-score.ts';
 import { migration0004 } from './0004-status-sort-indexes.ts';
+import { migration0005 } from './0005-reserved.ts';
+import { migration0006 } from './0006-mining.ts';
 import { AppFailure } from '../../electron/shared/errors.ts';
 
 /** Every migration, in order. Append only: never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+];
 
 /** The schema version this build writes. */
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,28 +1,30 @@
-// Inference process: the ask and score flows — question checks, prompt, selection, assembly, generation with
-// streamed text, timings and the inspection record; score compares full vs global-only answer likelihood.
+// Inference process: the ask flow — question checks, prompt, selection (or the request's kept-set override), assembly,
+// generation with streamed text, first-step probabilities, timings and the inspection record.
 import { AppFailure } from '../shared/errors.ts';
-import type { AskResult, InspectionRecord, StageEvent, StageTimings } from '../shared/ipc/inference.ts';
+import type { AskResult, FirstStep, InspectionRecord, SelectorOverrideRecord, StageEvent, StageTimings } from '../shared/ipc/inference.ts';
 import type { askRequestSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
 import type { z } from 'zod';
 import type { LoadedModel } from './model.ts';
 import { runEmbed } from './model.ts';
 import { encodeImage, type EncodeTimings, type FeatureCache, type ImageFeatures } from './encode.ts';
 import { buildPrompt, IMAGE_TOKEN, IMAGE_TOKEN_INDEX, tokenizeWithImage, userMessageWithImage, type ChatTurn } from './prompt.ts';
-import { selectLocal, type Selection, type SelectorSettings } from './select.ts';
-import { assemble } from './assemble.ts';
-import { checkAbort, decoderStep, emptyKv, generateLoop, type LoopResult } from './generate.ts';
+import { keptFromOverride, selectLocal, type Selection, type SelectorSettings } from './select.ts';
+import { assemble, type Assembled } from './assemble.ts';
+import { checkAbort, generateLoop, type LoopResult } from './generate.ts';
 import type { KvCache } from './kvCache.ts';
 import { Sampler } from './sample.ts';
 import { StreamDecoder } from './detokenize.ts';
 import { buildInspection } from './inspection.ts';
+import { firstStepOf } from './firstStep.ts';
 
-type AskArgs = z.output<typeof askRequestSchema>;
+/** Parsed `ask` arguments. */
+export type AskArgs = z.output<typeof askRequestSchema>;
 type ScoreArgs = z.output<typeof scoreRequestSchema>;
 
 /** Questions longer than this many characters per context token are refused before tokenizing. */
 const MAX_CHARS_PER_CONTEXT_TOKEN = 8;
 
-function checkQuestion(question: string, model: LoadedModel): void {
+export function checkQuestion(question: string, model: LoadedModel): void {
   if (question.trim().length === 0) throw new AppFailure('prompt/empty', 'The question is empty');
   const limit = model.manifest.llm.max_length * MAX_CHARS_PER_CONTEXT_TOKEN;
   if (question.length > limit)
@@ -33,14 +35,14 @@ function checkQuestion(question: string, model: LoadedModel): void {
 }
 
 /** The request's image path; a dataset hash must have been resolved by the service before it gets here. */
-function imagePath(image: AskArgs['image'] | ScoreArgs['image']): string {
+export function imagePath(image: AskArgs['image'] | ScoreArgs['image']): string {
   if (!('path' in image))
     throw new AppFailure('image/not-found', 'The image must be resolved to a path before it reaches the inference process');
   return image.path;
 }
 
 /** Turns with the image placeholder on the first user turn. */
-function conversation(history: ChatTurn[], question: string): ChatTurn[] {
+export function conversation(history: ChatTurn[], question: string): ChatTurn[] {
   // The one image placeholder is ours; a literal "<image>" typed by the user (or kept in a stored turn) is dropped.
   const clean = (t: ChatTurn): ChatTurn => ({ role: t.role, content: t.content.split(IMAGE_TOKEN).join('') });
   const turns = [...history, { role: 'user' as const, content: question }].map(clean);
@@ -50,7 +52,7 @@ function conversation(history: ChatTurn[], question: string): ChatTurn[] {
 }
 
 /** Prompt ids, their text embeddings (plus one separator row) and the selector's text rows. */
-async function promptEmbeds(
+export async function promptEmbeds(
   model: LoadedModel,
   turns: ChatTurn[],
   systemPrompt: string | undefined,
@@ -70,7 +72,7 @@ async function promptEmbeds(
   return { ids, text, selectorText: text.subarray(0, textIds.length * m.llm.hidden) };
 }
 
-function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorSettings {
+export function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorSettings {
   const s = model.manifest.selector;
   return {
     mode: o.mode ?? s.mode,
@@ -80,14 +82,26 @@ function selectorSettings(model: LoadedModel, o: AskArgs['selector']): SelectorS
   };
 }
 
+/** Everything before the decoder. */
+export interface Prepared {
+  enc: Awaited<ReturnType<typeof encodeImage>>;
+  prompt: Awaited<ReturnType<typeof promptEmbeds>>;
+  settings: SelectorSettings;
+  /** The selector's scores and probabilities; `kept` is the override's set when the request has one. */
+  selection: Selection;
+  seq: Assembled;
+  times: { embed: number; select: number; assemble: number };
+  override: SelectorOverrideRecord | null;
+}
+
 /** Everything before the decoder: encoded image, prompt, selection, assembled rows, and their stage times. */
-async function prepare(
+export async function prepare(
   model: LoadedModel,
   features: FeatureCache,
   req: AskArgs,
   signal: AbortSignal,
   stage: (s: StageEvent['stage']) => void,
-) {
+): Promise<Prepared> {
   checkQuestion(req.question, model);
   const enc = await encodeImage(model, features, imagePath(req.image), signal, stage);
   checkAbort(signal);
@@ -98,13 +112,17 @@ async function prepare(
   const embed = performance.now() - t;
   t = performance.now();
   const settings = selectorSettings(model, req.selector);
-  const selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, settings);
+  const chosen = selectLocal(enc.features.localRaster, prompt.selectorText, H, settings);
+  const keep = req.selector.keep;
+  const selection = keep ? { ...chosen, kept: keptFromOverride(keep, chosen.scores.length) } : chosen;
   const select = performance.now() - t;
   t = performance.now();
-  const seq = assemble(prompt.ids, prompt.text, H, enc.features, selection.kept, false, model.manifest.separator_id);
+  const globalOnly = keep !== undefined && keep.length === 0;
+  const seq = assemble(prompt.ids, prompt.text, H, enc.features, selection.kept, globalOnly, model.manifest.separator_id);
   const times = { embed, select, assemble: performance.now() - t };
   checkAbort(signal);
-  return { enc, prompt, settings, selection, seq, times };
+  const override = keep ? { kind: 'keep' as const, count: keep.length } : null;
+  return { enc, prompt, settings, selection, seq, times, override };
 }
 
 /** Sampling settings after defaults: greedy unless a temperature is given; the manifest's token limit. */
@@ -144,7 +162,7 @@ export async function answer(
   stage: (s: StageEvent['stage']) => void,
 ): Promise<{ result: AskResult; kv: KvCache }> {
   const started = performance.now();
-  const { enc, prompt, settings, selection, seq, times } = await prepare(model, caches.features, req, signal, stage);
+  const { enc, prompt, settings, selection, seq, times, override } = await prepare(model, caches.features, req, signal, stage);
   stage('prefill');
   const sampling = samplingSettings(model, req.sampling);
   const pad = model.manifest.special_tokens.pad;
@@ -152,11 +170,13 @@ export async function answer(
   const decoder = new StreamDecoder(model.tokenizer);
   let ttft = 0;
   let detokenize = 0;
+  let firstStep: FirstStep = { top: [] };
   const loop = await generateLoop(model, caches.kv, seq.embeds, seq.rows, {
     maxNewTokens: sampling.maxNewTokens,
     stopIds: new Set(model.manifest.special_tokens.eos),
     signal,
     pick: (logits, prev) => sampler.next(logits, prev),
+    onFirstLogits: (logits) => (firstStep = firstStepOf(logits, model.tokenizer, req.probeTokenId)),
     onToken: (id, generated) => {
       if (generated === 1) {
         ttft = performance.now() - started;
@@ -181,6 +201,8 @@ export async function answer(
     timings,
     sampling,
     stopReason: loop.stopReason,
+    override,
+    firstStep,
   });
   const result = {
     requestId: req.requestId,
@@ -190,67 +212,4 @@ export async function answer(
     inspection,
   };
   return { result, kv: loop.kv };
-}
-
-/**
- * Mean log-probability of `answerIds` after the assembled prompt (teacher forcing, one decoder step per token), on a
- * cache of its own so the conversation's rows are never touched. `answerEmbeds` [A,H] are the answer's token rows,
- * embedded once by the caller for both scored variants.
- */
-async function meanLogLikelihood(
-  model: LoadedModel,
-  embeds: Float32Array,
-  rows: string[],
-  answerIds: number[],
-  answerEmbeds: Float32Array,
-  signal: AbortSignal,
-): Promise<number> {
-  const H = model.manifest.llm.hidden;
-  const kv = emptyKv(model);
-  return kv.lease('score', async () => {
-    let logits = await decoderStep(model, kv, embeds, rows);
-    let sum = 0;
-    for (let k = 0; k < answerIds.length; k++) {
-      checkAbort(signal);
-      sum += logSoftmaxAt(logits, answerIds[k]!);
-      if (k + 1 < answerIds.length) logits = await decoderStep(model, kv, answerEmbeds.subarray(k * H, (k + 1) * H), [`t${answerIds[k]}`]);
-    }
-    return sum / answerIds.length;
-  });
-}
-
-function logSoftmaxAt(logits: Float32Array, id: number): number {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - max);
-  return logits[id]! - max - Math.log(sum);
-}
-
-/**
- * Detail score. Global-only drops the local tokens *and* the separator, as SliME's own global-only path
- * (`use_global_only`, stage I) and VLMEvalKit's 576-token path do. Selection uses the prompt without the answer.
- */
-export async function scoreAnswer(
-  model: LoadedModel,
-  features: FeatureCache,
-  req: ScoreArgs,
-  signal: AbortSignal,
-): Promise<{ full: number; globalOnly: number; answerTokens: number; keptLocal: number }> {
-  checkQuestion(req.question, model);
-  const enc = await encodeImage(model, features, imagePath(req.image), signal, () => undefined);
-  const H = model.manifest.llm.hidden;
-  const prompt = await promptEmbeds(model, conversation([], req.question), undefined, enc.features);
-  const sel: Selection = selectLocal(enc.features.localRaster, prompt.selectorText, H, selectorSettings(model, {}));
-  const answerIds = model.tokenizer.encode(req.answer, false);
-  if (answerIds.length === 0) throw new AppFailure('prompt/empty', 'The answer has no tokens');
-  const full = assemble(prompt.ids, prompt.text, H, enc.features, sel.kept, false, model.manifest.separator_id);
-  const globalOnly = assemble(prompt.ids, prompt.text, H, enc.features, sel.kept, true, model.manifest.separator_id);
-  const answerEmbeds = await runEmbed(model, answerIds);
-  return {
-    full: await meanLogLikelihood(model, full.embeds, full.rows, answerIds, answerEmbeds, signal),
-    globalOnly: await meanLogLikelihood(model, globalOnly.embeds, globalOnly.rows, answerIds, answerEmbeds, signal),
-    answerTokens: answerIds.length,
-    keptLocal: sel.kept.length,
-  };
 }

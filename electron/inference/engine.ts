@@ -3,13 +3,33 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppFailure } from '../shared/errors.ts';
-import type { AskResult, InferenceStatus, LoadOptions, ScoreResult, StageEvent } from '../shared/ipc/inference.ts';
-import { askRequestSchema, loadOptionsSchema, scoreRequestSchema } from '../shared/ipc/inference.ts';
+import type {
+  AskResult,
+  EmbedResult,
+  InferenceStatus,
+  LoadOptions,
+  OcclusionResult,
+  ScoreResult,
+  StageEvent,
+  SweepResult,
+} from '../shared/ipc/inference.ts';
+import {
+  askRequestSchema,
+  embedRequestSchema,
+  loadOptionsSchema,
+  occlusionRequestSchema,
+  scoreRequestSchema,
+  sweepRequestSchema,
+} from '../shared/ipc/inference.ts';
 import { loadModel, releaseModel, runEmbed, runProjector, runVision, type LoadedModel } from './model.ts';
 import { decoderStep, emptyKv } from './generate.ts';
 import type { KvCache } from './kvCache.ts';
 import { FeatureCache } from './encode.ts';
-import { answer, scoreAnswer } from './answer.ts';
+import { answer } from './answer.ts';
+import { scoreAnswer } from './score.ts';
+import { sweep } from './sweep.ts';
+import { occlusion } from './occlusion.ts';
+import { embedImage } from './embed.ts';
 import type { SessionSettings } from './sessions.ts';
 
 /** Parses request arguments; a mismatch is `ipc/bad-args` naming the fields. */
@@ -34,6 +54,8 @@ export class Engine {
    * the cache's lease refuses a second user; score and warm-up run on caches of their own.
    */
   private kv: KvCache | null = null;
+  /** The cache of sweep and occlusion jobs (their rows never mix with the conversation's; reused across jobs). */
+  private jobKv: KvCache | null = null;
   private readonly features = new FeatureCache(8);
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
@@ -86,9 +108,36 @@ export class Engine {
     return this.exclusive(async () => scoreAnswer(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
   }
 
-  /** Forgets cached image features and the KV cache (a new conversation; benchmarks measure cold requests). */
+  /** The image embedding (electron/inference/embed.ts), on the shared feature cache. */
+  async embed(raw: unknown, signal: AbortSignal): Promise<EmbedResult> {
+    const req = parseArgs(embedRequestSchema, raw);
+    return this.exclusive(async () => embedImage(await this.ensure(req.modelDir ?? ''), this.features, req, signal), signal);
+  }
+
+  /** The question at every selector setting (`sweep.ts`); the conversation's cache is left alone. */
+  async sweep(raw: unknown, signal: AbortSignal, emit: Emit): Promise<SweepResult> {
+    const req = parseArgs(sweepRequestSchema, raw);
+    return this.exclusive(async () => {
+      const model = await this.ensure(req.modelDir ?? '');
+      this.jobKv ??= emptyKv(model);
+      return sweep(model, { features: this.features, kv: this.jobKv }, req, signal, emit);
+    }, signal);
+  }
+
+  /** What the answer `tokenIds` depended on: the occlusion job (`occlusion.ts`) on the job cache. */
+  async occlusion(raw: unknown, signal: AbortSignal, emit: Emit): Promise<OcclusionResult> {
+    const req = parseArgs(occlusionRequestSchema, raw);
+    return this.exclusive(async () => {
+      const model = await this.ensure(req.modelDir ?? '');
+      this.jobKv ??= emptyKv(model);
+      return occlusion(model, { features: this.features, kv: this.jobKv }, req, signal, emit);
+    }, signal);
+  }
+
+  /** Forgets cached image features and the KV caches (a new conversation; benchmarks measure cold requests). */
   resetCaches(): void {
     this.kv = null;
+    this.jobKv = null;
     this.features.clear();
   }
 
@@ -97,6 +146,7 @@ export class Engine {
     const m = this.model;
     this.model = null;
     this.kv = null;
+    this.jobKv = null;
     this.features.clear();
     if (m) await releaseModel(m);
   }

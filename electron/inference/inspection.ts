@@ -1,6 +1,6 @@
 // Inference process: the inspection record of one answer (issue 5 item 7) — geometry, token counts, every local
 // token's score with its tile/row/col/kept flag, router weights, compressor attention projected onto patches.
-import type { InspectionRecord, StageTimings } from '../shared/ipc/inference.ts';
+import type { FirstStep, InspectionRecord, SelectorOverrideRecord, StageTimings } from '../shared/ipc/inference.ts';
 import type { ImageFeatures } from './encode.ts';
 import type { LoadedModel } from './model.ts';
 import type { Selection, SelectorSettings } from './select.ts';
@@ -58,6 +58,9 @@ export interface InspectionInputs {
   timings: StageTimings;
   sampling: InspectionRecord['sampling'];
   stopReason: InspectionRecord['stopReason'];
+  /** The request's kept-set override, null when the selector decided. */
+  override?: SelectorOverrideRecord | null;
+  firstStep?: FirstStep;
 }
 
 /** Builds the record. Arrays are plain numbers so it crosses IPC and JSON unchanged. */
@@ -89,7 +92,7 @@ export function buildInspection(i: InspectionInputs): InspectionRecord {
       global: G,
       localBefore: sel.scores.length,
       localAfter: sel.kept.length,
-      separator: 1,
+      separator: sel.kept.length === 0 ? 0 : 1,
       prompt: i.promptTokens,
       prefill: i.prefill,
       generated: i.generated,
@@ -103,7 +106,9 @@ export function buildInspection(i: InspectionInputs): InspectionRecord {
       probs: Array.from(sel.probs),
       kept,
       ...pos,
+      override: i.override ?? null,
     },
+    ...(i.firstStep ? { firstStep: i.firstStep } : {}),
     routerWeights: Array.from(f.routerWeights),
     attentionHeat: attentionHeat(f, model, sel, pos),
     timings: i.timings,

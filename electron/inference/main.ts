@@ -33,6 +33,9 @@ const handlers: Handlers<InferenceProcessContract> = {
   ask: (ctx, request) => engine.ask(request, ctx.signal, ctx.emit),
   reselect: (ctx, request) => engine.ask(request, ctx.signal, ctx.emit),
   score: (ctx, request) => engine.score(request, ctx.signal),
+  embed: (ctx, request) => engine.embed(request, ctx.signal),
+  sweep: (ctx, request) => engine.sweep(request, ctx.signal, ctx.emit),
+  occlusion: (ctx, request) => engine.occlusion(request, ctx.signal, ctx.emit),
   status: () => engine.status(),
   crash: () => {
     if (testHooks) process.kill(process.pid, 'SIGKILL');

@@ -1,5 +1,6 @@
 // Inference process: the raster reorder of local tokens and the text-guided selector of spec §2.6 (cosine
 // scores against the prompt's raw embeddings, legacy double / single softmax, top-p with the "+1" rule).
+import { AppFailure } from '../shared/errors.ts';
 
 /** Selector settings after manifest defaults and request overrides. */
 export interface SelectorSettings {
@@ -98,4 +99,21 @@ export function selectLocal(localRaster: Float32Array, textEmbeds: Float32Array,
   const scores = selectorScores(localRaster, textEmbeds, hidden);
   const probs = selectorProbs(scores, settings);
   return { scores, probs, kept: topPKeep(probs, settings.topP) };
+}
+
+/**
+ * The request's explicit kept set as ascending raster indices. Uniqueness and integrality are checked by the contract;
+ * the range needs the image's local grid, so it is checked here (`ipc/bad-args`, naming the first bad index).
+ */
+export function keptFromOverride(keep: readonly number[], localBefore: number): Int32Array {
+  const bad = keep.find((j) => !Number.isInteger(j) || j < 0 || j >= localBefore);
+  if (bad !== undefined)
+    throw new AppFailure(
+      'ipc/bad-args',
+      `Invalid arguments: selector.keep: index ${bad} is outside this image's local grid (0..${localBefore - 1}, ${localBefore} cells)`,
+      { field: 'selector.keep', index: bad, localBefore },
+    );
+  if (new Set(keep).size !== keep.length)
+    throw new AppFailure('ipc/bad-args', 'Invalid arguments: selector.keep: indices must be unique', { field: 'selector.keep' });
+  return Int32Array.from(keep).sort();
 }

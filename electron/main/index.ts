@@ -20,6 +20,11 @@ function defaultModelDir(): string {
   return app.isPackaged ? path.join(process.resourcesPath, 'models', 'nano') : path.join(app.getAppPath(), 'models', 'nano');
 }
 
+/** Where the converter's Python package lives (electron-builder.yml ships it as resources/converter/models). */
+function converterRoot(): string {
+  return app.isPackaged ? path.join(process.resourcesPath, 'converter') : app.getAppPath();
+}
+
 /** In dev the page comes from the dev server; send its /image/ requests to the `slime:` handler. */
 function redirectDevImages(origin: string): void {
   session.defaultSession.webRequest.onBeforeRequest({ urls: [`${origin}${IMAGE_PATH_PREFIX}*`] }, (details, callback) => {
@@ -33,6 +38,7 @@ async function start(): Promise<void> {
     databaseWorkerEntry: path.join(here, 'databaseWorker.js'),
     dataDir: app.getPath('userData'),
     defaultModelDir: defaultModelDir(),
+    converterRoot: converterRoot(),
     version: app.getVersion(),
     electronVersion: process.versions.electron ?? null,
     dialogs: electronDialogs(dialog, () => BrowserWindow.getAllWindows()[0] ?? null),

@@ -14,7 +14,12 @@ Log = Callable[[str], None]
 
 
 class ExportError(RuntimeError):
-    """The conversion could not finish (disk full, unwritable output); the partial output has been removed."""
+    """The conversion could not finish (disk full, unwritable output); the partial output has been removed.
+    `kind` names it for machines: out-exists, disk-full, write-failed."""
+
+    def __init__(self, message: str, kind: str = "write-failed") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def _disk_need(files: dict[str, Path], dtype: str) -> int:
@@ -36,7 +41,7 @@ def export_checkpoint(folder: str | Path, out: str | Path, dtype: str = "fp32", 
     t0 = time.time()
     out = Path(out)
     if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").exists():
-        raise ExportError(f"{out} exists and is not a model folder; refusing to replace it")
+        raise ExportError(f"{out} exists and is not a model folder; refusing to replace it", "out-exists")
     loaded = load_checkpoint(folder, clip, use_checkpoint_clip, tower_dtype(dtype), log=log, include_llm=False)
     cfg, m = loaded.cfg, loaded.model
     if cfg.local_mode != "compressed":
@@ -63,7 +68,7 @@ def export_checkpoint(folder: str | Path, out: str | Path, dtype: str = "fp32", 
         shutil.rmtree(tmp, ignore_errors=True)
         if e.errno == errno.ENOSPC:
             raise ExportError(f"no space left on the device holding {out.parent} (about {need / 1e9:.2f} GB needed, "
-                              f"{free / 1e9:.2f} GB were free); the partial output was removed") from e
+                              f"{free / 1e9:.2f} GB were free); the partial output was removed", "disk-full") from e
         raise ExportError(f"cannot write {out}: {e}; the partial output was removed") from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -26,7 +26,13 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 
 
 class CheckpointError(ValueError):
-    """A missing file/shard, unknown key or shape mismatch; the message names the file, key or tensor."""
+    """A missing file/shard, unknown key or shape mismatch; the message names the file, key or tensor. `kind` names
+    the failure for machines (`python -m models.export --progress-json`): not-a-checkpoint, missing-shard,
+    missing-key, unknown-key, shape, unreadable, clip, tokenizer, checkpoint (anything else)."""
+
+    def __init__(self, message: str, kind: str = "checkpoint") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -61,19 +67,19 @@ def weight_files(folder: Path) -> dict[str, Path]:
     if index.exists():
         wm = json.loads(index.read_text()).get("weight_map")
         if not isinstance(wm, dict) or not wm:
-            raise CheckpointError(f"{index}: no weight_map")
+            raise CheckpointError(f"{index}: no weight_map", "not-a-checkpoint")
         out: dict[str, Path] = {}
         for key, shard in wm.items():
             p = folder / shard
             if not p.exists():
-                raise CheckpointError(f"{index}: shard {shard!r} (holding {key!r}) is missing from {folder}")
+                raise CheckpointError(f"{index}: shard {shard!r} (holding {key!r}) is missing from {folder}", "missing-shard")
             out[key] = p
         return out
     single = folder / "model.safetensors"
     if single.exists():
         with safe_open(str(single), "pt") as f:
             return {k: single for k in f.keys()}
-    raise CheckpointError(f"{folder}: no model.safetensors.index.json or model.safetensors")
+    raise CheckpointError(f"{folder}: no model.safetensors.index.json or model.safetensors", "not-a-checkpoint")
 
 
 class TensorSource:
@@ -96,14 +102,44 @@ class TensorSource:
         try:
             return self._f(key).get_tensor(key)
         except Exception as e:  # noqa: BLE001 - re-raised with the file name
-            raise CheckpointError(f"{self.files[key]}: cannot read tensor {key!r}: {e}") from e
+            raise CheckpointError(f"{self.files[key]}: cannot read tensor {key!r}: {e}", "unreadable") from e
+
+
+class PickleSource(TensorSource):
+    """Tensors of a `pytorch_model.bin` (openai/clip-vit-large-patch14-336 ships no safetensors), memory-mapped by
+    torch.load (zip format; an old-format file is read whole)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            sd = torch.load(str(path), map_location="cpu", mmap=True, weights_only=True)
+        except RuntimeError:
+            sd = torch.load(str(path), map_location="cpu", weights_only=True)
+        except Exception as e:  # noqa: BLE001 - re-raised naming the file
+            raise CheckpointError(f"{path}: cannot read: {e}", "unreadable") from e
+        self._sd = {k: v for k, v in sd.items() if isinstance(v, torch.Tensor)}
+        super().__init__({k: path for k in self._sd})
+
+    def shape(self, key: str) -> list[int]:
+        return list(self._sd[key].shape)
+
+    def get(self, key: str) -> torch.Tensor:
+        return self._sd[key]
+
+
+def clip_source(folder: Path) -> TensorSource:
+    """A CLIP folder's tensors: safetensors (index or model.safetensors) or, failing that, pytorch_model.bin."""
+    if not (folder / "model.safetensors.index.json").exists() and not (folder / "model.safetensors").exists():
+        if (folder / "pytorch_model.bin").exists():
+            return PickleSource(folder / "pytorch_model.bin")
+        raise CheckpointError(f"{folder}: no model.safetensors or pytorch_model.bin (is this the CLIP folder?)", "clip")
+    return TensorSource(weight_files(folder))
 
 
 def _clip_dims_from_shapes(src: TensorSource, prefix: str) -> dict[str, Any]:
     keys = [k for k in src.files if k.startswith(prefix)]
     layer_ids = {int(m.group(1)) for k in keys if (m := re.match(re.escape(prefix) + r"encoder\.layers\.(\d+)\.", k))}
     if not layer_ids:
-        raise CheckpointError(f"no CLIP encoder layers under {prefix!r}")
+        raise CheckpointError(f"no CLIP encoder layers under {prefix!r}", "clip")
     pw = src.shape(prefix + "embeddings.patch_embedding.weight")
     npos = src.shape(prefix + "embeddings.position_embedding.weight")[0]
     hidden, patch = pw[0], pw[2]
@@ -115,7 +151,7 @@ def _clip_dims_from_shapes(src: TensorSource, prefix: str) -> dict[str, Any]:
 
 def _clip_dims_from_config(path: Path) -> dict[str, Any]:
     if not path.exists():
-        raise CheckpointError(f"CLIP folder: {path} not found")
+        raise CheckpointError(f"CLIP folder: {path} not found", "clip")
     d = json.loads(path.read_text())
     v = d.get("vision_config", d)
     try:
@@ -124,7 +160,7 @@ def _clip_dims_from_config(path: Path) -> dict[str, Any]:
                 "vision_intermediate": v["intermediate_size"], "vision_act": v.get("hidden_act", "quick_gelu"),
                 "layer_norm_eps": v.get("layer_norm_eps", 1e-5)}
     except KeyError as e:
-        raise CheckpointError(f"{path}: missing CLIP vision key {e}") from e
+        raise CheckpointError(f"{path}: missing CLIP vision key {e}", "clip") from e
 
 
 def _clip_tensors(src: TensorSource, prefix: str) -> dict[str, str]:
@@ -141,12 +177,12 @@ def _assign(model: SlimeForCausalLM, want: dict[str, tuple[TensorSource, str]], 
         if ours not in want:
             if optional(ours):
                 continue
-            raise CheckpointError(f"checkpoint lacks tensor {released_key(ours)!r} (needed for {ours})")
+            raise CheckpointError(f"checkpoint lacks tensor {released_key(ours)!r} (needed for {ours})", "missing-key")
         src, key = want[ours]
         shape = src.shape(key)
         if list(tensor.shape) != shape:
             raise CheckpointError(
-                f"{src.files[key].name}: tensor {key!r} has shape {shape}, expected {list(tensor.shape)} ({ours})")
+                f"{src.files[key].name}: tensor {key!r} has shape {shape}, expected {list(tensor.shape)} ({ours})", "shape")
     for ours, (src, key) in want.items():
         if ours in sd and load(ours):
             model.load_state_dict({ours: src.get(key).to(dtype)}, strict=False, assign=True)
@@ -170,14 +206,14 @@ def _materialize(model: SlimeForCausalLM, dtype: torch.dtype, include_llm: bool 
         if p.is_meta and (include_llm or not name.startswith("llm.")):
             key = next((k for k in fill if name.endswith(k)), None)
             if key is None:
-                raise CheckpointError(f"no value for {name} after loading")
+                raise CheckpointError(f"no value for {name} after loading", "missing-key")
             mod = model.get_submodule(name.rsplit(".", 1)[0])
             setattr(mod, name.rsplit(".", 1)[1],
                     torch.nn.Parameter(torch.full(p.shape, fill[key], dtype=dtype), requires_grad=p.requires_grad))
     left = [n for n, t in list(model.named_parameters()) + list(model.named_buffers())
             if t.is_meta and (include_llm or not n.startswith("llm."))]
     if left:
-        raise CheckpointError(f"no value for {left[:5]} after loading")
+        raise CheckpointError(f"no value for {left[:5]} after loading", "missing-key")
 
 
 def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_checkpoint_clip: bool = False,
@@ -190,15 +226,15 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
     folder = Path(folder)
     cfg_path = folder / "config.json"
     if not cfg_path.exists():
-        raise CheckpointError(f"{cfg_path} not found")
+        raise CheckpointError(f"{cfg_path} not found", "not-a-checkpoint")
     raw_cfg = json.loads(cfg_path.read_text())
     src = TensorSource(weight_files(folder))
     for k in ("model.embed_tokens.weight", "lm_head.weight"):
         if k not in src.files:
-            raise CheckpointError(f"{folder}: checkpoint lacks tensor {k!r}")
+            raise CheckpointError(f"{folder}: checkpoint lacks tensor {k!r}", "missing-key")
     vocab, hidden = src.shape("model.embed_tokens.weight")
     if src.shape("lm_head.weight") != [vocab, hidden]:
-        raise CheckpointError(f"lm_head.weight has shape {src.shape('lm_head.weight')}, expected {[vocab, hidden]}")
+        raise CheckpointError(f"lm_head.weight has shape {src.shape('lm_head.weight')}, expected {[vocab, hidden]}", "shape")
     if raw_cfg.get("vocab_size") not in (None, vocab):
         log(f"config vocab_size {raw_cfg['vocab_size']} != embed_tokens rows {vocab}; using {vocab}")
     cfg = SlimeConfig.from_hf_config({**raw_cfg, "vocab_size": vocab}, str(cfg_path))
@@ -207,21 +243,21 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
     if clip is not None:
         clip = Path(clip)
         dims = _clip_dims_from_config(clip / "config.json")
-        clip_src = TensorSource(weight_files(clip))
+        clip_src = clip_source(clip)
         clip_prefix = "vision_model." if any(k.startswith("vision_model.") for k in clip_src.files) else ""
     elif use_checkpoint_clip:
         if not any(k.startswith(CLIP_PREFIX) for k in src.files):
-            raise CheckpointError(f"{folder}: no {CLIP_PREFIX}* tensors; pass a CLIP folder instead")
+            raise CheckpointError(f"{folder}: no {CLIP_PREFIX}* tensors; pass a CLIP folder instead", "clip")
         clip_src, clip_prefix = src, CLIP_PREFIX
         dims = _clip_dims_from_shapes(src, CLIP_PREFIX)
     else:
         raise CheckpointError(
             f"{folder}: CLIP weights needed (official inference loads {cfg.vision_tower!r} from the hub): "
-            "pass clip=DIR (--clip) or use_checkpoint_clip=True (--use-checkpoint-clip)")
+            "pass clip=DIR (--clip) or use_checkpoint_clip=True (--use-checkpoint-clip)", "clip")
     if "vision" in (raw_cfg.get("slime") or {}):
         vis = raw_cfg["slime"]["vision"]
         if vis.get("hidden") != dims["vision_hidden"] or vis.get("image_size") != dims["image_size"]:
-            raise CheckpointError(f"{cfg_path}: slime.vision {vis} disagrees with the CLIP weights {dims}")
+            raise CheckpointError(f"{cfg_path}: slime.vision {vis} disagrees with the CLIP weights {dims}", "shape")
         if clip is None:
             dims.update(vision_heads=vis.get("heads", dims["vision_heads"]), vision_act=vis.get("act", "quick_gelu"),
                         layer_norm_eps=vis.get("layer_norm_eps", 1e-5))
@@ -230,7 +266,7 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
     try:
         cfg = cfg.replace(**dims)
     except ConfigError as e:
-        raise CheckpointError(f"CLIP dimensions {dims}: {e}") from e
+        raise CheckpointError(f"CLIP dimensions {dims}: {e}", "clip") from e
     log(f"building {cfg.name}: vocab {vocab}, hidden {cfg.hidden}, {cfg.layers} layers, CLIP {cfg.vision_hidden}"
         f"x{cfg.vision_kept_layers}/{cfg.vision_layers} layers, tile {cfg.image_size}")
     with torch.device("meta"):
@@ -241,7 +277,7 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
             continue
         ours = our_key(k)
         if ours is None:
-            raise CheckpointError(f"{src.files[k].name}: unknown tensor {k!r}")
+            raise CheckpointError(f"{src.files[k].name}: unknown tensor {k!r}", "unknown-key")
         want[ours] = (src, k)
     assert clip_src is not None
     for ours, k in _clip_tensors(clip_src, clip_prefix).items():
@@ -249,7 +285,7 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
     sd_keys = set(model.state_dict())
     unknown = [k for o, (_, k) in want.items() if o not in sd_keys and not _ignorable_clip(o, cfg)]
     if unknown:
-        raise CheckpointError(f"unknown tensors (not part of SliME): {unknown[:8]}")
+        raise CheckpointError(f"unknown tensors (not part of SliME): {unknown[:8]}", "unknown-key")
 
     def optional(ours: str) -> bool:
         return ours.startswith("vision.clip.post_layernorm") or ours in ("projector.mean", "projector.std",
@@ -260,7 +296,7 @@ def load_checkpoint(folder: str | Path, clip: str | Path | None = None, use_chec
     _materialize(model, dtype, include_llm)
     files = {n: folder / n for n in TOKENIZER_FILES if (folder / n).exists()}
     if "tokenizer.json" not in files:
-        raise CheckpointError(f"{folder}/tokenizer.json not found (the app needs the fast tokenizer file)")
+        raise CheckpointError(f"{folder}/tokenizer.json not found (the app needs the fast tokenizer file)", "tokenizer")
     n = len(want) if include_llm else sum(not o.startswith("llm.") for o in want)
     log(f"loaded {n} tensors from {folder}" + (f" and CLIP from {clip}" if clip else ""))
     return Loaded(model.eval(), cfg, files, {"checkpoint": str(folder), "clip": str(clip) if clip else None},

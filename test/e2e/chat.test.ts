@@ -2,6 +2,7 @@
 // answer with figures, chat list (rename, search, delete), stop mid-stream, regenerate, edit and resend, save as
 // example with an edited answer, and a bad image (a text file named .png) showing a clear error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -111,7 +112,8 @@ describe('chat', () => {
     await page.getByTestId('chat-settings-temperature').dispatchEvent('change');
     await page.getByTestId('chat-settings-save').click();
     // Press Stop from inside the page on the first token event that makes the streamed text visible (a sampled
-    // token can decode to whitespace only), so even a fast model is caught mid-stream with some text to keep.
+    // token can decode to whitespace or Markdown syntax only), so even a fast model is caught mid-stream with some
+    // text to keep.
     await page.evaluate(() => {
       const w = window as unknown as {
         api: { inference: { onToken(l: (e: { requestId: string; text: string }) => void): () => void } };
@@ -121,7 +123,8 @@ describe('chat', () => {
       const off = w.api.inference.onToken((e) => {
         if (w.__firstToken) return;
         w.__streamed = (w.__streamed ?? '') + e.text;
-        if (w.__streamed.trim() === '') return;
+        // Markdown syntax alone (a leading ">" is an empty blockquote) shows nothing: wait for a letter or digit.
+        if (!/[\p{L}\p{N}]/u.test(w.__streamed)) return;
         w.__firstToken = e.requestId;
         off();
         // The token event can arrive before the view has rendered its Stop button: retry on the next frames.
@@ -164,6 +167,9 @@ describe('chat', () => {
     expect(example.answerSource).toBe('human-edited');
     expect([...example.tags].sort()).toEqual(['chat', 'e2e']);
     expect(example.image?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Main saved the answer with the exact model: the manifest's sha256 travels into the example.
+    const manifestHash = createHash('sha256').update(readFileSync(path.join(NANO_DIR, 'manifest.json'))).digest('hex');
+    expect(example.provenance).toMatchObject({ manifestHash, modelDir: NANO_DIR });
     await app.screenshot('chat');
     await page.emulateMedia({ colorScheme: 'dark' });
     await app.screenshot('chat-dark');

@@ -1,6 +1,8 @@
 // e2e: chat defects a new user hit, each fixed — the typed question survives "attach an image first", the Export
 // menu closes after a download, the save dialog starts from its default status, and saving an answer twice warns
-// (the message shows a "saved" marker naming its example).
+// (the message shows a "saved" marker naming its example); Stop during "Cutting tiles…" keeps the answer, marked
+// stopped, and Regenerate answers it; regenerations are versions of the answer (switch between them), and an
+// identical one says that decoding is greedy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -93,4 +95,75 @@ describe('chat defects', () => {
     await page.getByTestId('message-saved').waitFor();
     expect(await page.getByTestId('message-saved').innerText()).toMatch(/#\d+.*#\d+/);
   });
+
+  it('keeps an answer stopped during "Cutting tiles…", marked stopped, and regenerates it', async () => {
+    const { page } = app;
+    const fresh = nanoSamples().find((x) => x.image !== sample.image)!;
+    await page.getByTestId('chat-new').click();
+    // Press Stop from inside the page when the engine reports the tiling stage (the answer has no token yet).
+    await page.evaluate(() => {
+      const w = window as unknown as {
+        api: { inference: { onStage(l: (e: { stage: string }) => void): () => void } };
+        __stoppedAt?: string;
+      };
+      const off = w.api.inference.onStage((e) => {
+        if (e.stage !== 'preprocess') return;
+        off();
+        const press = (): void => {
+          const stop = document.querySelector<HTMLButtonElement>('[data-testid="chat-stop"]');
+          if (!stop) return void requestAnimationFrame(press);
+          w.__stoppedAt = document.querySelector('[data-testid="answer-stage"]')?.textContent ?? '';
+          stop.click();
+        };
+        press();
+      });
+    });
+    await page.getByTestId('attach-input').setInputFiles(fresh.image);
+    await page.getByTestId('attachment').waitFor();
+    await page.getByTestId('chat-input').fill(fresh.question);
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('answer-stopped').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { __stoppedAt?: string }).__stoppedAt)).toMatch(/tiles|image|engine/);
+    expect(await page.getByTestId('answer-stopped').innerText()).toContain('after 0 tokens');
+    expect(await page.getByTestId('answer-empty').innerText()).toContain('Stopped before the first token');
+    expect(await page.getByTestId('message-assistant').count()).toBe(1);
+    await app.screenshot('chat-stopped-while-tiling');
+    await page.getByTestId('message-regenerate').click();
+    await page.waitForFunction(
+      () =>
+        !document.querySelector('[data-testid="answer-streaming"]') &&
+        !document.querySelector('[data-testid="answer-stopped"]') &&
+        document.querySelectorAll('[data-testid="message-assistant"]').length === 1,
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect((await page.getByTestId('answer-text').innerText()).toLowerCase()).toContain(fresh.answer.toLowerCase());
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('keeps versions of a regenerated answer, switches between them, and says an identical one is greedy', async () => {
+    const { page } = app;
+    const label = page.getByTestId('version-label');
+    // The answer of the test before: version 1 stopped while tiling, version 2 its regeneration.
+    expect(await label.innerText()).toBe('2 / 2');
+    expect(await page.getByTestId('version-identical').count()).toBe(0);
+    const first = (await page.getByTestId('answer-text').innerText()).trim();
+    await page.getByTestId('message-regenerate').click();
+    await expect.poll(() => label.innerText(), { timeout: 60_000 }).toBe('3 / 3');
+    expect(await page.getByTestId('message-assistant').count()).toBe(1);
+    expect((await page.getByTestId('answer-text').innerText()).trim()).toBe(first);
+    expect(await page.getByTestId('version-identical').innerText()).toMatch(/Identical to version 2: decoding is greedy \(temperature 0\)/);
+    await page.getByTestId('version-prev').click();
+    expect(await label.innerText()).toBe('2 / 3');
+    await page.getByTestId('version-prev').click();
+    expect(await label.innerText()).toBe('1 / 3');
+    expect(await page.getByTestId('answer-stopped').innerText()).toContain('after 0 tokens');
+    expect(await page.getByTestId('version-prev').isDisabled()).toBe(true);
+    await app.screenshot('chat-answer-versions');
+    await page.getByTestId('version-next').click();
+    await page.getByTestId('version-next').click();
+    expect(await label.innerText()).toBe('3 / 3');
+    expect(app.pageErrors).toEqual([]);
+  });
 });
+

@@ -3,11 +3,11 @@
 // and check the file on disk. Screenshots: dataset.png, example-editor.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import type { Example, ImageRecord } from '../../electron/shared/ipc/dataset.ts';
+import type { Example } from '../../electron/shared/ipc/dataset.ts';
+import { seedDataset } from './harness/datasetSeed.ts';
 import { E2E_OUTPUT_DIR, startApp, type RunningApp } from './harness/startApp.ts';
 import { REPO_ROOT } from '../../electron/node/paths.ts';
 
@@ -26,63 +26,10 @@ async function call<T>(method: string, ...args: unknown[]): Promise<T> {
   return result.value as T;
 }
 
-/** A real PNG (drawn by librsvg through sharp): a red ball and a blue box on a grass-green field. */
-async function scenePng(file: string, hue: number): Promise<void> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
-    <rect width="640" height="480" fill="hsl(${hue},45%,62%)"/><rect y="300" width="640" height="180" fill="hsl(${(hue + 60) % 360},40%,42%)"/>
-    <circle cx="200" cy="330" r="60" fill="#d9342b"/><rect x="400" y="220" width="140" height="120" fill="#2f5fd0"/></svg>`;
-  await sharp(Buffer.from(svg)).png().toFile(file);
-}
-
-async function seed(): Promise<void> {
-  const questions = [
-    ['What is on the table next to the lamp?', 'A stack of three books and a coffee mug.'],
-    ['Read the sign above the door.', 'The sign says "Platform 4".'],
-    ['How many windows does the house have?', 'Six windows are visible on the front.'],
-    ['What time does the clock show?', 'The clock shows ten past two.'],
-  ];
-  const statuses = ['draft', 'needs-review', 'accepted', 'rejected'] as const;
-  for (let i = 0; i < 24; i++) {
-    const file = path.join(dataDir, `scene-${i}.png`);
-    await scenePng(file, (i * 37) % 360);
-    const image = await call<ImageRecord>('addImageFile', file);
-    const [question, answer] = questions[i % questions.length]!;
-    await call('createExample', {
-      imageSha256: image.sha256,
-      turns: [{ question, answer }],
-      status: statuses[i % 4],
-      tags: i % 3 ? ['scene'] : ['scene', 'text'],
-      answerSource: 'model',
-    });
-  }
-  const file = path.join(dataDir, 'ball.png');
-  await scenePng(file, 200);
-  const image = await call<ImageRecord>('addImageFile', file);
-  const example = await call<Example>('createExample', {
-    imageSha256: image.sha256,
-    turns: [{ question: 'What colour is the ball on the grass?', answer: 'The ball is red.' }],
-    answerSource: 'model',
-    status: 'needs-review',
-    provenance: {
-      model: 'SliME-Nano',
-      manifestHash: 'a3f1c2d4e5b6a7980112233445566778',
-      executionProvider: 'cpu',
-      selector: { mode: 'single', topP: 0.9 },
-      inspection: {
-        grid: { cols: 2, rows: 1, tiles: 2 },
-        tileSize: 336,
-        tokens: { global: 576, localBefore: 288, localAfter: 96 },
-        selector: { mode: 'single', topP: 0.9, kept: 96, of: 288 },
-      },
-    },
-  });
-  exampleId = example.id;
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-dataset-'));
   app = await startApp({ dataDir, modelDir: MODEL_DIR, viewport: { width: 1024, height: 700 } });
-  await seed();
+  exampleId = await seedDataset(app, dataDir);
 }, 60_000);
 
 afterAll(async () => {
@@ -241,6 +188,15 @@ describe('dataset curation', () => {
     const ours = records.find((x) => x.conversations[0]!.value.includes('colour is the ball'));
     expect(ours?.conversations[1]!.value).toBe('The ball is red, with a white stripe.');
 
+    // Into the same folder again: the dialog asks first, and writes only when told to.
+    await dialog.getByRole('button', { name: 'Export again' }).click();
+    await dialog.getByTestId('export-start').click();
+    await dialog.getByTestId('export-not-empty').waitFor();
+    expect(await dialog.getByTestId('export-summary').count()).toBe(0);
+    await dialog.getByTestId('export-overwrite').click();
+    await dialog.getByTestId('export-summary').waitFor();
+    expect(await dialog.getByTestId('export-count').textContent()).toBe('7');
+
     // The same examples as COCO with a validation split: the drawn box comes out in original-image pixels.
     await dialog.getByRole('button', { name: 'Export again' }).click();
     await dialog.getByTestId('format-coco').check();
@@ -274,7 +230,20 @@ describe('dataset curation', () => {
     await dialog.getByTestId('import-file').fill(path.join(dataDir, 'no-such-file.json'));
     await dialog.getByTestId('import-start').click();
     await expect.poll(() => dialog.getByTestId('import-error').textContent()).toContain('io/not-found');
+    // The export as it is repeats the 7 examples (same image + same turns): reported, not imported twice.
     await dialog.getByTestId('import-file').fill(path.join(dataDir, 'export-llava', 'train.json'));
+    await dialog.getByTestId('import-start').click();
+    await dialog.getByTestId('import-summary').waitFor();
+    expect(await dialog.getByTestId('import-count').textContent()).toBe('0');
+    expect(await dialog.getByTestId('import-duplicates').textContent()).toContain('7 records repeat an example');
+    // With new answers the same images make 7 new examples.
+    const exported = JSON.parse(await readFile(path.join(dataDir, 'export-llava', 'train.json'), 'utf8')) as {
+      conversations: { value: string }[];
+    }[];
+    for (const record of exported) record.conversations[1]!.value += ' (second opinion)';
+    await writeFile(path.join(dataDir, 'export-llava', 'second.json'), JSON.stringify(exported));
+    await dialog.getByRole('button', { name: 'Import another' }).click();
+    await dialog.getByTestId('import-file').fill(path.join(dataDir, 'export-llava', 'second.json'));
     await dialog.getByTestId('import-start').click();
     await dialog.getByTestId('import-summary').waitFor();
     expect(await dialog.getByTestId('import-count').textContent()).toBe('7');
@@ -349,7 +318,11 @@ describe('dataset curation', () => {
     await page.getByTestId('example-editor').locator('h2').click();
     await page.keyboard.press('x');
     await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('rejected');
-    expect(await page.evaluate(() => localStorage.getItem('slime.shortcuts.v1'))).toContain('"reject":"X"');
+    // Kept by main in the data folder's settings.json (browser mode keeps it across ports), not in the page.
+    const stored = (): Promise<string> => readFile(path.join(dataDir, 'settings.json'), 'utf8').catch(() => '');
+    await expect.poll(async () => (JSON.parse((await stored()) || '{}') as { shortcuts?: Record<string, string> }).shortcuts?.reject).toBe('X');
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 });
+

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, callRouter, nanoSamples, type NanoSample } from './harness/nano.ts';
-import type { Conversation, Example, Message, Page } from '../../electron/shared/ipc/dataset.ts';
+import { NANO_DIR, askAndInspect, callRouter, nanoSamples, type NanoSample } from './harness/nano.ts';
+import type { Example } from '../../electron/shared/ipc/dataset.ts';
 import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
 
 function rank(order: string[], family: string | undefined): number {
@@ -75,18 +75,8 @@ async function overlayPixels(): Promise<number> {
 describe('inspector', () => {
   it('shows the heatmap, and its hottest cell lies on the object the question names', async () => {
     const { page } = app;
-    await page.getByTestId('attach-input').setInputFiles(sample.image);
-    await page.getByTestId('attachment').waitFor();
-    await page.getByTestId('chat-input').fill(sample.question);
-    await page.getByTestId('chat-send').click();
-    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
-    await page.getByTestId('message-inspect').click();
-    await page.getByTestId('inspector').waitFor();
+    record = await askAndInspect(app, sample);
     expect(await page.getByTestId('overlay-heatmap').isChecked()).toBe(true);
-
-    const list = await call<Page<Conversation>>('dataset:listConversations', {});
-    const { messages } = await call<{ messages: Message[] }>('dataset:getConversation', list.items[0]!.id);
-    record = messages.find((m) => m.role === 'assistant')!.inspection as InspectionRecord;
     const hot = hottestRect(record);
     const shown = (await page.getByTestId('inspector-stage').getAttribute('data-hottest'))!.split(',').map(Number);
     expect(shown[0]).toBeCloseTo(hot.x, 3);

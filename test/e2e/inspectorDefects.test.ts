@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
-import type { Conversation, Message, Page } from '../../electron/shared/ipc/dataset.ts';
+import { NANO_DIR, askAndInspect, nanoSamples } from './harness/nano.ts';
 import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
 
 // A wide sample: its tiles overhang the photo, so some local tokens lie on padding.
@@ -19,17 +18,7 @@ let record: InspectionRecord;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-inspfix-'));
   app = await startApp({ dataDir, modelDir: NANO_DIR, viewport: { width: 1440, height: 900 } });
-  const { page } = app;
-  await page.getByTestId('attach-input').setInputFiles(sample.image);
-  await page.getByTestId('attachment').waitFor();
-  await page.getByTestId('chat-input').fill(sample.question);
-  await page.getByTestId('chat-send').click();
-  await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
-  await page.getByTestId('message-inspect').click();
-  await page.getByTestId('inspector').waitFor();
-  const list = await callRouter<Page<Conversation>>(app, 'dataset:listConversations', {});
-  const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', list.items[0]!.id);
-  record = messages.find((m) => m.role === 'assistant')!.inspection as InspectionRecord;
+  record = await askAndInspect(app, sample);
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 // e2e: layout at the two window sizes a new user tried (1440×900 and 1024×700), screenshots of each — the Dataset
-// list fills the height with and without the optional bulk bar, and the chat header never covers the inspector.
+// list fills the height with and without the optional bulk bar, its thumbnails and the open example load by hash
+// (/image/sha/<sha256>), and the chat header never covers the inspector.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
+import { NANO_DIR, askAndInspect, callRouter, nanoSamples } from './harness/nano.ts';
 import type { ImageRecord } from '../../electron/shared/ipc/dataset.ts';
 
 const SIZES = [
@@ -80,17 +81,25 @@ describe('layout at 1440×900 and 1024×700', () => {
     });
   }
 
+  it('shows thumbnails and the open example\'s image from /image/sha/<sha256> (no URL lookups)', async () => {
+    const page = app.page;
+    await page.getByTestId('nav-dataset').click();
+    const thumb = page.getByTestId('example-row').first().locator('img');
+    await thumb.waitFor();
+    expect(await thumb.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await page.getByTestId('example-row').first().locator('button.open').click();
+    const shown = page.getByTestId('example-editor').locator('img').first();
+    await shown.waitFor();
+    expect(await shown.getAttribute('src')).toMatch(/^\/image\/sha\/[0-9a-f]{64}$/);
+    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('asks once so the inspector can be opened', async () => {
-    const { page } = app;
-    await page.getByTestId('nav-chat').click();
-    const sample = nanoSamples()[0]!;
-    await page.getByTestId('attach-input').setInputFiles(sample.image);
-    await page.getByTestId('attachment').waitFor();
-    await page.getByTestId('chat-input').fill(sample.question);
-    await page.getByTestId('chat-send').click();
-    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
-    await page.getByTestId('message-inspect').click();
-    await page.getByTestId('inspector').waitFor();
+    await app.page.getByTestId('nav-chat').click();
+    const record = await askAndInspect(app, nanoSamples()[0]!);
+    expect(record.grid.tiles).toBeGreaterThan(0);
   });
 
   for (const size of SIZES) {

@@ -5,9 +5,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../electron/node/services/createServices.ts';
-import { forkSpawner } from '../../electron/node/forkChild.ts';
-import { INFERENCE_ENTRY } from '../../electron/node/paths.ts';
+import type { Services } from '../../electron/node/services/createServices.ts';
+import { startServices } from './fixtures/services.ts';
 import { createRouter } from '../../electron/shared/ipc/router.ts';
 import { eventChannel } from '../../electron/shared/ipc/contract.ts';
 import type { ChatEnd, ChatStarted, ChatToken } from '../../electron/shared/ipc/chat.ts';
@@ -27,15 +26,9 @@ function value<T>(r: Result<unknown>): T {
 
 describe('chat service', () => {
   it('saves the finished answer with inspection and manifest sha256 after the page went away mid-stream', async () => {
-    services = await createServices({
-      spawnInference: forkSpawner(INFERENCE_ENTRY),
-      dataDir: tempDir('slime-chat-'),
-      defaultModelDir: MODEL,
-      version: 'test',
-      electronVersion: null,
-      log: () => undefined,
-    });
-    const router = createRouter(services.bindings);
+    const running = await startServices(tempDir('slime-chat-'), MODEL);
+    services = running.services;
+    const router = running.router;
     const image = value<ImageRecord>(await router.dispatch('dataset:addImageFile', [IMAGE]));
     const ends: ChatEnd[] = [];
     services.subscribe((channel, payload) => channel === eventChannel('chat', 'end') && ends.push(payload as ChatEnd));
@@ -94,4 +87,50 @@ describe('chat service', () => {
     expect(saved.text.startsWith(tokens[0]!.text)).toBe(true);
     expect(saved.provenance).toMatchObject({ outcome: 'stopped', modelDir: MODEL });
   });
+
+  it('answers a saved question again (a new version of its answer) and saves an edited question that replaces it', async () => {
+    const router = createRouter(services!.bindings);
+    const image = value<ImageRecord>(await router.dispatch('dataset:addImageFile', [IMAGE]));
+    const ends: ChatEnd[] = [];
+    services!.subscribe((channel, payload) => channel === eventChannel('chat', 'end') && ends.push(payload as ChatEnd));
+    const ask = async (request: Record<string, unknown>): Promise<ChatStarted> => {
+      const before = ends.length;
+      const started = value<ChatStarted>(await router.dispatch('chat:ask', [{ imageSha256: image.sha256, ...request }]));
+      while (ends.length === before) await new Promise((resolve) => setTimeout(resolve, 20));
+      return started;
+    };
+    const sampling = { maxNewTokens: 6, temperature: 0 };
+    const first = await ask({ question: 'What is there?', sampling, systemPrompt: 'Be brief.' });
+    const again = await ask({
+      question: 'What is there?',
+      conversationId: first.conversationId,
+      userMessageId: first.userMessageId,
+      replaces: first.assistantMessageId,
+      sampling,
+    });
+    expect(again.userMessageId).toBe(first.userMessageId);
+    const edited = await ask({
+      question: 'What else?',
+      conversationId: first.conversationId,
+      replaces: first.userMessageId,
+      attachImage: false,
+      sampling,
+    });
+    const { messages } = value<{ messages: Message[] }>(await router.dispatch('dataset:getConversation', [first.conversationId]));
+    expect(messages.map((m) => [m.id, m.role])).toEqual([
+      [first.userMessageId, 'user'],
+      [first.assistantMessageId, 'assistant'],
+      [again.assistantMessageId, 'assistant'],
+      [edited.userMessageId, 'user'],
+      [edited.assistantMessageId, 'assistant'],
+    ]);
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    expect(byId.get(first.assistantMessageId)!.provenance).toMatchObject({ generation: { systemPrompt: 'Be brief.', temperature: 0 } });
+    expect(byId.get(first.assistantMessageId)!.perf).toMatchObject({ generated: expect.any(Number), stopped: false, ttftMs: expect.any(Number) });
+    expect(byId.get(again.assistantMessageId)!.provenance).toMatchObject({ replaces: first.assistantMessageId, outcome: 'done' });
+    expect(byId.get(again.assistantMessageId)!.text).toBe(byId.get(first.assistantMessageId)!.text);
+    expect(byId.get(edited.userMessageId)).toMatchObject({ text: 'What else?', images: [], provenance: { replaces: first.userMessageId } });
+    expect(byId.get(edited.assistantMessageId)!.provenance).not.toHaveProperty('replaces');
+  });
 });
+

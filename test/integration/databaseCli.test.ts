@@ -63,7 +63,12 @@ describe('slime dataset', () => {
     });
 
     const human = await cli('dataset', 'import', path.join(src, 'llava.json'), '--db', db);
-    expect(human.out[0]).toBe('imported 0 records (llava), rejected 3');
+    expect(human.out[0]).toBe('imported 0 records (llava), rejected 1, duplicates 2, normalised 0');
+    expect(human.out.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}rejected c: /),
+      expect.stringMatching(/^ {2}duplicate a: same image and turns as example \d+$/),
+      expect.stringMatching(/^ {2}duplicate b: same image and turns as example \d+$/),
+    ]);
 
     const out = tempDir('slime-cli-out-');
     const exported = await cli(
@@ -94,6 +99,30 @@ describe('slime dataset', () => {
     expect(ex).toMatchObject({ exported: 2, rejected: [], imported: 0 });
     expect(ex.train + ex.val).toBe(2);
     expect(fs.existsSync(path.join(out, 'dataset_info.json'))).toBe(true);
+
+    // The folder now has files: refused without --overwrite, nothing changed; written with it.
+    const before = fs.readFileSync(path.join(out, 'provenance.jsonl'), 'utf8');
+    const refused = await cli('dataset', 'export', '--format', 'llava', '--out', out, '--db', db);
+    expect(refused.code).toBe(1);
+    expect(refused.err[0]).toMatch(/^error \[dataset\/not-empty\]: The folder .* already has \d+ entries.*Pass --overwrite/);
+    expect(fs.readFileSync(path.join(out, 'provenance.jsonl'), 'utf8')).toBe(before);
+    const over = await cli('dataset', 'export', '--format', 'llava', '--out', out, '--overwrite', '--db', db, '--json');
+    expect(over.code).toBe(0);
+    const snapshot = (
+      JSON.parse(fs.readFileSync(path.join(out, 'provenance.jsonl'), 'utf8').split('\n')[0]!) as { snapshot: Record<string, unknown> }
+    ).snapshot;
+    expect(snapshot).toMatchObject({ format: 'llava', filter: {}, counts: { exported: 2, train: 2, val: 0, matched: 2 } });
+    expect(snapshot.sha256).toBe((JSON.parse(over.out.join('\n')) as { snapshotSha256: string }).snapshotSha256);
+    // The ShareGPT files of the earlier export are gone (a stale split would otherwise survive).
+    expect(fs.readdirSync(out).sort()).toEqual(['images', 'provenance.jsonl', 'train.json']);
+
+    // Parquet through the worker thread (hyparquet-writer / hyparquet on Node 24): out, and back into a new dataset.
+    const pq = tempDir('slime-cli-pq-');
+    expect((await cli('dataset', 'export', '--format', 'parquet', '--out', pq, '--db', db)).code).toBe(0);
+    expect(fs.readdirSync(pq).sort()).toEqual(['provenance.jsonl', 'train.parquet']);
+    const db2 = path.join(tempDir('slime-cli-db2-'), 'dataset.sqlite');
+    const back = await cli('dataset', 'import', path.join(pq, 'train.parquet'), '--db', db2, '--json');
+    expect(JSON.parse(back.out.join('\n'))).toMatchObject({ imported: 2, rejected: [], duplicates: [], format: 'parquet' });
 
     const bad = await cli('dataset', 'export', '--format', 'yaml', '--out', out, '--db', db);
     expect(bad.code).toBe(2);

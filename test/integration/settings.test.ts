@@ -3,10 +3,9 @@
 // port) and the CLI read the same settings.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../electron/node/services/createServices.ts';
-import { forkSpawner } from '../../electron/node/forkChild.ts';
-import { INFERENCE_ENTRY, DEFAULT_MODEL_DIR } from '../../electron/node/paths.ts';
-import { createRouter, type Router } from '../../electron/shared/ipc/router.ts';
+import type { Services } from '../../electron/node/services/createServices.ts';
+import type { Router } from '../../electron/shared/ipc/router.ts';
+import { startServices } from './fixtures/services.ts';
 import { runCli } from '../../electron/cli/main.ts';
 import { tempDir } from '../database/fixtures.ts';
 
@@ -18,15 +17,9 @@ afterEach(async () => {
 });
 
 async function start(dataDir: string): Promise<Router> {
-  services = await createServices({
-    spawnInference: forkSpawner(INFERENCE_ENTRY),
-    dataDir,
-    defaultModelDir: DEFAULT_MODEL_DIR,
-    version: 'test',
-    electronVersion: null,
-    log: () => undefined,
-  });
-  return createRouter(services.bindings);
+  const started = await startServices(dataDir);
+  services = started.services;
+  return started.router;
 }
 
 describe('settings service', () => {

@@ -3,11 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../electron/node/services/createServices.ts';
-import { forkSpawner } from '../../electron/node/forkChild.ts';
-import { DEFAULT_MODEL_DIR, INFERENCE_ENTRY } from '../../electron/node/paths.ts';
+import type { Services } from '../../electron/node/services/createServices.ts';
 import { resolveImagePath } from '../../electron/node/imageRoutes.ts';
-import { createRouter } from '../../electron/shared/ipc/router.ts';
+import { startServices } from './fixtures/services.ts';
 import { storedImageUrl } from '../../electron/shared/ipc/images.ts';
 import type { ImageRecord } from '../../electron/shared/ipc/dataset.ts';
 import { makePng, tempDir } from '../database/fixtures.ts';
@@ -18,15 +16,9 @@ afterAll(async () => services?.dispose());
 describe('stored images by hash', () => {
   it('serves /image/sha/<sha256> from the store and nothing else', async () => {
     const dataDir = tempDir('slime-images-');
-    services = await createServices({
-      spawnInference: forkSpawner(INFERENCE_ENTRY),
-      dataDir,
-      defaultModelDir: DEFAULT_MODEL_DIR,
-      version: 'test',
-      electronVersion: null,
-      log: () => undefined,
-    });
-    const router = createRouter(services.bindings);
+    const started = await startServices(dataDir);
+    services = started.services;
+    const router = started.router;
     const r = await router.dispatch('dataset:addImage', [new Uint8Array(await makePng(4)), 'four.png']);
     const image = (r as { ok: true; value: ImageRecord }).value;
     const found = await resolveImagePath(storedImageUrl(image.sha256), services.images, services.storedImage);

@@ -7,6 +7,7 @@ import type { CliCommand, CliContext } from '../command.ts';
 import { AppFailure, toAppError } from '../../shared/errors.ts';
 import { eventChannel } from '../../shared/ipc/contract.ts';
 import { inferenceContract, type AskResult, type InspectionRecord, type TokenEvent } from '../../shared/ipc/inference.ts';
+import { heatmapSvg } from '../../shared/heatmap.ts';
 import { DEFAULT_MODEL_DIR, REPO_ROOT, defaultDataDir } from '../../node/paths.ts';
 import { readSettings } from '../../node/settingsStore.ts';
 
@@ -49,46 +50,7 @@ export function askSummary(r: AskResult): Record<string, unknown> {
   };
 }
 
-/** Colour of a selector probability on a blue→red ramp, by rank-normalised value v ∈ [0, 1]. */
-function ramp(v: number): string {
-  const r = Math.round(255 * Math.min(1, 2 * v));
-  const b = Math.round(255 * Math.min(1, 2 * (1 - v)));
-  return `rgb(${r},40,${b})`;
-}
-
-/** An SVG overlay in original-image pixels: one cell per local token (dropped ones hatched dark), tile borders. */
-export function heatmapSvg(i: InspectionRecord): string {
-  const { canvas, tileSize: S, localGrid: g, original } = i;
-  const sx = original.width / canvas.imageWidth;
-  const sy = original.height / canvas.imageHeight;
-  const probs = i.selector.probs;
-  const sorted = [...probs].sort((a, b) => a - b);
-  const rank = (p: number): number => (sorted.length > 1 ? sorted.indexOf(p) / (sorted.length - 1) : 1);
-  const cell = S / g;
-  const parts: string[] = [];
-  for (let j = 0; j < probs.length; j++) {
-    const t = i.tiles[i.selector.tile[j]!]!;
-    const cx = t.col * S + i.selector.col[j]! * cell - canvas.imageX;
-    const cy = t.row * S + i.selector.row[j]! * cell - canvas.imageY;
-    const x = cx * sx;
-    const y = cy * sy;
-    const kept = i.selector.kept[j] === 1;
-    const fill = kept ? ramp(rank(probs[j]!)) : 'rgb(0,0,0)';
-    parts.push(
-      `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cell * sx).toFixed(2)}" height="${(cell * sy).toFixed(2)}" fill="${fill}" fill-opacity="${kept ? 0.45 : 0.7}"/>`,
-    );
-  }
-  for (const t of i.tiles) {
-    const x = (t.col * S - canvas.imageX) * sx;
-    const y = (t.row * S - canvas.imageY) * sy;
-    parts.push(
-      `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(S * sx).toFixed(2)}" height="${(S * sy).toFixed(2)}" fill="none" stroke="white" stroke-width="${Math.max(1, original.width / 400).toFixed(1)}"/>`,
-    );
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${original.width}" height="${original.height}">${parts.join('')}</svg>`;
-}
-
-/** Writes the image (EXIF-oriented) with the heatmap overlay to `out` as PNG. */
+/** Writes the image (EXIF-oriented) with the heatmap overlay (the renderer shared with the inspector's PNG export) to `out` as PNG. */
 export async function writeHeatmap(imagePath: string, inspection: InspectionRecord, out: string): Promise<void> {
   const svg = Buffer.from(heatmapSvg(inspection));
   await sharp(imagePath, { pages: 1 })

@@ -16,12 +16,14 @@ import { startDatasetWorker } from '../../node/datasetWorker.ts';
 import { inferenceScorer } from '../../node/datasetSetup.ts';
 import { DEFAULT_MODEL_DIR, defaultDataDir } from '../../node/paths.ts';
 import { createDatasetService } from '../../node/services/datasetService.ts';
+import { MINE_OPTIONS, MINE_USAGE, runMine } from './mine.ts';
 
 const USAGE = [
-  'slime dataset import FILE [--db PATH] [--tag T]... [--json]',
-  '       slime dataset export --format llava|sharegpt|openai|coco --out DIR [--tag T]... [--status S]... [--min-detail X] [--val-fraction F] [--seed N] [--db PATH] [--json]',
+  'slime dataset import FILE|PARQUET_DIR [--db PATH] [--tag T]... [--json]   (LLaVA/ShareGPT JSON, Parquet file or folder of shards)',
+  '       slime dataset export --format llava|sharegpt|openai|coco|parquet --out DIR [--overwrite] [--tag T]... [--status S]... [--min-detail X] [--val-fraction F] [--seed N] [--db PATH] [--json]',
   '       slime dataset stats [--db PATH] [--json]   (names the database it read; refuses a missing one)',
   '       slime dataset score [--rescore] [--db PATH] [--json]',
+  ...MINE_USAGE,
 ].join('\n');
 
 function str(ctx: CliContext, name: string): string | undefined {
@@ -93,53 +95,80 @@ async function stats(ctx: CliContext, client: CliClient<DatasetContract>, file: 
   return 0;
 }
 
-async function run(ctx: CliContext, client: CliClient<DatasetContract>, file: string): Promise<number> {
-  const [sub, arg] = ctx.positionals;
-  if (sub === 'import') {
-    if (!arg) throw new AppFailure('ipc/bad-args', `dataset import needs a FILE\nUsage: ${USAGE}`);
-    const r = await client.importDataset({ file: path.resolve(arg), ...(strings(ctx, 'tag') ? { tags: strings(ctx, 'tag') } : {}) });
-    if (ctx.json) ctx.out(JSON.stringify({ imported: r.imported, rejected: r.rejected, exported: 0, format: r.format }));
-    else {
-      ctx.out(`imported ${r.imported} records (${r.format}), rejected ${r.rejected.length}`);
-      for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);
-    }
-    return 0;
+/** `dataset import FILE`: the report of imported, rejected, duplicate and normalised records. */
+async function importCmd(ctx: CliContext, client: CliClient<DatasetContract>, arg: string | undefined): Promise<number> {
+  if (!arg) throw new AppFailure('ipc/bad-args', `dataset import needs a FILE\nUsage: ${USAGE}`);
+  const r = await client.importDataset({ file: path.resolve(arg), ...(strings(ctx, 'tag') ? { tags: strings(ctx, 'tag') } : {}) });
+  if (ctx.json)
+    ctx.out(
+      JSON.stringify({
+        imported: r.imported,
+        rejected: r.rejected,
+        normalised: r.normalised,
+        duplicates: r.duplicates,
+        exported: 0,
+        format: r.format,
+      }),
+    );
+  else {
+    ctx.out(
+      `imported ${r.imported} records (${r.format}), rejected ${r.rejected.length}, duplicates ${r.duplicates.length}, normalised ${r.normalised.length}`,
+    );
+    for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);
+    for (const x of r.duplicates) ctx.out(`  duplicate ${x.id}: ${x.reason}`);
+    for (const x of r.normalised) ctx.out(`  normalised ${x.id}: ${x.note}`);
   }
-  if (sub === 'export') {
-    const format = str(ctx, 'format') as ExportFormat | undefined;
-    const out = str(ctx, 'out');
-    if (!format || !out) throw new AppFailure('ipc/bad-args', `dataset export needs --format and --out\nUsage: ${USAGE}`);
-    const filter = {
-      tags: strings(ctx, 'tag'),
-      status: strings(ctx, 'status') as ReviewStatus[] | undefined,
-      minDetail: num(ctx, 'min-detail'),
-    };
-    const r = await client.exportDataset({
+  return 0;
+}
+
+/** `dataset export`: refuses a non-empty folder without --overwrite. */
+async function exportCmd(ctx: CliContext, client: CliClient<DatasetContract>): Promise<number> {
+  const format = str(ctx, 'format') as ExportFormat | undefined;
+  const out = str(ctx, 'out');
+  if (!format || !out) throw new AppFailure('ipc/bad-args', `dataset export needs --format and --out\nUsage: ${USAGE}`);
+  const filter = {
+    tags: strings(ctx, 'tag'),
+    status: strings(ctx, 'status') as ReviewStatus[] | undefined,
+    minDetail: num(ctx, 'min-detail'),
+  };
+  const r = await client
+    .exportDataset({
       format,
       outDir: path.resolve(out),
       filter,
       valFraction: num(ctx, 'val-fraction'),
       seed: num(ctx, 'seed'),
+      overwrite: ctx.flags.overwrite === true,
+    })
+    .catch((thrown: unknown) => {
+      if ((thrown as { code?: unknown }).code !== 'dataset/not-empty') throw thrown;
+      throw new AppFailure('dataset/not-empty', `${(thrown as Error).message} Pass --overwrite to write into it anyway.`);
     });
-    if (ctx.json)
-      ctx.out(
-        JSON.stringify({
-          imported: 0,
-          rejected: r.rejected,
-          exported: r.exported,
-          train: r.train,
-          val: r.val,
-          images: r.images,
-          files: r.files,
-          outDir: r.outDir,
-        }),
-      );
-    else {
-      ctx.out(`exported ${r.exported} records (${r.train} train, ${r.val} validation, ${r.images} images) as ${r.format} to ${r.outDir}`);
-      for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);
-    }
-    return 0;
+  if (ctx.json)
+    ctx.out(
+      JSON.stringify({
+        imported: 0,
+        rejected: r.rejected,
+        exported: r.exported,
+        train: r.train,
+        val: r.val,
+        images: r.images,
+        files: r.files,
+        outDir: r.outDir,
+        snapshotSha256: r.snapshotSha256,
+      }),
+    );
+  else {
+    ctx.out(`exported ${r.exported} records (${r.train} train, ${r.val} validation, ${r.images} images) as ${r.format} to ${r.outDir}`);
+    for (const x of r.rejected) ctx.out(`  rejected ${x.id}: ${x.reason}`);
   }
+  return 0;
+}
+
+async function run(ctx: CliContext, client: CliClient<DatasetContract>, file: string): Promise<number> {
+  const [sub, arg] = ctx.positionals;
+  if (sub === 'import') return importCmd(ctx, client, arg);
+  if (sub === 'export') return exportCmd(ctx, client);
   if (sub === 'stats') return stats(ctx, client, file);
   if (sub === 'score') {
     const r: ScoreSummary = await client.scoreDetail({ rescore: ctx.flags.rescore === true });
@@ -165,8 +194,11 @@ export const datasetCommand: CliCommand = {
     'val-fraction': { type: 'string' },
     seed: { type: 'string' },
     rescore: { type: 'boolean' },
+    overwrite: { type: 'boolean' },
+    ...MINE_OPTIONS,
   },
   async run(ctx) {
+    if (ctx.positionals[0] === 'ask-folder' || ctx.positionals[0] === 'jobs') return runMine(ctx, datasetFile(ctx));
     const { file, client, close } = await openDataset(ctx);
     try {
       return await run(ctx, client, file);

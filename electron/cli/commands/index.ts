@@ -4,6 +4,7 @@ import { infoCommand } from './info.ts';
 import { datasetCommand } from './dataset.ts';
 import { askCommand } from './ask.ts';
 import { settingsCommand } from './settings.ts';
+import { convertCommand } from './convert.ts';
 
 /** Every command, in the order `slime --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [infoCommand, askCommand, datasetCommand, settingsCommand];
+export const COMMANDS: readonly CliCommand[] = [infoCommand, askCommand, datasetCommand, settingsCommand, convertCommand];

@@ -1,10 +1,12 @@
 // Inference process: reads and decodes an image file with sharp into packed 8-bit sRGB, safely: the header is
 // checked (format, pixel limit) before any pixel is decoded; EXIF orientation applied; first frame of animations.
+// BMP and TGA, which sharp's prebuilt libvips cannot read, go through the shared pure-JS decoders (same pixels as Pillow).
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { AppFailure } from '../../shared/errors.ts';
+import { decodeExtraFormat, rgbaToRgb, sniffExtraFormat } from '../../shared/imageFormats.ts';
 
 /** Largest image accepted, in pixels (a decompression-bomb guard checked from the header). */
 export const MAX_IMAGE_PIXELS = 64_000_000;
@@ -42,6 +44,11 @@ export async function decodeImageBytes(bytes: Buffer, knownHash?: string): Promi
   if (bytes.length > MAX_IMAGE_BYTES)
     throw new AppFailure('image/too-large', `The image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
   checkPngHeader(bytes);
+  if (sniffExtraFormat(bytes)) {
+    const image = await decodeExtraFormat(bytes, MAX_IMAGE_PIXELS);
+    const hash = knownHash ?? createHash('sha256').update(bytes).digest('hex');
+    return { rgb: rgbaToRgb(image.rgba), width: image.width, height: image.height, hash, format: image.format };
+  }
   const meta = await readHeader(bytes);
   const hash = knownHash ?? createHash('sha256').update(bytes).digest('hex');
   try {
@@ -85,12 +92,18 @@ async function readHeader(bytes: Buffer): Promise<{ format: string; width: numbe
   } catch (thrown) {
     const msg = firstLine(thrown);
     if (/unsupported image format/i.test(msg))
-      throw new AppFailure('image/unsupported', 'The file is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF)');
+      throw new AppFailure(
+        'image/unsupported',
+        'The file is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP, TGA)',
+      );
     throw new AppFailure('image/corrupt', `The image header could not be read: ${msg}`);
   }
   const format = meta.format ?? 'unknown';
   if (!ACCEPTED.has(format))
-    throw new AppFailure('image/unsupported', `${format.toUpperCase()} images are not supported (JPEG, PNG, WebP, GIF, TIFF, AVIF are)`);
+    throw new AppFailure(
+      'image/unsupported',
+      `${format.toUpperCase()} images are not supported (JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP, TGA are)`,
+    );
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width <= 0 || height <= 0) throw new AppFailure('image/corrupt', 'The image declares no size');

@@ -1,6 +1,8 @@
 // Implements the `chat` contract in Node (Electron main, browser mode, tests): runs ask-and-persist — saves the
-// question, then the growing answer at least every second and at the end with its inspection record, perf figures
-// and provenance (model folder, manifest sha256). It never depends on a page being there to receive the events.
+// question (new, edited: `replaces`; or answers a saved one again: `userMessageId`), then the growing answer at least
+// every second and at the end with its inspection record, perf figures (the page's AnswerPerf shape) and provenance
+// (model folder, manifest sha256, sampling with the system prompt; `replaces` for a regeneration). A stopped or failed
+// answer keeps its text, marked by `provenance.outcome`. It never depends on a page being there to receive events.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,77 +33,118 @@ export async function manifestSha256(modelDir: string): Promise<string | null> {
   return bytes ? createHash('sha256').update(bytes).digest('hex') : null;
 }
 
+/** The answer's figures as the page shows them (`perf`): null where a stopped answer has none. */
+function perfOf(result: AskResult): Record<string, unknown> {
+  const t = result.inspection.timings;
+  const generated = result.inspection.tokens.generated;
+  const decodeMs = t.total - t.ttft;
+  const tokensPerSecond = generated > 1 && decodeMs > 0 ? (generated - 1) / (decodeMs / 1000) : null;
+  return { ttftMs: t.ttft, tokensPerSecond, totalMs: t.total, generated, stopped: false };
+}
+
 /** The records saved with a finished answer. */
-function finalPatch(result: AskResult, base: Record<string, unknown>): MessagePatch {
+export function finalPatch(result: AskResult, base: Record<string, unknown>, systemPrompt: string | null = null): MessagePatch {
   const i = result.inspection;
   return {
     text: result.answer,
     inspection: i,
-    perf: { ...i.timings, generatedTokens: i.tokens.generated },
+    perf: perfOf(result),
     provenance: {
       ...base,
+      outcome: 'done',
       model: result.model.name,
       modelDir: result.model.dir,
       executionProvider: i.providers[0]?.provider ?? null,
       selector: { mode: i.selector.mode, topP: i.selector.topP, temperature: i.selector.temperature },
-      generation: { ...i.sampling, stopReason: i.stopReason },
+      generation: { ...i.sampling, systemPrompt, stopReason: i.stopReason },
     },
   };
 }
 
+/** What a stopped or failed answer keeps: the text so far, its token count, the outcome (and the error). */
+function endPatch(answer: string, generated: number, base: Record<string, unknown>, end: ChatEnd): MessagePatch {
+  const stopped = end.outcome === 'stopped';
+  return {
+    text: answer,
+    perf: { ttftMs: null, tokensPerSecond: null, totalMs: null, generated, stopped },
+    provenance: { ...base, outcome: end.outcome, ...(stopped ? { stopped: true } : { error: end.error }) },
+  };
+}
+
+/** One answer being run: where it is saved and what it was asked. */
+interface AnswerJob {
+  requestId: string;
+  messageId: number;
+  request: ParsedChatAsk;
+  base: Record<string, unknown>;
+}
+
+/** Runs one answer, saving it as it grows (every `saveEveryMs`) and at the end; emits `token` and `end`. */
+async function runAnswer(deps: ChatServiceDeps, stopped: Set<string>, job: AnswerJob): Promise<void> {
+  const { requestId, messageId, request, base } = job;
+  let answer = '';
+  let saved = '';
+  let generated = 0;
+  const save = async (): Promise<void> => {
+    if (answer === saved) return;
+    saved = answer;
+    unwrap(await deps.db.call('updateMessage', messageId, { text: answer }));
+  };
+  const timer = setInterval(
+    () => void save().catch((e: unknown) => deps.log?.('warn', `chat: saving the answer failed: ${String(e)}`)),
+    deps.saveEveryMs ?? 1000,
+  );
+  const { conversationId: _c, imageSha256, userMessageId: _u, replaces: _r, attachImage: _a, ...rest } = request;
+  let end: ChatEnd = { requestId, assistantMessageId: messageId, outcome: 'done', error: null };
+  try {
+    const onToken = (t: TokenEvent): void => {
+      answer += t.text;
+      generated = t.generated;
+      deps.emit('token', { requestId, assistantMessageId: messageId, text: t.text, answer, generated });
+    };
+    const result = await deps.ask({ ...rest, requestId, image: { hash: imageSha256 } }, onToken);
+    clearInterval(timer);
+    unwrap(await deps.db.call('updateMessage', messageId, finalPatch(result, base, request.systemPrompt ?? null)));
+  } catch (thrown) {
+    clearInterval(timer);
+    const error = toAppError(thrown);
+    const outcome = stopped.has(requestId) || error.code === 'inference/cancelled' ? 'stopped' : 'failed';
+    end = { ...end, outcome, error: outcome === 'failed' ? error : null };
+    await deps.db.call('updateMessage', messageId, endPatch(answer, generated, base, end));
+  } finally {
+    stopped.delete(requestId);
+    deps.emit('end', end);
+  }
+}
+
+/** The question the answer belongs to: saved now, or the one the request names (regenerate, retry). */
+async function saveQuestion(db: DatabaseClient, conversationId: number, request: ParsedChatAsk): Promise<number> {
+  if (request.userMessageId !== undefined) return request.userMessageId;
+  const message = {
+    role: 'user' as const,
+    text: request.question,
+    images: request.attachImage === false ? [] : [request.imageSha256],
+    ...(request.replaces !== undefined ? { provenance: { replaces: request.replaces } } : {}),
+  };
+  return unwrap(await db.call('appendMessage', conversationId, message)).id;
+}
+
 /** Builds the `chat` service. */
 export function createChatService(deps: ChatServiceDeps): ServiceImpl<ChatContract> {
-  const saveEveryMs = deps.saveEveryMs ?? 1000;
   const stopped = new Set<string>();
-
-  async function run(requestId: string, messageId: number, request: ParsedChatAsk, base: Record<string, unknown>): Promise<void> {
-    let answer = '';
-    let saved = '';
-    const save = async (): Promise<void> => {
-      if (answer === saved) return;
-      saved = answer;
-      unwrap(await deps.db.call('updateMessage', messageId, { text: answer }));
-    };
-    const timer = setInterval(
-      () => void save().catch((e: unknown) => deps.log?.('warn', `chat: saving the answer failed: ${String(e)}`)),
-      saveEveryMs,
-    );
-    const { conversationId: _c, imageSha256, ...rest } = request;
-    let end: ChatEnd = { requestId, assistantMessageId: messageId, outcome: 'done', error: null };
-    try {
-      const onToken = (t: TokenEvent): void => {
-        answer += t.text;
-        deps.emit('token', { requestId, assistantMessageId: messageId, text: t.text, answer });
-      };
-      const result = await deps.ask({ ...rest, requestId, image: { hash: imageSha256 } }, onToken);
-      clearInterval(timer);
-      unwrap(await deps.db.call('updateMessage', messageId, finalPatch(result, base)));
-    } catch (thrown) {
-      clearInterval(timer);
-      const error = toAppError(thrown);
-      const outcome = stopped.has(requestId) || error.code === 'inference/cancelled' ? 'stopped' : 'failed';
-      end = { ...end, outcome, error: outcome === 'failed' ? error : null };
-      const provenance = { ...base, outcome, ...(outcome === 'failed' ? { error } : {}) };
-      await deps.db.call('updateMessage', messageId, { text: answer, provenance });
-    } finally {
-      stopped.delete(requestId);
-      deps.emit('end', end);
-    }
-  }
-
   return {
     ask: async (request) => {
       const requestId = `chat-${randomUUID()}`;
       const conversationId =
-        request.conversationId ?? unwrap(await deps.db.call('createConversation', { title: request.question.slice(0, 80) })).id;
-      const user = unwrap(
-        await deps.db.call('appendMessage', conversationId, { role: 'user', text: request.question, images: [request.imageSha256] }),
-      );
+        request.conversationId ?? unwrap(await deps.db.call('createConversation', { title: request.question.slice(0, 60) })).id;
+      const userMessageId = await saveQuestion(deps.db, conversationId, request);
       const modelDir = path.resolve(request.modelDir ?? deps.defaultModelDir);
-      const base = { modelDir, manifestHash: await manifestSha256(modelDir), requestId };
+      // A regeneration's answer replaces the answer it regenerates (an edited question carries `replaces` itself).
+      const regenerates = request.userMessageId !== undefined && request.replaces !== undefined ? { replaces: request.replaces } : {};
+      const base = { modelDir, manifestHash: await manifestSha256(modelDir), requestId, ...regenerates };
       const assistant = unwrap(await deps.db.call('appendMessage', conversationId, { role: 'assistant', text: '', provenance: base }));
-      void run(requestId, assistant.id, { ...request, modelDir }, base);
-      return { requestId, conversationId, userMessageId: user.id, assistantMessageId: assistant.id };
+      void runAnswer(deps, stopped, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
+      return { requestId, conversationId, userMessageId, assistantMessageId: assistant.id };
     },
     stop: (requestId) => {
       const found = deps.cancel(requestId);

@@ -14,6 +14,8 @@ import { settingsContract } from '../../shared/ipc/settings.ts';
 import { SettingsStore } from '../settingsStore.ts';
 import { createSettingsService } from './settingsService.ts';
 import { createDialogService, type DialogHost } from './dialogService.ts';
+import { modelCardContract } from '../../shared/ipc/modelCard.ts';
+import { createModelCardService } from './modelCardService.ts';
 import { inferenceProcessContract, type InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import { ContractClient } from '../../shared/process/client.ts';
 import { createInferenceService } from './inferenceService.ts';
@@ -21,6 +23,12 @@ import { storedImageResolver } from './storedImages.ts';
 import { EventHub, type EventListener } from '../eventHub.ts';
 import { ImageRegistry } from '../imageRegistry.ts';
 import { setupDataset } from '../datasetSetup.ts';
+import { convertContract } from '../../shared/ipc/convert.ts';
+import { createConvertService } from './convertService.ts';
+import { REPO_ROOT } from '../paths.ts';
+import { miningContract } from '../../shared/ipc/mining.ts';
+import { createMiningService } from '../mining/miningService.ts';
+import { inferenceSweeper } from '../mining/pairWork.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -38,6 +46,10 @@ export interface ServicesOptions {
   dialogs?: DialogHost;
   /** Built database worker entry (Electron: out/main/databaseWorker.js); default: database/worker.ts. */
   databaseWorkerEntry?: string;
+  /** Folder holding the converter's Python package `models/` (default: the repository; packaged app: resources/converter). */
+  converterRoot?: string;
+  /** Python interpreter for the converter (default: $SLIME_PYTHON, else <converterRoot>/.venv, else PATH). */
+  python?: string;
 }
 
 /** The running services. */
@@ -98,19 +110,40 @@ export async function createServices(options: ServicesOptions): Promise<Services
     log,
   });
 
+  const settingsImpl = createSettingsService({
+    store: new SettingsStore(options.dataDir),
+    validateModel: async (dir) => inferenceImpl.validateModel(dir),
+    defaultModelDir: options.defaultModelDir,
+    emit: hub.sinkFor(settingsContract),
+  });
+  const convert = createConvertService({
+    dataDir: options.dataDir,
+    converterRoot: options.converterRoot ?? REPO_ROOT,
+    ...(options.python ? { python: options.python } : {}),
+    addModelFolder: async (dir) => settingsImpl.addModelFolder(dir),
+    emit: hub.sinkFor(convertContract),
+  });
+  disposers.push(() => convert.dispose());
+
   const bindings: Binding[] = [
     bind(appContract, createAppService({ ...deps, inference, inferenceClient })),
     dataset.binding,
     bind(inferenceContract, inferenceImpl),
     bind(chatContract, chat),
     bind(dialogContract, createDialogService(options.dialogs)),
+    bind(settingsContract, settingsImpl),
+    bind(modelCardContract, createModelCardService({ defaultModelDir: options.defaultModelDir, images })),
+    bind(convertContract, convert.impl),
     bind(
-      settingsContract,
-      createSettingsService({
-        store: new SettingsStore(options.dataDir),
-        validateModel: async (dir) => inferenceImpl.validateModel(dir),
+      miningContract,
+      createMiningService({
+        db: dataset.worker.client,
+        inference: inferenceClient,
+        timeoutMs: 600_000,
+        sweep: inferenceSweeper(inferenceClient, 600_000),
+        emit: hub.sinkFor(miningContract),
         defaultModelDir: options.defaultModelDir,
-        emit: hub.sinkFor(settingsContract),
+        log,
       }),
     ),
     // Add services here, one line each.

@@ -6,10 +6,18 @@ import { askRequestSchema } from './inference.ts';
 import { sha } from './datasetSchemas.ts';
 import type { AppError } from '../errors.ts';
 
+const messageId = z.number().int().positive();
+
 /** What the page sends: the question, the stored image by hash, the conversation (a new one when omitted). */
 export const chatAskSchema = askRequestSchema.omit({ requestId: true, image: true }).extend({
-  conversationId: z.number().int().positive().optional(),
+  conversationId: messageId.optional(),
   imageSha256: sha,
+  /** Answer this saved question again (regenerate, retry) instead of saving `question` as a new one. */
+  userMessageId: messageId.optional(),
+  /** The message the first new one replaces: the edited question, or the answer being regenerated (`provenance.replaces`). */
+  replaces: messageId.optional(),
+  /** Whether a new question message carries the image (false: it asks about an image attached earlier). Default true. */
+  attachImage: z.boolean().optional(),
 });
 /** Input of {@link chatAskSchema}. */
 export type ChatAsk = z.input<typeof chatAskSchema>;
@@ -20,6 +28,7 @@ export type ParsedChatAsk = z.output<typeof chatAskSchema>;
 export interface ChatStarted {
   requestId: string;
   conversationId: number;
+  /** The question answered (new, or the one given as `userMessageId`). */
   userMessageId: number;
   assistantMessageId: number;
 }
@@ -30,6 +39,8 @@ export interface ChatToken {
   assistantMessageId: number;
   text: string;
   answer: string;
+  /** Tokens generated so far. */
+  generated: number;
 }
 
 /** The end of an ask: saved with its records, stopped (what it had is saved), or failed. */

@@ -34,6 +34,7 @@ import {
   sha,
   tagName,
 } from './datasetSchemas.ts';
+import { miningDataMethods, miningWorkerMethods } from './mining.ts';
 
 /** `method` with an explicit result type and inferred argument schema. */
 function takes<R>(): <A extends z.ZodTuple>(args: A) => MethodSpec<A, R> {
@@ -117,6 +118,8 @@ export const datasetMethods = {
 /** The `database` contract: the dataset methods plus the worker-only ones (batch insert, detail-score rows, close). */
 export const databaseContract = defineContract('database', {
   ...datasetMethods,
+  ...miningDataMethods,
+  ...miningWorkerMethods,
   /** Replaces a message's text (and records): the chat service saves a growing answer with it. Errors: `db/not-found`. */
   updateMessage: takes<Message>()(z.tuple([id, messagePatchSchema])),
   /** Creates many examples in one transaction (import, bench); returns their ids in order. */

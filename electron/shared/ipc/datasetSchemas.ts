@@ -61,6 +61,8 @@ export const exportOptionsSchema = z.object({
   valFraction: z.number().min(0).max(0.9).optional(),
   /** Seed of the split (same seed, same split). */
   seed: z.number().int().optional(),
+  /** Write into a folder that already has files (default false: such a folder is refused with `dataset/not-empty`). */
+  overwrite: z.boolean().optional(),
   /** Id to cancel with `cancelJob` and to match `jobProgress` events. */
   jobId: jobId.optional(),
 });
@@ -69,8 +71,9 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
 /** Arguments of an import. */
 export const importOptionsSchema = z.object({
+  /** A LLaVA/ShareGPT JSON file, a Parquet file, or a folder of Parquet shards. */
   file: z.string().min(1),
-  format: z.enum(['auto', 'llava', 'sharegpt']).optional(),
+  format: z.enum(['auto', 'llava', 'sharegpt', 'parquet']).optional(),
   /** Tags added to every imported example. */
   tags: z.array(tagName).optional(),
   status: z.enum(REVIEW_STATUSES).optional(),

@@ -12,7 +12,7 @@ export const ANSWER_SOURCES = ['model', 'human-edited', 'human'] as const;
 export type AnswerSource = (typeof ANSWER_SOURCES)[number];
 
 /** Export targets. */
-export const EXPORT_FORMATS = ['llava', 'sharegpt', 'openai', 'coco'] as const;
+export const EXPORT_FORMATS = ['llava', 'sharegpt', 'openai', 'coco', 'parquet'] as const;
 /** One of {@link EXPORT_FORMATS}. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -189,11 +189,29 @@ export interface Rejection {
   reason: string;
 }
 
+/** A record an import changed on the way in (e.g. `<image>` moved to the start as LLaVA training does). */
+export interface ImportNote {
+  id: string;
+  note: string;
+}
+
+/** A record an import skipped because the same image with the same turns is already there. */
+export interface ImportDuplicate {
+  id: string;
+  /** The live example it repeats, or null when it repeats an earlier record of the same import. */
+  exampleId: number | null;
+  reason: string;
+}
+
 /** What an import did. */
 export interface ImportSummary {
   imported: number;
   rejected: Rejection[];
-  format: 'llava' | 'sharegpt';
+  /** Records imported with a change, and what changed. */
+  normalised: ImportNote[];
+  /** Records not imported because they repeat an example (same image + same turns). */
+  duplicates: ImportDuplicate[];
+  format: 'llava' | 'sharegpt' | 'parquet';
 }
 
 /** What an export wrote. */
@@ -208,6 +226,8 @@ export interface ExportSummary {
   /** Files written, relative to outDir. */
   files: string[];
   rejected: Rejection[];
+  /** Content hash of the exported snapshot (also in provenance.jsonl's first line). */
+  snapshotSha256: string;
 }
 
 /** What a detail-score run did. */

@@ -2,6 +2,18 @@
 // re-selection and the detail score. Pure TypeScript; the renderer, the CLI and tests speak it.
 import { z } from 'zod';
 import { defineContract, event, method } from './contract.ts';
+import {
+  keepSchema,
+  occlusionFields,
+  sweepFields,
+  type FirstStep,
+  type JobProgressEvent,
+  type OcclusionResult,
+  type SelectorOverrideRecord,
+  type SweepResult,
+} from './inferenceInspect.ts';
+
+export type * from './inferenceInspect.ts';
 
 /** Execution providers the engine knows, in the names onnxruntime-node uses. */
 export const PROVIDER_NAMES = ['cuda', 'dml', 'webgpu', 'coreml', 'cpu'] as const;
@@ -27,11 +39,15 @@ export const samplingSchema = z.object({
 });
 export type SamplingSettings = z.infer<typeof samplingSchema>;
 
-/** Selector overrides; unset fields come from the model's manifest. top_p ≥ 1 keeps every local token. */
+/**
+ * Selector overrides; unset fields come from the model's manifest. top_p ≥ 1 keeps every local token. `keep` replaces
+ * the kept decision (scores and probabilities are still computed and reported): see {@link keepSchema}.
+ */
 export const selectorOverrideSchema = z.object({
   mode: z.enum(['legacy', 'single']).optional(),
   topP: z.number().gt(0).max(1).optional(),
   temperature: z.number().positive().optional(),
+  keep: keepSchema.optional(),
 });
 export type SelectorOverride = z.infer<typeof selectorOverrideSchema>;
 
@@ -45,6 +61,8 @@ export const askRequestSchema = z.object({
   systemPrompt: z.string().max(20_000).optional(),
   sampling: samplingSchema.default({}),
   selector: selectorOverrideSchema.default({}),
+  /** Token whose probability at the first generated step the inspection record reports (`firstStep.probe`). */
+  probeTokenId: z.number().int().min(0).optional(),
 });
 export type AskRequest = z.input<typeof askRequestSchema>;
 /** An {@link AskRequest} after parsing (defaults filled in). */
@@ -69,6 +87,31 @@ export const scoreRequestSchema = z.object({
   answer: z.string().min(1),
 });
 export type ScoreRequest = z.input<typeof scoreRequestSchema>;
+
+/** Arguments of `embed`: the image (by path or dataset hash) and optionally the model folder. */
+export const embedRequestSchema = z.object({
+  modelDir: z.string().min(1).optional(),
+  image: imageRefSchema,
+});
+export type EmbedRequest = z.input<typeof embedRequestSchema>;
+/** An {@link EmbedRequest} after parsing. */
+export type ParsedEmbedRequest = z.output<typeof embedRequestSchema>;
+
+/** What `embed` returns: the mean of the global view's LLM-input rows, L2-normalised (float32 values). */
+export interface EmbedResult {
+  dim: number;
+  vector: number[];
+  /** sha256 of the image file. */
+  imageHash: string;
+  featureCacheHit: boolean;
+}
+/** Arguments of `sweep` (the same question at global-only, top-p 0.5 / 0.8 / 0.95, keep-all). */
+export const sweepRequestSchema = z.object({ image: imageRefSchema, ...sweepFields });
+export type SweepRequest = z.input<typeof sweepRequestSchema>;
+
+/** Arguments of `occlusion` (what the answer `tokenIds` depended on, under the request's selector setting). */
+export const occlusionRequestSchema = z.object({ image: imageRefSchema, selector: selectorOverrideSchema.default({}), ...occlusionFields });
+export type OcclusionRequest = z.input<typeof occlusionRequestSchema>;
 
 /** A model folder as listed/validated; `error` is set when it cannot be loaded. */
 export interface ModelSummary {
@@ -169,7 +212,11 @@ export interface InspectionRecord {
     tile: number[];
     row: number[];
     col: number[];
+    /** Set when the request's `selector.keep` replaced the kept decision (absent in records made before it existed). */
+    override?: SelectorOverrideRecord | null;
   };
+  /** First-step probabilities (absent in records made before they existed). */
+  firstStep?: FirstStep;
   /** Router weights per global token, flattened [patchTokens, 2] (expert 0 = MLP, expert 1 = MLP∘Q-former). */
   routerWeights: number[];
   /**
@@ -241,11 +288,26 @@ export const inferenceContract = defineContract(
     status: method<InferenceStatus>(),
     /** Detail score: answer log-likelihood with the full visual block vs. the global view only. */
     score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema]>>(z.tuple([scoreRequestSchema])),
+    /** Image embedding (mean of the global view's LLM-input rows, unit length); the feature cache is shared with ask. Errors: `image/*`, `inference/model-*`. */
+    embed: method<EmbedResult, z.ZodTuple<[typeof embedRequestSchema]>>(z.tuple([embedRequestSchema])),
+    /**
+     * The question at every selector setting (greedy): answers, kept counts, TTFT, divergence from the shipped setting,
+     * instability and margin. Emits `progress`; cancel with `cancel(requestId)`. Errors as `ask`.
+     */
+    sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema]>>(z.tuple([sweepRequestSchema])),
+    /**
+     * What an answer depended on: drops each group of kept cells (per tile / per block), returns the drop in the
+     * answer tokens' log-probability per group and cell, and the agreement with the selector. Emits `progress`;
+     * cancel with `cancel(requestId)`. Errors as `ask`, and `ipc/bad-args` for a bad `selector.keep`.
+     */
+    occlusion: method<OcclusionResult, z.ZodTuple<[typeof occlusionRequestSchema]>>(z.tuple([occlusionRequestSchema])),
   },
   {
     /** A decoded piece of an answer. */
     token: event<TokenEvent>(),
     /** A request moved to another stage. */
     stage: event<StageEvent>(),
+    /** Progress of a sweep or occlusion job. */
+    progress: event<JobProgressEvent>(),
   },
 );

@@ -5,9 +5,15 @@ import { defineContract, method } from './contract.ts';
 import type { ProviderInfo } from './app.ts';
 import {
   askRequestSchema,
+  embedRequestSchema,
+  type EmbedResult,
   loadOptionsSchema,
   scoreRequestSchema,
+  sweepRequestSchema,
+  occlusionRequestSchema,
   type AskResult,
+  type OcclusionResult,
+  type SweepResult,
   type InferenceStatus,
   type ModelSummary,
   type ScoreResult,
@@ -33,6 +39,12 @@ export const inferenceProcessContract = defineContract('inferenceProcess', {
   reselect: method<AskResult, z.ZodTuple<[typeof askRequestSchema], null>>(z.tuple([askRequestSchema])),
   /** The detail score of an answer (image at a path). */
   score: method<ScoreResult, z.ZodTuple<[typeof scoreRequestSchema], null>>(z.tuple([scoreRequestSchema])),
+  /** The image embedding (image at a path). */
+  embed: method<EmbedResult, z.ZodTuple<[typeof embedRequestSchema], null>>(z.tuple([embedRequestSchema])),
+  /** The selector sweep (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  sweep: method<SweepResult, z.ZodTuple<[typeof sweepRequestSchema], null>>(z.tuple([sweepRequestSchema])),
+  /** The occlusion job (image at a path); streams `{ kind: 'progress', … }` and is cancelled by aborting the call. */
+  occlusion: method<OcclusionResult, z.ZodTuple<[typeof occlusionRequestSchema], null>>(z.tuple([occlusionRequestSchema])),
   /** Loaded model, providers per graph, queue. */
   status: method<InferenceStatus>(),
   /** Test hook: crashes the process the hard way (honoured only with SLIME_TEST_HOOKS=1). */

@@ -12,6 +12,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Stream/progress events the child emits for this request. */
   onEvent?: (payload: unknown) => void;
+  /** Progress-based timeout: every event of this request restarts the `timeoutMs` clock (fails after that much silence). */
+  idleTimeout?: boolean;
 }
 
 /** Supervisor settings. */
@@ -31,6 +33,8 @@ interface Pending {
   resolve: (r: Result<unknown>) => void;
   onEvent: ((payload: unknown) => void) | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Restarts the timeout (idle-timeout requests); undefined otherwise. */
+  rearm: (() => void) | undefined;
   cleanup: () => void;
 }
 
@@ -99,15 +103,22 @@ export class Supervisor {
         this.sendCancel(id);
         this.settle(id, err('process/cancelled', `${method} was cancelled`));
       };
+      const what = options.idleTimeout ? `sent nothing for ${timeoutMs} ms` : `did not answer within ${timeoutMs} ms`;
+      const arm = (): ReturnType<typeof setTimeout> =>
+        setTimeout(() => {
+          this.sendCancel(id);
+          this.settle(id, err('process/timeout', `${method} ${what}`));
+        }, timeoutMs);
       const entry: Pending = {
         resolve: resolve as (r: Result<unknown>) => void,
         onEvent: options.onEvent,
-        timer:
-          timeoutMs > 0
-            ? setTimeout(() => {
-                this.sendCancel(id);
-                this.settle(id, err('process/timeout', `${method} did not answer within ${timeoutMs} ms`));
-              }, timeoutMs)
+        timer: timeoutMs > 0 ? arm() : undefined,
+        rearm:
+          timeoutMs > 0 && options.idleTimeout
+            ? () => {
+                clearTimeout(entry.timer);
+                entry.timer = arm();
+              }
             : undefined,
         cleanup: () => options.signal?.removeEventListener('abort', onAbort),
       };
@@ -152,9 +163,12 @@ export class Supervisor {
       case 'response':
         this.settle(message.id, message.result);
         break;
-      case 'event':
-        this.pending.get(message.id)?.onEvent?.(message.payload);
+      case 'event': {
+        const entry = this.pending.get(message.id);
+        entry?.rearm?.();
+        entry?.onEvent?.(message.payload);
         break;
+      }
       case 'log':
         this.opts.log?.(message.level, `[${this.opts.name}] ${message.message}`);
         break;

@@ -45,8 +45,10 @@ describe('exportDataset', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(sidecar).toHaveLength(12);
-    expect(sidecar[0]).toMatchObject({ id: `ex-${ids[0]}`, split: 'train', answerSource: 'human', status: 'accepted', tags: ['keep'] });
+    expect(sidecar).toHaveLength(13);
+    expect(sidecar[0]).toMatchObject({ snapshot: { format: 'llava', counts: { exported: 12, train: 12, val: 0 } } });
+    expect((sidecar[0]!.snapshot as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(sidecar[1]).toMatchObject({ id: `ex-${ids[0]}`, split: 'train', answerSource: 'human', status: 'accepted', tags: ['keep'] });
 
     const sg = tempDir();
     await t.call('exportDataset', { format: 'sharegpt', outDir: sg });
@@ -131,13 +133,15 @@ describe('exportDataset', () => {
     const outside = tempDir('slime-outside-');
     const out1 = tempDir();
     fs.symlinkSync(outside, path.join(out1, 'images'));
-    await expect(t.call('exportDataset', { format: 'llava', outDir: out1 })).rejects.toMatchObject({ code: 'dataset/path-escape' });
+    await expect(t.call('exportDataset', { format: 'llava', outDir: out1, overwrite: true })).rejects.toMatchObject({
+      code: 'dataset/path-escape',
+    });
     expect(fs.readdirSync(outside)).toEqual([]);
     const out2 = tempDir();
     const victim = path.join(outside, 'victim.json');
     fs.writeFileSync(victim, 'keep me');
     fs.symlinkSync(victim, path.join(out2, 'train.json'));
-    await t.call('exportDataset', { format: 'llava', outDir: out2 });
+    await t.call('exportDataset', { format: 'llava', outDir: out2, overwrite: true });
     expect(fs.readFileSync(victim, 'utf8')).toBe('keep me');
     expect(fs.lstatSync(path.join(out2, 'train.json')).isFile()).toBe(true);
     t.close();

@@ -111,8 +111,9 @@ describe('importDataset', () => {
       images: string[];
       conversations: unknown[];
     }[];
+    // Every record of a file with any system prompt carries `system` ('' for none), matching dataset_info.json.
     expect(exported.map((r) => ({ id: r.id, system: r.system, conversations: r.conversations, n: r.images.length }))).toEqual(
-      records.map((r) => ({ id: r.id, system: r.system, conversations: r.conversations, n: r.images.length })),
+      records.map((r) => ({ id: r.id, system: r.system ?? '', conversations: r.conversations, n: r.images.length })),
     );
     expect(fs.readFileSync(path.join(out, exported[0]!.images[0]!)).equals(fs.readFileSync(path.join(dir, 'images/a.png')))).toBe(true);
     t.close();

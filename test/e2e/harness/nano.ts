@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../electron/node/paths.ts';
 import type { RunningApp } from './startApp.ts';
+import type { Conversation, Message, Page } from '../../../electron/shared/ipc/dataset.ts';
+import type { InspectionRecord } from '../../../electron/shared/ipc/inference.ts';
 
 /** The shipped default model; the e2e tests require it (a missing model must fail them, not weaken them). */
 export const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
@@ -35,4 +37,23 @@ export async function callRouter<T>(app: RunningApp, channel: string, ...args: u
   const result = await app.router.dispatch(channel, args);
   if (!result.ok) throw new Error(`${channel}: ${result.error.code} ${result.error.message}`);
   return result.value as T;
+}
+
+/**
+ * Attaches `sample`'s image in the chat, asks its question, waits for the answer and opens the inspector on it (the
+ * inspector e2e tests and the layout test start this way). Resolves to the answer's inspection record as stored.
+ */
+export async function askAndInspect(app: RunningApp, sample: NanoSample): Promise<InspectionRecord> {
+  const { page } = app;
+  await page.getByTestId('attach-input').setInputFiles(sample.image);
+  await page.getByTestId('attachment').waitFor();
+  await page.getByTestId('chat-input').fill(sample.question);
+  await page.getByTestId('chat-send').click();
+  await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
+  await page.getByTestId('message-inspect').click();
+  await page.getByTestId('inspector').waitFor();
+  const id = Number(await page.getByTestId('message-assistant').last().getAttribute('data-message-id'));
+  const list = await callRouter<Page<Conversation>>(app, 'dataset:listConversations', {});
+  const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', list.items[0]!.id);
+  return messages.find((m) => m.id === id)!.inspection as InspectionRecord;
 }

@@ -107,6 +107,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       descriptors: apiDescriptors(),
       subscribe: services.subscribe,
       images: services.images,
+      storedImage: services.storedImage,
       rendererDir: RENDERER_DIST,
       port: 0,
     });

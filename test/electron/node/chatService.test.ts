@@ -47,7 +47,7 @@ describe('chat service', () => {
     release();
     await new Promise((resolve) => setTimeout(resolve, 150));
     const final = await read();
-    expect(final).toMatchObject({ text: 'It is red.', perf: { total: 5, generatedTokens: 3 } });
+    expect(final).toMatchObject({ text: 'It is red.', perf: { totalMs: 5, generated: 3, stopped: false } });
     expect(final.provenance).toMatchObject({ model: 'none', modelDir: '/models/none', manifestHash: null, executionProvider: 'cpu' });
     await worker.stop();
   });

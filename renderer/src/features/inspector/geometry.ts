@@ -114,3 +114,34 @@ export function paddingTokens(record: InspectionRecord): number {
   }
   return padded;
 }
+
+/** The local token whose cell holds original-image point (x, y), or null when the point is outside the local grid. */
+export function tokenAt(record: InspectionRecord, x: number, y: number): number | null {
+  const c = record.canvas;
+  const cx = (x * c.imageWidth) / record.original.width + c.imageX;
+  const cy = (y * c.imageHeight) / record.original.height + c.imageY;
+  const cell = record.tileSize / record.localGrid;
+  const perRow = record.grid.cols * record.localGrid;
+  const gc = Math.floor(cx / cell);
+  const gr = Math.floor(cy / cell);
+  if (gc < 0 || gr < 0 || gc >= perRow || gr >= record.grid.rows * record.localGrid) return null;
+  return gr * perRow + gc;
+}
+
+/** Every local token of tile `t` (raster indices, ascending). */
+export function tileTokens(record: InspectionRecord, t: number): number[] {
+  const out: number[] = [];
+  record.selector.tile.forEach((tile, j) => {
+    if (tile === t) out.push(j);
+  });
+  return out;
+}
+
+/** Indices whose kept flag is set. */
+export function keptIndices(record: InspectionRecord): number[] {
+  const out: number[] = [];
+  record.selector.kept.forEach((k, j) => {
+    if (k) out.push(j);
+  });
+  return out;
+}

@@ -1,6 +1,7 @@
 // Renderer: draws the inspector overlays (tile grid, selector heatmap with kept/dropped, router weights, region)
 // onto a 2D canvas laid over the original image; `scale` = canvas pixels per original pixel.
 import type { InspectionRecord } from '$shared/ipc/inference.ts';
+import { rampColor } from '$shared/heatmap.ts';
 import {
   boxRect,
   canvasToOriginal,
@@ -23,22 +24,26 @@ export interface OverlayOptions {
   opacity: number;
 }
 
-/** A perceptual colour ramp (dark blue → teal → yellow), t in [0, 1]. */
+/** The heat colour of t in [0, 1]: the shared greyscale-safe ramp (electron/shared/heatmap.ts), also used by PNG exports. */
 export function heatColor(t: number): [number, number, number] {
-  const stops: [number, number, number][] = [
-    [48, 18, 59],
-    [40, 120, 200],
-    [30, 190, 160],
-    [170, 220, 60],
-    [250, 200, 30],
-    [240, 70, 20],
-  ];
-  const x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
-  const i = Math.min(stops.length - 2, Math.floor(x));
-  const f = x - i;
-  const a = stops[i]!;
-  const b = stops[i + 1]!;
-  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+  return rampColor(t);
+}
+
+/** Dropped cells: dark with light diagonal hatching, told apart from the ramp's dark end in greyscale too. */
+function hatch(ctx: CanvasRenderingContext2D, alpha: number): CanvasPattern | string {
+  const tile = document.createElement('canvas');
+  tile.width = tile.height = 8;
+  const t = tile.getContext('2d');
+  if (!t) return `rgba(20,20,24,${alpha})`;
+  t.fillStyle = `rgba(20,20,24,${alpha})`;
+  t.fillRect(0, 0, 8, 8);
+  t.strokeStyle = `rgba(255,255,255,${alpha * 0.45})`;
+  t.lineWidth = 1.5;
+  t.beginPath();
+  t.moveTo(0, 8);
+  t.lineTo(8, 0);
+  t.stroke();
+  return ctx.createPattern(tile, 'repeat') ?? `rgba(20,20,24,${alpha})`;
 }
 
 function fillRect(ctx: CanvasRenderingContext2D, r: Rect, scale: number): void {
@@ -83,6 +88,7 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale
   }
   const values = o.heatValue === 'prob' ? rec.selector.probs : rec.selector.scores;
   const { min, span } = range(values);
+  const dropped = hatch(ctx, Math.min(0.7, o.opacity + 0.15));
   for (let j = 0; j < values.length; j++) {
     const r = tokenRect(rec, j);
     if (r.width <= 0 || r.height <= 0) continue;
@@ -90,7 +96,7 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale
       const [cr, cg, cb] = heatColor((values[j]! - min) / span);
       ctx.fillStyle = `rgba(${cr},${cg},${cb},${o.opacity})`;
     } else {
-      ctx.fillStyle = `rgba(20,20,24,${Math.min(0.7, o.opacity + 0.15)})`;
+      ctx.fillStyle = dropped;
     }
     fillRect(ctx, r, scale);
   }
@@ -147,13 +153,34 @@ export function drawBox(ctx: CanvasRenderingContext2D, box: Box, scale: number):
   fillRect(ctx, r, scale);
 }
 
-/** Clears `ctx` and draws the overlays that are on, then the region. */
+/** Cells chosen for an intervention: a thick dark outline under a white dashed one (visible on any colour and in grey). */
+function drawSelected(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale: number, cells: readonly number[]): void {
+  const w = Math.max(1.5, 2 * scale);
+  for (const j of cells) {
+    const r = tokenRect(rec, j);
+    if (r.width <= 0 || r.height <= 0) continue;
+    ctx.fillStyle = 'rgba(255,255,255,0.18)';
+    fillRect(ctx, r, scale);
+    ctx.setLineDash([]);
+    ctx.lineWidth = w * 2;
+    ctx.strokeStyle = 'rgba(0,0,0,0.8)';
+    ctx.strokeRect(r.x * scale + w, r.y * scale + w, r.width * scale - 2 * w, r.height * scale - 2 * w);
+    ctx.setLineDash([4 * w, 2 * w]);
+    ctx.lineWidth = w;
+    ctx.strokeStyle = '#ffffff';
+    ctx.strokeRect(r.x * scale + w, r.y * scale + w, r.width * scale - 2 * w, r.height * scale - 2 * w);
+  }
+  ctx.setLineDash([]);
+}
+
+/** Clears `ctx` and draws the overlays that are on, then the cells selected for an intervention, then the region. */
 export function drawOverlays(
   ctx: CanvasRenderingContext2D,
   rec: InspectionRecord | null,
   scale: number,
   o: OverlayOptions,
   region: Box | null,
+  selected: readonly number[] = [],
 ): void {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   if (rec) {
@@ -163,6 +190,7 @@ export function drawOverlays(
     if (o.heatmap) drawHeatmap(ctx, rec, scale, layered);
     if (o.grid) drawGrid(ctx, rec, scale);
     if (o.heatmap) drawHottest(ctx, rec, scale);
+    if (selected.length) drawSelected(ctx, rec, scale, selected);
   }
   if (region) drawBox(ctx, region, scale);
 }

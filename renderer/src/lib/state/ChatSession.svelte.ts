@@ -1,49 +1,62 @@
-// Renderer: the open conversation — messages (append-only, persisted through the dataset contract), the attached
-// image, per-chat settings, and streaming answers with stop, regenerate and edit-and-resend.
-import type { Conversation, Message, NewMessage } from '$shared/ipc/dataset.ts';
-import type { AskResult, StageEvent } from '$shared/ipc/inference.ts';
+// Renderer: the open conversation — messages (append-only; main saves them while it answers), the attached image,
+// per-chat settings, and streaming answers with stop, regenerate and edit-and-resend. The page sends ids and the
+// question; main's chat service persists the answer and its records, and the page reloads the chat when it ends.
+import type { Conversation, ImageRecord, Message } from '$shared/ipc/dataset.ts';
+import type { ChatAsk } from '$shared/ipc/chat.ts';
+import { storedImageUrl } from '$shared/ipc/images.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
-import { askStreaming, newRequestId } from './ChatStream.ts';
-import { answerMessage, asInspection, requestFor, visiblePath, type AnswerPerf } from './ChatThread.ts';
+import { startChatRun, type ShownImage, type Streaming } from './ChatRun.ts';
+import { versionsOf, withShownVersions } from './ChatVersions.ts';
+import { requestFor, visiblePath } from './ChatThread.ts';
+import { replayContext } from './ChatReplay.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
 import { models } from './ModelsState.svelte.ts';
+import { appSettings } from './AppSettings.svelte.ts';
 
-/** An image in the store, ready to display. */
-export interface ShownImage {
-  sha256: string;
-  url: string;
-  width: number;
-  height: number;
-  fileName: string | null;
-}
+export type { ShownImage, Streaming } from './ChatRun.ts';
 
-/** The answer being generated. */
-export interface Streaming {
-  requestId: string;
-  text: string;
-  generated: number;
-  stage: StageEvent['stage'];
-  /** The message the answer will replace (regenerate), or null. */
-  replaces: number | null;
-}
+/** What one question sends, less what every question shares (chat, model, settings). */
+type Question = Pick<ChatAsk, 'question' | 'history' | 'imageSha256' | 'userMessageId' | 'replaces' | 'attachImage'>;
+
+const NO_IMAGE = {
+  message: 'Attach an image first: SliME answers questions about an image.',
+  code: undefined,
+  hint: 'Drop an image here, paste one, or use Attach image.',
+  retry: false,
+};
 
 /** State of the open chat. */
 export class ChatSession {
   conversation: Conversation | null = $state(null);
   messages: Message[] = $state([]);
-  readonly path: Message[] = $derived(visiblePath(this.messages));
+  /** Which version of an answer is shown, by the id of its latest version (absent: the latest). */
+  shown: Record<number, number> = $state({});
+  /** The thread as stored: each replacement (edit, regenerate) cuts it at the message it replaces. */
+  readonly latestPath: Message[] = $derived(visiblePath(this.messages));
+  /** The thread the user sees (and the next question's history): the chosen version of each answer. */
+  readonly path: Message[] = $derived(withShownVersions(this.latestPath, this.messages, this.shown));
   /** An image attached for the next question (not yet sent). */
   attachment: ShownImage | null = $state(null);
   attaching = $state(false);
   settings: ChatSettings = $state(loadChatSettings(null));
   streaming: Streaming | null = $state(null);
   error: (ErrorView & { retry: boolean }) | null = $state(null);
-  /** Display URLs of stored images by sha256. */
-  urls: Record<string, string> = $state({});
   /** Called after a conversation is created or changed (the list refreshes). */
   onchange: (() => void) | null = null;
+  /** Bumped whenever another chat is opened, so a late reply does not land in it. */
+  private epoch = 0;
+  private stopWanted = false;
+  /** Asks the failed question again (the error's "Try again"). */
+  private again: (() => Promise<boolean>) | null = null;
+
+  constructor() {
+    // The defaults for new chats arrive from main once; an empty chat opened before that picks them up.
+    void appSettings.ready().then(() => {
+      if (!this.conversation && !this.streaming) this.settings = loadChatSettings(null);
+    });
+  }
 
   /** The sha256 of the image the next question is about. */
   get currentImage(): string | null {
@@ -52,40 +65,26 @@ export class ChatSession {
     return null;
   }
 
+  /** The display URL of a stored image (served by hash; no lookup needed). */
+  urlFor(sha256: string): string {
+    return storedImageUrl(sha256);
+  }
+
   /** The image URL and the request answer `message` replied to, so the inspector can ask it again. */
   replayOf(message: Message): { url: string | null; context: AnswerContext | null } {
-    const at = this.path.findIndex((m) => m.id === message.id);
-    const userIndex = this.path.slice(0, at).findLastIndex((m) => m.role === 'user');
-    const req = userIndex >= 0 ? requestFor(this.path, userIndex) : null;
-    if (!req?.image) return { url: null, context: null };
-    const gen = (message.provenance?.generation ?? {}) as { systemPrompt?: string | null };
-    const modelDir = message.provenance?.['modelDir'];
-    const context: AnswerContext = {
-      ...(typeof modelDir === 'string' ? { modelDir } : {}),
-      image: { hash: req.image },
-      question: req.question,
-      history: req.history,
-      ...(gen.systemPrompt ? { systemPrompt: gen.systemPrompt } : {}),
-      // Replay with the answer's own sampling so only the selection differs.
-      sampling: asInspection(message.inspection)?.sampling ?? toSampling(this.settings),
-    };
-    return { url: this.urls[req.image] ?? null, context };
+    const context = replayContext(this.path, message, toSampling(this.settings));
+    return { url: context ? this.urlFor(context.image.hash) : null, context };
   }
 
   /** Opens conversation `id`. */
   async open(id: number): Promise<void> {
     this.detachStreaming();
-    try {
-      const { conversation, messages } = await api.dataset.getConversation(id);
-      this.conversation = conversation;
-      this.messages = messages;
-      this.attachment = null;
-      this.error = null;
-      this.settings = loadChatSettings(id);
-      for (const m of messages) for (const sha of m.images) void this.urlFor(sha);
-    } catch (thrown) {
-      this.error = { ...toErrorView(thrown, 'Could not open the chat'), retry: false };
-    }
+    this.shown = {};
+    this.attachment = null;
+    this.error = null;
+    this.settings = loadChatSettings(id);
+    if (!(await this.reload(id, this.epoch))) this.conversation = null;
+    else if (this.conversation?.id === id) this.settings = loadChatSettings(id, this.messages);
   }
 
   /** Starts an empty chat (created in the store with the first question). */
@@ -93,21 +92,10 @@ export class ChatSession {
     this.detachStreaming();
     this.conversation = null;
     this.messages = [];
+    this.shown = {};
     this.attachment = null;
     this.error = null;
     this.settings = loadChatSettings(null);
-  }
-
-  /** The display URL of a stored image (resolved once, then cached). */
-  async urlFor(sha256: string): Promise<string | null> {
-    if (this.urls[sha256]) return this.urls[sha256];
-    try {
-      const url = await api.dataset.imageUrl(sha256);
-      this.urls[sha256] = url;
-      return url;
-    } catch {
-      return null;
-    }
   }
 
   /** Adds a file's bytes to the image store and attaches it to the next question. */
@@ -115,10 +103,7 @@ export class ChatSession {
     this.attaching = true;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const image = await api.dataset.addImage(bytes, file.name || 'pasted image');
-      const url = (await this.urlFor(image.sha256)) ?? '';
-      this.attachment = { sha256: image.sha256, url, width: image.width, height: image.height, fileName: image.fileName };
-      this.error = null;
+      this.attachRecord(await api.dataset.addImage(bytes, file.name || 'pasted image'));
       return true;
     } catch (thrown) {
       this.error = { ...toErrorView(thrown, `Could not use “${file.name || 'the pasted image'}” as an image`), retry: false };
@@ -126,6 +111,24 @@ export class ChatSession {
     } finally {
       this.attaching = false;
     }
+  }
+
+  /** Attaches a model's sample image (a file in its folder, from the model card) and asks the sample's question. */
+  async askSample(sample: { path: string; question: string }): Promise<boolean> {
+    if (this.streaming) return false;
+    try {
+      this.attachRecord(await api.dataset.addImageFile(sample.path));
+    } catch (thrown) {
+      this.error = { ...toErrorView(thrown, 'Could not use the sample image'), retry: false };
+      return false;
+    }
+    return this.send(sample.question);
+  }
+
+  private attachRecord(image: ImageRecord): void {
+    const { sha256, width, height, fileName } = image;
+    this.attachment = { sha256, url: this.urlFor(sha256), width, height, fileName };
+    this.error = null;
   }
 
   /** Saves the chat's settings. */
@@ -140,147 +143,150 @@ export class ChatSession {
     if (!text || this.streaming) return false;
     const image = this.currentImage;
     if (!image) {
-      this.error = {
-        message: 'Attach an image first: SliME answers questions about an image.',
-        code: undefined,
-        hint: 'Drop an image here, paste one, or use Attach image.',
-        retry: false,
-      };
+      this.error = NO_IMAGE;
       return false;
     }
-    const images = this.attachment ? [image] : [];
-    const user = await this.append({ role: 'user', text, images });
-    if (!user) return false;
-    this.attachment = null;
-    await this.answer(user.id, null);
-    return true;
+    const attachImage = this.attachment !== null;
+    const images = attachImage ? [image] : [];
+    const draft: Message = { id: -1, conversationId: -1, role: 'user', text, images, inspection: null, perf: null, provenance: null, createdAt: 0 };
+    const path = [...this.path, draft];
+    const { history } = requestFor(path, path.length - 1);
+    return this.ask({ question: text, history, imageSha256: image, attachImage }, null, () => (this.attachment = null));
   }
 
   /** Sends an edited version of user message `id` (it replaces that message and what followed it). */
   async editAndResend(id: number, text: string): Promise<void> {
-    const original = this.path.find((m) => m.id === id);
+    const at = this.path.findIndex((m) => m.id === id);
+    const original = this.path[at];
     if (!original || this.streaming || !text.trim()) return;
-    const user = await this.append({ role: 'user', text: text.trim(), images: original.images, provenance: { replaces: id } });
-    if (user) await this.answer(user.id, null);
+    const { image, history } = requestFor(this.path, at);
+    if (!image) return;
+    const attachImage = original.images.length > 0;
+    await this.ask({ question: text.trim(), history, imageSha256: image, attachImage, replaces: id }, null);
   }
 
-  /** Answers the question before assistant message `id` again (the new answer replaces it). */
+  /** Answers the question before assistant message `id` again (a new version: it replaces the latest one). */
   async regenerate(id: number): Promise<void> {
     const at = this.path.findIndex((m) => m.id === id);
-    const user = this.path.slice(0, at).findLast((m) => m.role === 'user');
-    if (at < 0 || !user || this.streaming) return;
-    await this.answer(user.id, id);
+    const userIndex = this.path.slice(0, Math.max(0, at)).findLastIndex((m) => m.role === 'user');
+    if (at < 0 || userIndex < 0 || this.streaming) return;
+    await this.answerAgain(userIndex, this.latestPath[at]!.id);
   }
 
-  /** Answers the last question again after a failure. */
+  /** The versions of the answer at `m`'s place in the thread, oldest first, and which one is shown. */
+  versions(m: Message): { versions: Message[]; index: number } {
+    const latest = this.latestPath[this.path.findIndex((x) => x.id === m.id)];
+    if (!latest || latest.role !== 'assistant') return { versions: [m], index: 0 };
+    const versions = versionsOf(this.messages, latest);
+    return { versions, index: Math.max(0, versions.findIndex((v) => v.id === m.id)) };
+  }
+
+  /** Shows version `index` (0 = the first) of the answer at `m`'s place. */
+  showVersion(m: Message, index: number): void {
+    const { versions } = this.versions(m);
+    const chosen = versions[Math.min(Math.max(0, index), versions.length - 1)]!;
+    const latest = versions.at(-1)!;
+    const { [latest.id]: _dropped, ...rest } = this.shown;
+    this.shown = chosen.id === latest.id ? rest : { ...rest, [latest.id]: chosen.id };
+  }
+
+  /** Answers the failed question again (a failed answer is saved, marked failed, and left out of the thread). */
   async retry(): Promise<void> {
-    const last = this.path.at(-1);
-    if (last?.role === 'user') await this.answer(last.id, null);
+    const again = this.again;
+    if (again && !this.streaming) await again();
   }
 
-  /** Leaving a chat stops its answer; the partial text is still saved to that chat. */
+  /** Stops the answer being generated; main keeps the text so far, marked stopped. */
+  stop(): void {
+    const id = this.streaming?.requestId;
+    if (id) void api.chat.stop(id).catch(() => false);
+    else if (this.streaming) this.stopWanted = true;
+  }
+
+  /** Leaving a chat stops its answer; main still saves what it had to that chat. */
   private detachStreaming(): void {
     this.stop();
     this.streaming = null;
+    this.epoch += 1;
   }
 
-  /** Stops the answer being generated; the text so far is kept. */
-  stop(): void {
-    if (this.streaming) void api.inference.cancel(this.streaming.requestId).catch(() => false);
-  }
-
-  private async ensureConversation(title: string): Promise<Conversation | null> {
-    if (this.conversation) return this.conversation;
-    try {
-      const created = await api.dataset.createConversation({ title: title.slice(0, 60) });
-      this.conversation = created;
-      saveChatSettings(created.id, this.settings);
-      return created;
-    } catch (thrown) {
-      this.error = { ...toErrorView(thrown, 'Could not create the chat'), retry: false };
-      return null;
-    }
-  }
-
-  /** Appends to the open chat, or to chat `to` (an answer that finishes after the user switched chats). */
-  private async append(message: NewMessage, to?: number): Promise<Message | null> {
-    const id = to ?? (await this.ensureConversation(message.text))?.id;
-    if (id === undefined) return null;
-    try {
-      const saved = await api.dataset.appendMessage(id, message);
-      if (this.conversation?.id === id) this.messages = [...this.messages, saved];
-      this.onchange?.();
-      return saved;
-    } catch (thrown) {
-      this.error = { ...toErrorView(thrown, 'Could not save the message'), retry: false };
-      return null;
-    }
-  }
-
-  private async answer(userId: number, replaces: number | null): Promise<void> {
-    const index = this.path.findIndex((m) => m.id === userId);
-    const { image, history, question } = requestFor(this.path, index);
+  private async answerAgain(userIndex: number, replaces: number | null): Promise<void> {
+    const { image, history, question } = requestFor(this.path, userIndex);
     if (!image) return;
-    const requestId = newRequestId('chat');
-    const conversationId = this.conversation?.id;
-    this.streaming = { requestId, text: '', generated: 0, stage: 'queued', replaces };
-    this.error = null;
-    const s = this.settings;
-    let result: AskResult;
-    let partial = { text: '', generated: 0 };
-    try {
-      result = await askStreaming(
-        'ask',
-        {
-          requestId,
-          ...(models.modelDir ? { modelDir: models.modelDir } : {}),
-          image: { hash: image },
-          question,
-          history,
-          ...(s.systemPrompt.trim() ? { systemPrompt: s.systemPrompt } : {}),
-          sampling: toSampling(s),
-        },
-        {
-          ontext: (piece, count) => {
-            partial = { text: partial.text + piece, generated: count };
-            if (this.streaming?.requestId === requestId) this.streaming = { ...this.streaming, ...partial, stage: 'generate' };
-          },
-          onstage: (stage) => {
-            if (this.streaming?.requestId === requestId) this.streaming = { ...this.streaming, stage };
-          },
-        },
-      );
-    } catch (thrown) {
-      if (this.streaming?.requestId === requestId) this.streaming = null;
-      await this.finishFailed(thrown, replaces, partial, conversationId);
-      return;
-    }
-    if (this.streaming?.requestId === requestId) this.streaming = null;
-    void models.refreshStatus();
-    await this.append(answerMessage(result, s.systemPrompt, replaces), conversationId);
+    const userMessageId = this.path[userIndex]!.id;
+    await this.ask({ question, history, imageSha256: image, userMessageId, ...(replaces !== null ? { replaces } : {}) }, replaces);
   }
 
-  private async finishFailed(
-    thrown: unknown,
-    replaces: number | null,
-    partial: { text: string; generated: number },
-    to: number | undefined,
-  ): Promise<void> {
-    if (thrown instanceof ApiError && thrown.code === 'inference/cancelled') {
-      if (partial.text) {
-        const perf: AnswerPerf = { ttftMs: null, tokensPerSecond: null, totalMs: null, generated: partial.generated, stopped: true };
-        await this.append(
-          {
-            role: 'assistant',
-            text: partial.text,
-            perf,
-            provenance: replaces !== null ? { replaces, stopped: true } : { stopped: true },
-          },
-          to,
-        );
-      }
-      return;
+  /** Loads chat `id` into the page unless another chat was opened since `epoch`; false when it could not be read. */
+  private async reload(id: number, epoch: number): Promise<boolean> {
+    try {
+      const { conversation, messages } = await api.dataset.getConversation(id);
+      if (epoch !== this.epoch) return true;
+      this.conversation = conversation;
+      this.messages = messages;
+      return true;
+    } catch (thrown) {
+      if (epoch === this.epoch) this.error = { ...toErrorView(thrown, 'Could not open the chat'), retry: false };
+      return false;
     }
-    if (this.conversation?.id === to) this.error = { ...toErrorView(thrown, 'The model could not answer'), retry: true };
+  }
+
+  /** Runs one answer in main and follows it; resolves when it ended and the chat was reloaded. */
+  private async ask(question: Question, replaces: number | null, onstarted?: () => void): Promise<boolean> {
+    const epoch = this.epoch;
+    const s = this.settings;
+    const newChat = this.conversation === null;
+    this.streaming = { requestId: null, assistantMessageId: null, text: '', generated: 0, stage: 'queued', replaces };
+    this.stopWanted = false;
+    this.error = null;
+    this.again = null;
+    const mine = (): boolean => epoch === this.epoch && this.streaming !== null;
+    const run = startChatRun(
+      {
+        ...question,
+        ...(this.conversation ? { conversationId: this.conversation.id } : {}),
+        ...(models.modelDir ? { modelDir: models.modelDir } : {}),
+        ...(s.systemPrompt.trim() ? { systemPrompt: s.systemPrompt } : {}),
+        sampling: toSampling(s),
+      },
+      {
+        ontoken: (t) => {
+          if (mine()) this.streaming = { ...this.streaming!, text: t.answer, generated: t.generated, stage: 'generate' };
+        },
+        onstage: (stage) => {
+          if (mine() && this.streaming!.stage !== 'generate') this.streaming = { ...this.streaming!, stage };
+        },
+      },
+    );
+    let started;
+    try {
+      started = await run.started;
+    } catch (thrown) {
+      if (epoch === this.epoch) {
+        this.streaming = null;
+        this.error = { ...toErrorView(thrown, 'The model could not answer'), retry: false };
+      }
+      return false;
+    }
+    onstarted?.();
+    if (mine()) {
+      this.streaming = { ...this.streaming!, requestId: started.requestId, assistantMessageId: started.assistantMessageId };
+      if (this.stopWanted) this.stop();
+    }
+    if (newChat) saveChatSettings(started.conversationId, s);
+    await this.reload(started.conversationId, epoch);
+    this.onchange?.();
+    const end = await run.ended;
+    void models.refreshStatus();
+    // Reload first: the saved answer replaces the streamed one without a frame of the empty message between.
+    await this.reload(started.conversationId, epoch);
+    if (mine() && this.streaming?.requestId === started.requestId) this.streaming = null;
+    this.onchange?.();
+    if (end.outcome === 'failed' && end.error && epoch === this.epoch) {
+      const userMessageId = started.userMessageId;
+      this.again = () => this.ask({ ...question, userMessageId, attachImage: undefined }, replaces);
+      this.error = { ...toErrorView(new ApiError(end.error), 'The model could not answer'), retry: true };
+    }
+    return true;
   }
 }

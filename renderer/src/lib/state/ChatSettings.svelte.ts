@@ -1,5 +1,7 @@
-// Renderer: per-chat system prompt and sampling settings, and the defaults for new chats (kept in localStorage).
+// Renderer: per-chat system prompt and sampling settings, and the defaults for new chats (main's settings service).
 import type { SamplingSettings } from '$shared/ipc/inference.ts';
+import type { Message } from '$shared/ipc/dataset.ts';
+import { appSettings } from './AppSettings.svelte.ts';
 
 /** What a chat sends with every question. */
 export interface ChatSettings {
@@ -24,47 +26,40 @@ export const FACTORY_SETTINGS: Readonly<ChatSettings> = Object.freeze({
   seed: 0,
 });
 
-const DEFAULTS_KEY = 'slime.chat.defaults';
-const chatKey = (id: number): string => `slime.chat.${id}.settings`;
+/** Settings of chats opened in this session and changed before their next answer (the answers record the rest). */
+const changedChats = new Map<number, ChatSettings>();
 
-/** Reads a JSON value from localStorage, or `fallback` when absent or unreadable. */
-export function readStored<T>(key: string, fallback: T): T {
-  try {
-    const raw = localStorage.getItem(key);
-    return raw === null ? fallback : (JSON.parse(raw) as T);
-  } catch {
-    return fallback;
-  }
-}
-
-/** Writes a JSON value to localStorage (ignored when storage is unavailable). */
-export function writeStored(key: string, value: unknown): void {
-  try {
-    localStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    // Storage can be disabled; settings then live for the session only.
-  }
-}
-
-/** The defaults for new chats. */
+/** The defaults for new chats (Settings → Models; kept by main in the data folder). */
 export function loadDefaults(): ChatSettings {
-  return { ...FACTORY_SETTINGS, ...readStored<Partial<ChatSettings>>(DEFAULTS_KEY, {}) };
+  const { sampling = {}, systemPrompt = '' } = appSettings.value.chatDefaults;
+  return { ...FACTORY_SETTINGS, ...sampling, systemPrompt };
 }
 
-/** Saves the defaults for new chats. */
-export function saveDefaults(settings: ChatSettings): void {
-  writeStored(DEFAULTS_KEY, settings);
+/** Saves the defaults for new chats (throws ApiError when main could not store them). */
+export async function saveDefaults(settings: ChatSettings): Promise<void> {
+  const { systemPrompt, ...sampling } = settings;
+  await appSettings.update({ chatDefaults: { sampling: toSampling({ ...settings, ...sampling }), systemPrompt } });
 }
 
-/** The settings of chat `id` (the defaults when it has none). */
-export function loadChatSettings(id: number | null): ChatSettings {
+/**
+ * The settings of chat `id`: those changed in this session, else the ones its last answer was generated with (main
+ * saves them in the answer's provenance), else the defaults. Nothing is kept in the page's storage.
+ */
+export function loadChatSettings(id: number | null, messages: readonly Message[] = []): ChatSettings {
   const defaults = loadDefaults();
-  return id === null ? defaults : { ...defaults, ...readStored<Partial<ChatSettings>>(chatKey(id), {}) };
+  if (id === null) return defaults;
+  const changed = changedChats.get(id);
+  if (changed) return { ...changed };
+  const used = messages.findLast((m) => m.role === 'assistant' && m.provenance?.generation)?.provenance?.generation;
+  if (!used) return defaults;
+  const { systemPrompt, ...rest } = used as Partial<ChatSettings> & { systemPrompt?: string | null };
+  const known = Object.fromEntries(Object.entries(rest).filter(([k, v]) => k in FACTORY_SETTINGS && typeof v === 'number'));
+  return { ...defaults, ...known, systemPrompt: systemPrompt ?? '' };
 }
 
-/** Saves the settings of chat `id`. */
+/** Keeps the settings of chat `id` for this session (its next answer records them). */
 export function saveChatSettings(id: number, settings: ChatSettings): void {
-  writeStored(chatKey(id), settings);
+  changedChats.set(id, { ...settings });
 }
 
 /** The contract's sampling settings for `s`. */

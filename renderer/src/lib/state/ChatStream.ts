@@ -1,4 +1,5 @@
-// Renderer: one streamed `ask` / `reselect` call — subscribes to token and stage events of its requestId only.
+// Renderer: one streamed `ask` / `reselect` call — subscribes to token and stage events of its requestId only. The
+// inspector's re-selection uses it; the chat does not (main saves chat answers: ChatRun.ts, no drain needed there).
 import type { AskRequest, AskResult, StageEvent } from '$shared/ipc/inference.ts';
 import { api } from '../api/client.ts';
 

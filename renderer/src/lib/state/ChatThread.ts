@@ -1,10 +1,11 @@
 // Renderer: the chat thread as a pure model over append-only messages — edits and regenerations replace a message
-// (and what followed it) in the visible path; the turns and image sent with a question; per-answer figures.
+// (and what followed it) in the visible path; the turns and image sent with a question; per-answer figures (saved by
+// main's chat service).
 // (Relative type imports, not $shared: unit tests type-check this file under the root tsconfig, which has no alias.)
-import type { Message, NewMessage } from '../../../../electron/shared/ipc/dataset.ts';
-import type { AskResult, InspectionRecord, Turn } from '../../../../electron/shared/ipc/inference.ts';
+import type { Message } from '../../../../electron/shared/ipc/dataset.ts';
+import type { InspectionRecord, Turn } from '../../../../electron/shared/ipc/inference.ts';
 
-/** Figures kept with every answer (the message's `perf`). */
+/** Figures kept with every answer (the message's `perf`, written by main's chat service). */
 export interface AnswerPerf {
   ttftMs: number | null;
   tokensPerSecond: number | null;
@@ -19,11 +20,16 @@ export function replacedId(m: Message): number | null {
   return typeof r === 'number' ? r : null;
 }
 
+/** Whether main saved `m` as a failed answer (kept in the store, left out of the thread; the error says why). */
+export function isFailed(m: Message): boolean {
+  return m.role === 'assistant' && m.provenance?.['outcome'] === 'failed';
+}
+
 /** The messages the user sees: each replacement cuts the path at the message it replaces. */
 export function visiblePath(messages: Message[]): Message[] {
   const out: Message[] = [];
   for (const m of messages) {
-    if (m.role === 'system') continue;
+    if (m.role === 'system' || isFailed(m)) continue;
     const replaces = replacedId(m);
     if (replaces !== null) {
       const at = out.findIndex((x) => x.id === replaces);
@@ -55,20 +61,6 @@ export function requestFor(path: Message[], userIndex: number): { image: string 
   return { image: found?.sha256 ?? null, history, question: user.text };
 }
 
-/** Figures of one answer from its inspection record. */
-export function perfOf(record: InspectionRecord): AnswerPerf {
-  const t = record.timings;
-  const decodeMs = t.total - t.ttft;
-  const generated = record.tokens.generated;
-  return {
-    ttftMs: t.ttft,
-    tokensPerSecond: generated > 1 && decodeMs > 0 ? (generated - 1) / (decodeMs / 1000) : null,
-    totalMs: t.total,
-    generated,
-    stopped: false,
-  };
-}
-
 /** `value` as an InspectionRecord when it looks like one (messages keep it as JSON). */
 export function asInspection(value: unknown): InspectionRecord | null {
   if (typeof value !== 'object' || value === null) return null;
@@ -85,23 +77,4 @@ export function asPerf(value: unknown): AnswerPerf | null {
 export function providerLabel(record: InspectionRecord): string {
   const names = [...new Set(record.providers.map((p) => p.provider))];
   return names.length ? names.join(' + ') : '–';
-}
-
-/** The assistant message that stores a finished answer: text, inspection record, figures and provenance. */
-export function answerMessage(result: AskResult, systemPrompt: string, replaces: number | null): NewMessage {
-  const rec = result.inspection;
-  return {
-    role: 'assistant',
-    text: result.answer,
-    inspection: rec,
-    perf: perfOf(rec),
-    provenance: {
-      model: result.model.name,
-      modelDir: result.model.dir,
-      executionProvider: rec.providers.map((p) => `${p.graph}:${p.provider}`).join(','),
-      selector: { mode: rec.selector.mode, topP: rec.selector.topP },
-      generation: { ...rec.sampling, systemPrompt: systemPrompt || null },
-      ...(replaces !== null ? { replaces } : {}),
-    },
-  };
 }

@@ -1,6 +1,7 @@
 // Renderer: the open example (rune class) — loads it, keeps an editable draft of turns/notes/system prompt, and
 // applies status, tag and region changes through the dataset contract, pushing each change's reverse onto the undo stack.
 import type { Example, ExamplePatch, NewRegion, Region, ReviewStatus, Turn } from '$shared/ipc/dataset.ts';
+import { storedImageUrl } from '$shared/ipc/images.ts';
 import { api } from '../api/client.ts';
 import { describeError } from '../components/errorView.ts';
 import type { ReviewUndo } from './ReviewUndo.svelte.ts';
@@ -59,7 +60,7 @@ export class DatasetEditor {
       this.example = example;
       this.draft = draftOf(example);
       this.error = null;
-      this.imageUrl = example.image ? await api.dataset.imageUrl(example.image.sha256) : null;
+      this.imageUrl = example.image ? storedImageUrl(example.image.sha256) : null;
     } catch (thrown) {
       if (token === this.loadToken)
         this.error = `Could not open example #${id}: ${describeError(thrown)}. It may have been deleted; pick another example or clear the filters.`;

@@ -1,7 +1,7 @@
-// Renderer: hash-based router as a small rune class (`#/chat`, `#/dataset`, `#/settings`).
+// Renderer: hash-based router as a small rune class (`#/chat`, `#/dataset`, `#/mining`, `#/settings`).
 
 /** The app's top-level views. */
-export const VIEWS = ['chat', 'dataset', 'settings'] as const;
+export const VIEWS = ['chat', 'dataset', 'mining', 'settings'] as const;
 
 /** One of {@link VIEWS}. */
 export type View = (typeof VIEWS)[number];

@@ -1,24 +1,25 @@
-// Renderer: the model picker's state — the shipped SliME-Nano plus folders the user added (validated), the chosen
-// model, and loading it with elapsed-time progress. One shared instance (`models`) for Chat and Settings.
+// Renderer: the model picker's state — the shipped SliME-Nano plus folders the user added (validated and kept by
+// main's settings service), the chosen model, and loading it with elapsed-time progress. One shared instance
+// (`models`) for Chat and Settings.
 import type { InferenceStatus, ModelSummary } from '$shared/ipc/inference.ts';
 import { api } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
-import { readStored, writeStored } from './ChatSettings.svelte.ts';
-
-const DIRS_KEY = 'slime.models.userDirs';
-const SELECTED_KEY = 'slime.models.selected';
+import { appSettings } from './AppSettings.svelte.ts';
 
 /** Model folders, the selection and the engine's load state. */
 export class ModelsState {
   models: ModelSummary[] = $state([]);
-  userDirs: string[] = $state(readStored<string[]>(DIRS_KEY, []));
+  /** The user's model folders (absolute; the shipped model is never one of them). */
+  readonly userDirs: string[] = $derived(appSettings.value.modelFolders);
   /** The chosen folder; null = the shipped default. */
-  selectedDir: string | null = $state(readStored<string | null>(SELECTED_KEY, null));
+  readonly selectedDir: string | null = $derived(appSettings.value.selectedModel);
   listing = $state(false);
   loading = $state(false);
   loadStartedAt = $state(0);
   status: InferenceStatus | null = $state(null);
   error: ErrorView | null = $state(null);
+  /** Why the folder last given to {@link addFolder} was refused (it was not stored). */
+  folderError: ErrorView | null = $state(null);
 
   /** The chosen model's summary, when listed. */
   get selected(): ModelSummary | undefined {
@@ -34,9 +35,10 @@ export class ModelsState {
   async refresh(): Promise<void> {
     this.listing = true;
     try {
+      await appSettings.ready();
       this.models = await api.inference.listModels(this.userDirs);
       this.error = null;
-      if (this.selectedDir !== null && !this.models.some((m) => m.dir === this.selectedDir)) this.select(null);
+      if (this.selectedDir !== null && !this.models.some((m) => m.dir === this.selectedDir)) await this.select(null);
     } catch (thrown) {
       this.error = toErrorView(thrown, 'Could not list models');
     } finally {
@@ -44,37 +46,38 @@ export class ModelsState {
     }
   }
 
-  /** Validates `dir` and adds it to the list (also when invalid, so its error shows). */
-  async addFolder(dir: string): Promise<ModelSummary | null> {
+  /** Adds a model folder: main validates it first and refuses (nothing stored) one that is not a model; true when added. */
+  async addFolder(dir: string): Promise<boolean> {
     const trimmed = dir.trim();
-    if (!trimmed) return null;
+    if (!trimmed) return false;
     try {
-      const summary = await api.inference.validateModel(trimmed);
-      if (!this.userDirs.includes(summary.dir) && !summary.isDefault) {
-        this.userDirs = [...this.userDirs, summary.dir];
-        writeStored(DIRS_KEY, this.userDirs);
-      }
-      this.models = [...this.models.filter((m) => m.dir !== summary.dir), summary];
-      this.error = null;
-      return summary;
+      await appSettings.addModelFolder(trimmed);
+      this.folderError = null;
     } catch (thrown) {
-      this.error = toErrorView(thrown, 'Could not check the folder');
-      return null;
+      this.folderError = toErrorView(thrown, `Could not add ${trimmed}`);
+      return false;
     }
+    await this.refresh();
+    return true;
   }
 
   /** Forgets a user folder (files are untouched). */
-  removeFolder(dir: string): void {
-    this.userDirs = this.userDirs.filter((d) => d !== dir);
-    writeStored(DIRS_KEY, this.userDirs);
-    this.models = this.models.filter((m) => m.dir !== dir || m.isDefault);
-    if (this.selectedDir === dir) this.select(null);
+  async removeFolder(dir: string): Promise<void> {
+    try {
+      await appSettings.removeModelFolder(dir);
+      this.models = this.models.filter((m) => m.dir !== dir || m.isDefault);
+    } catch (thrown) {
+      this.error = toErrorView(thrown, 'Could not remove the folder');
+    }
   }
 
   /** Chooses the model new questions go to (null = the shipped default). */
-  select(dir: string | null): void {
-    this.selectedDir = dir;
-    writeStored(SELECTED_KEY, dir);
+  async select(dir: string | null): Promise<void> {
+    try {
+      await appSettings.update({ selectedModel: dir });
+    } catch (thrown) {
+      this.error = toErrorView(thrown, 'Could not save the chosen model');
+    }
   }
 
   /** Loads the chosen model now (otherwise the first question loads it). */

@@ -1,4 +1,6 @@
-// Renderer: configurable review shortcuts (rune class), persisted in localStorage; matches keyboard events to actions.
+// Renderer: configurable review shortcuts (rune class), kept by main's settings service (`settings.shortcuts`);
+// matches keyboard events to actions.
+import { appSettings } from './AppSettings.svelte.ts';
 
 /** The review actions that have a shortcut. Undo is always Ctrl/Cmd+Z. */
 export const SHORTCUT_ACTIONS = ['next', 'previous', 'accept', 'reject', 'needsReview', 'search'] as const;
@@ -25,7 +27,6 @@ export const DEFAULT_SHORTCUTS: Readonly<Record<ShortcutAction, string>> = {
   search: '/',
 };
 
-const STORAGE_KEY = 'slime.shortcuts.v1';
 const MODIFIER_KEYS = new Set(['Control', 'Shift', 'Alt', 'Meta']);
 
 /** The combo a key event spells, e.g. "A", "Shift+ArrowDown", "Ctrl+Enter"; null for a lone modifier. */
@@ -48,23 +49,23 @@ export function isTyping(event: KeyboardEvent): boolean {
   return el.isContentEditable || el.closest('input, textarea, select, [contenteditable="true"]') !== null;
 }
 
-function load(): Record<ShortcutAction, string> {
+/** The defaults overlaid with the stored bindings ('' = unbound). */
+function merged(saved: Record<string, string>): Record<ShortcutAction, string> {
   const out = { ...DEFAULT_SHORTCUTS };
-  try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as Record<string, unknown>;
-    for (const action of SHORTCUT_ACTIONS) {
-      const combo = saved[action];
-      if (typeof combo === 'string' && combo.length > 0) out[action] = combo;
-    }
-  } catch {
-    // A damaged entry falls back to the defaults.
+  for (const action of SHORTCUT_ACTIONS) {
+    const combo = saved[action];
+    if (typeof combo === 'string') out[action] = combo;
   }
   return out;
 }
 
 /** The user's shortcut map. */
 export class Shortcuts {
-  bindings: Record<ShortcutAction, string> = $state(load());
+  /** Bindings set in this page before main confirmed them (shown at once). */
+  private pending: Record<ShortcutAction, string> | null = $state(null);
+  readonly bindings: Record<ShortcutAction, string> = $derived(this.pending ?? merged(appSettings.value.shortcuts));
+  /** Why the last change could not be stored, or null. */
+  error: string | null = $state(null);
 
   /** The action bound to the event's combo, or null. Plain keys are ignored while typing in a field. */
   actionFor(event: KeyboardEvent): ShortcutAction | null {
@@ -78,30 +79,36 @@ export class Shortcuts {
 
   /** Binds `combo` to `action`; returns the action that lost it (bindings stay unique), or null. */
   set(action: ShortcutAction, combo: string): ShortcutAction | null {
+    const next = { ...this.bindings };
     let displaced: ShortcutAction | null = null;
     for (const other of SHORTCUT_ACTIONS) {
-      if (other !== action && this.bindings[other] === combo) {
-        this.bindings[other] = '';
+      if (other !== action && next[other] === combo) {
+        next[other] = '';
         displaced = other;
       }
     }
-    this.bindings[action] = combo;
-    this.save();
+    next[action] = combo;
+    this.save(next);
     return displaced;
   }
 
   /** Restores the factory defaults. */
   reset(): void {
-    this.bindings = { ...DEFAULT_SHORTCUTS };
-    this.save();
+    this.save({ ...DEFAULT_SHORTCUTS });
   }
 
-  private save(): void {
-    try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify(this.bindings));
-    } catch {
-      // Storage full or disabled: the map still works for this session.
-    }
+  private save(next: Record<ShortcutAction, string>): void {
+    this.pending = next;
+    appSettings.update({ shortcuts: next }).then(
+      () => {
+        if (this.pending === next) this.pending = null;
+        this.error = null;
+      },
+      (thrown: unknown) => {
+        // The map still works for this session; Settings says it was not stored.
+        this.error = `Could not save the shortcuts: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+      },
+    );
   }
 }
 

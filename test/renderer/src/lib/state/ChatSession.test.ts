@@ -1,11 +1,12 @@
 // Unit: the open chat against the real services and SliME-Nano — a question without an image is refused (nothing
 // stored), attach → ask → the persisted question and answer, regenerate and edit-and-resend as replacements on the
 // visible path, reopening the chat, and the replay context the inspector asks again with.
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
 import type { Api } from '../../../../../renderer/src/lib/api/client.ts';
+import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
 import type { ChatSession as SessionType } from '../../../../../renderer/src/lib/state/ChatSession.svelte.ts';
 
 interface Sample {
@@ -16,15 +17,20 @@ interface Sample {
 let real: RealApi;
 let api: Api;
 let ChatSession: typeof SessionType;
+let identicalNote: (versions: readonly Message[], index: number) => string | null;
 let session: SessionType;
 let sample: Sample;
+let other: Sample;
 
 beforeAll(async () => {
   real = await installRealApi('chat');
   ({ api } = await import('../../../../../renderer/src/lib/api/client.ts'));
   ({ ChatSession } = await import('../../../../../renderer/src/lib/state/ChatSession.svelte.ts'));
+  ({ identicalNote } = await import('../../../../../renderer/src/lib/state/ChatVersions.ts'));
   const samples = JSON.parse(await readFile(path.join(NANO_DIR, 'samples', 'samples.json'), 'utf8')) as Sample[];
   sample = { ...samples[0]!, image: path.join(NANO_DIR, 'samples', samples[0]!.image) };
+  const next = samples.find((x) => x.image !== samples[0]!.image)!;
+  other = { ...next, image: path.join(NANO_DIR, 'samples', next.image) };
   session = new ChatSession();
 });
 
@@ -47,6 +53,7 @@ describe('ChatSession', () => {
     const sha = session.attachment!.sha256;
     expect(session.currentImage).toBe(sha);
     expect(session.attachment!.url).toMatch(/^\/image\//);
+    expect(session.attachment!.url).toBe(`/image/sha/${sha}`);
     expect(await session.send(sample.question)).toBe(true);
     expect(session.streaming).toBeNull();
     expect(session.attachment).toBeNull();
@@ -81,10 +88,12 @@ describe('ChatSession', () => {
     await other.open(session.conversation!.id);
     expect(other.path.map((m) => m.id)).toEqual(session.path.map((m) => m.id));
     const answer = other.path[1]!;
-    // Image URLs resolve in the background after open (and are cached): wait for this one.
-    expect(await other.urlFor(other.path[0]!.images[0]!)).toMatch(/^\/image\//);
+    // Stored images are served by hash: the URL needs no lookup and is the same in every session.
+    expect(other.urlFor(other.path[0]!.images[0]!)).toMatch(/^\/image\//);
     const { url, context } = other.replayOf(answer);
-    expect(url).toBe(session.urls[other.path[0]!.images[0]!]);
+    expect(url).toBe(session.urlFor(other.path[0]!.images[0]!));
+    // …and the store resolves that URL's hash to the image file (what the protocol and browser-mode server serve).
+    expect(await real.services.storedImage(url!.split('/').at(-1)!)).toMatch(/\.png$/);
     expect(context?.image).toEqual({ hash: other.path[0]!.images[0] });
     expect(context?.question).toBe('What colour is the circle?');
     expect(context?.modelDir).toBe(NANO_DIR);
@@ -93,4 +102,83 @@ describe('ChatSession', () => {
     await other.open(424_242);
     expect(other.error?.message).toBeTruthy();
   });
+
+  it('keeps an answer stopped while cutting tiles — marked stopped, with what it had — and regenerates it', async () => {
+    const chat = new ChatSession();
+    const file = new File([await readFile(other.image)], path.basename(other.image), { type: 'image/png' });
+    expect(await chat.attach(file)).toBe(true);
+    const stages: string[] = [];
+    const off = api.inference.onStage((e) => {
+      stages.push(e.stage);
+      if (e.stage === 'preprocess') chat.stop();
+    });
+    expect(await chat.send(other.question)).toBe(true);
+    off();
+    expect(stages).toContain('preprocess');
+    expect(stages).not.toContain('generate');
+    expect(chat.streaming).toBeNull();
+    const stopped = chat.path.at(-1)!;
+    expect(stopped.role).toBe('assistant');
+    expect(stopped.text).toBe('');
+    expect(stopped.provenance).toMatchObject({ outcome: 'stopped', stopped: true, modelDir: NANO_DIR });
+    expect(stopped.perf).toMatchObject({ stopped: true, generated: 0 });
+    expect(chat.error).toBeNull();
+    await chat.regenerate(stopped.id);
+    const answer = chat.path.at(-1)!;
+    expect(answer.id).not.toBe(stopped.id);
+    expect(answer.provenance?.['replaces']).toBe(stopped.id);
+    expect(answer.text.toLowerCase()).toContain(other.answer.toLowerCase());
+    expect(chat.path.map((m) => m.role)).toEqual(['user', 'assistant']);
+  });
+
+  it('keeps every version of a regenerated answer, shows any of them, and says when greedy decoding repeated one', async () => {
+    const chat = new ChatSession();
+    const file = new File([await readFile(sample.image)], path.basename(sample.image), { type: 'image/png' });
+    expect(await chat.attach(file)).toBe(true);
+    expect(await chat.send(sample.question)).toBe(true);
+    const first = chat.path[1]!;
+    expect(chat.settings.temperature).toBe(0);
+    await chat.regenerate(first.id);
+    const second = chat.path[1]!;
+    expect(second.id).not.toBe(first.id);
+    expect(second.text).toBe(first.text);
+    const { versions, index } = chat.versions(second);
+    expect(versions.map((m) => m.id)).toEqual([first.id, second.id]);
+    expect(index).toBe(1);
+    expect(identicalNote(versions, 1)).toMatch(/Identical to version 1: decoding is greedy \(temperature 0\)/);
+    expect(identicalNote(versions, 0)).toBeNull();
+    chat.showVersion(second, 0);
+    expect(chat.path[1]!.id).toBe(first.id);
+    expect(chat.versions(chat.path[1]!).index).toBe(0);
+    // A regeneration from an older version still adds a new latest version (it replaces the latest one).
+    await chat.regenerate(first.id);
+    const third = chat.path[1]!;
+    expect(chat.versions(third).versions.map((m) => m.id)).toEqual([first.id, second.id, third.id]);
+    expect(chat.messages.filter((m) => m.role === 'assistant')).toHaveLength(3);
+    expect(chat.path).toHaveLength(2);
+  });
+
+  it('keeps a failed answer out of the thread, says why, and tries again', async () => {
+    const chat = new ChatSession();
+    const bytes = await readFile(other.image);
+    const stored = await api.dataset.addImage(new Uint8Array(bytes), 'stored.png');
+    expect(await chat.attach(new File([bytes], 'again.png', { type: 'image/png' }))).toBe(true);
+    await rename(stored.path, `${stored.path}.away`);
+    try {
+      expect(await chat.send(other.question)).toBe(true);
+    } finally {
+      await rename(`${stored.path}.away`, stored.path);
+    }
+    expect(chat.error?.retry).toBe(true);
+    expect(chat.error?.code).toMatch(/^image\//);
+    expect(chat.path.map((m) => m.role)).toEqual(['user']);
+    const failed = chat.messages.find((m) => m.role === 'assistant')!;
+    expect(failed.provenance).toMatchObject({ outcome: 'failed', error: { code: chat.error!.code } });
+    await chat.retry();
+    expect(chat.error).toBeNull();
+    expect(chat.path.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(chat.path[1]!.text.toLowerCase()).toContain(other.answer.toLowerCase());
+    expect(chat.messages.filter((m) => m.role === 'user')).toHaveLength(1);
+  });
 });
+

@@ -36,6 +36,7 @@ describe('DatasetEditor', () => {
     await editor.load(exampleId);
     expect(editor.example?.turns).toEqual([{ question: 'Q?', answer: 'A.' }]);
     expect(editor.imageUrl).toMatch(/^\/image\//);
+    expect(editor.imageUrl).toBe(`/image/sha/${editor.example!.image!.sha256}`);
     expect(editor.dirty).toBe(false);
     await editor.load(987_654);
     expect(editor.error).toMatch(/Could not open example #987654/);

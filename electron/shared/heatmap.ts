@@ -1,0 +1,129 @@
+// The heatmap renderer shared by `slime ask --heatmap` (composited onto the photo by sharp) and the inspector
+// (drawn over the photo on screen and exported as PNG): one SVG in original-image pixels — one cell per local token
+// (kept cells coloured by value, dropped cells dark and hatched), the tile grid with tile numbers, and an optional
+// legend band below. Pure TypeScript (runs in the CLI, main and the renderer).
+import type { InspectionRecord } from './ipc/inference.ts';
+
+/**
+ * A sequential ramp whose lightness rises monotonically (viridis stops: dark purple → blue → teal → green → yellow),
+ * so the order of values survives greyscale printing and the common colour-vision deficiencies. t in [0, 1].
+ */
+export function rampColor(t: number): [number, number, number] {
+  const stops: [number, number, number][] = [
+    [68, 1, 84],
+    [65, 68, 135],
+    [42, 120, 142],
+    [34, 168, 132],
+    [122, 209, 81],
+    [253, 231, 37],
+  ];
+  const x = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = stops[i]!;
+  const b = stops[i + 1]!;
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+/** A CSS linear-gradient of the ramp (legends). */
+export function rampGradient(direction = 'to right'): string {
+  return `linear-gradient(${direction}, ${[0, 0.2, 0.4, 0.6, 0.8, 1].map((t) => `rgb(${rampColor(t).join(',')})`).join(', ')})`;
+}
+
+/** Which values the cells show. */
+export type HeatLayer =
+  /** The selector's probability, rank-normalised over all local tokens (the CLI's map). */
+  | { kind: 'selector' }
+  /** The occlusion drop per cell (null = not kept); 0 … the largest drop, drops ≤ 0 at the bottom of the ramp. */
+  | { kind: 'occlusion'; cellDrop: (number | null)[] };
+
+/** Rendering options. */
+export interface HeatmapOptions {
+  /** Fill opacity of kept cells (default 0.45: the photo stays visible). */
+  opacity?: number;
+  /** Draw a legend band below the image (the SVG grows by {@link LEGEND_HEIGHT} rows and to at least {@link LEGEND_MIN_WIDTH}). */
+  legend?: boolean;
+  /** A caption for the legend band (e.g. the question). */
+  caption?: string;
+}
+
+/** Height of the legend band in pixels. */
+export const LEGEND_HEIGHT = 44;
+/** Minimum width of an SVG with a legend band. */
+export const LEGEND_MIN_WIDTH = 420;
+
+const esc = (s: string): string => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+const f2 = (n: number): string => n.toFixed(2);
+
+/** Per-cell value in [0, 1], or null for a dropped cell. */
+function cellValues(i: InspectionRecord, layer: HeatLayer): (number | null)[] {
+  if (layer.kind === 'occlusion') {
+    const max = Math.max(1e-12, ...layer.cellDrop.map((d) => d ?? 0));
+    return layer.cellDrop.map((d) => (d === null ? null : Math.max(0, d) / max));
+  }
+  const probs = i.selector.probs;
+  const sorted = [...probs].sort((a, b) => a - b);
+  const rank = (p: number): number => (sorted.length > 1 ? sorted.indexOf(p) / (sorted.length - 1) : 1);
+  return probs.map((p, j) => (i.selector.kept[j] === 1 ? rank(p) : null));
+}
+
+function legendBand(i: InspectionRecord, layer: HeatLayer, width: number, caption: string | undefined): string {
+  const y = i.original.height;
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => `<stop offset="${t}" stop-color="rgb(${rampColor(t).join(',')})"/>`).join('');
+  const what = layer.kind === 'selector' ? 'selector probability (rank): low → high' : 'answer log-prob drop when occluded: 0 → max';
+  const max = layer.kind === 'occlusion' ? Math.max(0, ...layer.cellDrop.map((d) => d ?? 0)) : null;
+  return [
+    `<defs><linearGradient id="ramp">${stops}</linearGradient></defs>`,
+    `<rect x="0" y="${y}" width="${width}" height="${LEGEND_HEIGHT}" fill="#fff"/>`,
+    `<rect x="8" y="${y + 8}" width="90" height="12" fill="url(#ramp)" stroke="#000" stroke-width="0.5"/>`,
+    `<text x="104" y="${y + 18}" font-family="sans-serif" font-size="11" fill="#000">${esc(what)}${max === null ? '' : ` (${max.toFixed(3)} nats)`}</text>`,
+    `<rect x="8" y="${y + 26}" width="12" height="12" fill="url(#hatch)" stroke="#000" stroke-width="0.5"/>`,
+    `<text x="24" y="${y + 36}" font-family="sans-serif" font-size="11" fill="#000">not kept · ${i.grid.cols}×${i.grid.rows} tiles (numbered), ${i.tokens.localAfter}/${i.tokens.localBefore} cells kept${caption ? ` · ${esc(caption)}` : ''}</text>`,
+  ].join('');
+}
+
+/** The SVG (original-image pixel units; taller and possibly wider with a legend band). */
+export function heatmapSvg(i: InspectionRecord, layer: HeatLayer = { kind: 'selector' }, o: HeatmapOptions = {}): string {
+  const { canvas, tileSize: S, localGrid: g, original } = i;
+  const sx = original.width / canvas.imageWidth;
+  const sy = original.height / canvas.imageHeight;
+  const cell = S / g;
+  const opacity = o.opacity ?? 0.45;
+  const values = cellValues(i, layer);
+  const hatchStep = Math.max(4, original.width / 120);
+  const parts: string[] = [
+    `<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="${f2(hatchStep)}" height="${f2(hatchStep)}" patternTransform="rotate(45)">`,
+    `<rect width="${f2(hatchStep)}" height="${f2(hatchStep)}" fill="rgb(0,0,0)" fill-opacity="0.62"/>`,
+    `<line x1="0" y1="0" x2="0" y2="${f2(hatchStep)}" stroke="#fff" stroke-opacity="0.35" stroke-width="${f2(hatchStep / 4)}"/></pattern></defs>`,
+  ];
+  for (let j = 0; j < values.length; j++) {
+    const t = i.tiles[i.selector.tile[j]!]!;
+    const x = (t.col * S + i.selector.col[j]! * cell - canvas.imageX) * sx;
+    const y = (t.row * S + i.selector.row[j]! * cell - canvas.imageY) * sy;
+    const v = values[j];
+    const fill = v === null || v === undefined ? 'url(#hatch)' : `rgb(${rampColor(v).join(',')})`;
+    const alpha = v === null || v === undefined ? 1 : opacity;
+    parts.push(
+      `<rect x="${f2(x)}" y="${f2(y)}" width="${f2(cell * sx)}" height="${f2(cell * sy)}" fill="${fill}" fill-opacity="${alpha}"/>`,
+    );
+  }
+  const stroke = Math.max(1, original.width / 400);
+  const font = Math.max(10, Math.round(Math.min(original.width, original.height) / 18));
+  for (const t of i.tiles) {
+    const x = (t.col * S - canvas.imageX) * sx;
+    const y = (t.row * S - canvas.imageY) * sy;
+    const rect = `x="${f2(x)}" y="${f2(y)}" width="${f2(S * sx)}" height="${f2(S * sy)}" fill="none"`;
+    parts.push(`<rect ${rect} stroke="black" stroke-opacity="0.6" stroke-width="${f2(stroke * 2.5)}"/>`);
+    parts.push(`<rect ${rect} stroke="white" stroke-width="${f2(stroke)}"/>`);
+    const lx = Math.max(0, x) + stroke * 2;
+    const ly = Math.max(0, y) + stroke * 2;
+    parts.push(`<rect x="${f2(lx)}" y="${f2(ly)}" width="${f2(font * 1.4)}" height="${f2(font * 1.3)}" fill="black" fill-opacity="0.6"/>`);
+    parts.push(
+      `<text x="${f2(lx + font * 0.35)}" y="${f2(ly + font)}" font-family="sans-serif" font-size="${font}" fill="#fff">${t.index + 1}</text>`,
+    );
+  }
+  const width = o.legend ? Math.max(original.width, LEGEND_MIN_WIDTH) : original.width;
+  const height = original.height + (o.legend ? LEGEND_HEIGHT : 0);
+  if (o.legend) parts.push(legendBand(i, layer, width, o.caption));
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
+}

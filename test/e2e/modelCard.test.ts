@@ -1,0 +1,103 @@
+// e2e: first run — the empty chat and the model picker's "About" show the chosen model's card (card.json beside its
+// manifest: what it was trained on, its question families, its accuracy) and its sample gallery; one click on a
+// sample attaches its image and asks its question, and SliME-Nano answers it. A model folder without a card says so.
+// Until models/nano ships its card.json, the test serves SliME-Nano from a folder of links to its files plus a card
+// written here from samples/samples.json.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type RunningApp } from './harness/startApp.ts';
+import { NANO_DIR, TINY_DIR, nanoSamples } from './harness/nano.ts';
+
+let app: RunningApp;
+let dataDir: string;
+let modelDir: string;
+const samples = nanoSamples();
+
+async function nanoWithCard(): Promise<string> {
+  if (existsSync(path.join(NANO_DIR, 'card.json'))) return NANO_DIR;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-nano-card-'));
+  for (const name of readdirSync(NANO_DIR)) await symlink(path.join(NANO_DIR, name), path.join(dir, name));
+  const families = [...new Set(samples.map((s) => s.family ?? 'other'))];
+  const card = {
+    version: 1,
+    name: 'SliME-Nano',
+    summary: 'A tiny SliME trained from scratch on synthetic scenes of shapes and glyphs.',
+    trained_on: 'Synthetic high-resolution scenes with small coloured shapes and letter glyphs.',
+    families: families.map((id) => ({ id, title: id[0]!.toUpperCase() + id.slice(1), accuracy: null })),
+    accuracy: [{ id: 'samples', label: 'Shipped samples answered as expected', value: 100, unit: '%', questions: samples.length }],
+    samples: samples.map((s) => ({ image: path.join('samples', path.basename(s.image)), question: s.question, answer: s.answer, family: s.family })),
+    source: 'written by test/e2e/modelCard.test.ts from samples/samples.json',
+  };
+  await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
+  return dir;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-card-'));
+  modelDir = await nanoWithCard();
+  app = await startApp({ dataDir, modelDir, viewport: { width: 1440, height: 900 } });
+  await app.page.getByTestId('view-chat').waitFor();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await rm(dataDir, { recursive: true, force: true });
+  if (modelDir !== NANO_DIR) await rm(modelDir, { recursive: true, force: true });
+});
+
+describe('model card on first run', () => {
+  it('shows the card and the sample gallery in the empty chat', async () => {
+    const { page } = app;
+    await page.getByTestId('model-card-name').waitFor();
+    expect(await page.getByTestId('model-card-name').innerText()).toBe('SliME-Nano');
+    const families = [...new Set(samples.map((s) => s.family))].length;
+    expect(await page.getByTestId('model-card-families').locator('li').count()).toBe(families);
+    expect(await page.getByTestId('model-card-accuracy').innerText()).toMatch(/\d+(\.\d)?%/);
+    const tiles = page.getByTestId('sample-ask');
+    expect(await tiles.count()).toBe(samples.length);
+    await expect
+      .poll(() => tiles.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 10_000 })
+      .toBe(samples.length);
+    expect(await tiles.first().innerText()).toContain(samples[0]!.question);
+    await app.screenshot('first-run-card-1440');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await app.screenshot('first-run-card-1024');
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it('asks a sample with one click and shows the model\'s answer', async () => {
+    const { page } = app;
+    const sample = samples[1]!;
+    await page.getByTestId('sample-ask').nth(1).click();
+    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
+    await page.waitForFunction(() => !document.querySelector('[data-testid="answer-streaming"]'));
+    expect(await page.getByTestId('message-user').innerText()).toContain(sample.question);
+    expect(await page.getByTestId('message-image').count()).toBe(1);
+    expect((await page.getByTestId('answer-text').innerText()).toLowerCase()).toContain(sample.answer.toLowerCase());
+    expect(await page.getByTestId('model-card').count()).toBe(0);
+  });
+
+  it('shows the card behind the model picker\'s About, and says when a model folder has none', async () => {
+    const { page } = app;
+    await page.getByTestId('model-card-toggle').click();
+    await page.getByTestId('model-card-popover').getByTestId('model-card-name').waitFor();
+    expect(await page.getByTestId('model-card-popover').getByTestId('sample-gallery').count()).toBe(0);
+    await app.screenshot('model-card-popover');
+    await page.getByTestId('model-card-toggle').click();
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('model-folder-input').fill(TINY_DIR);
+    await page.getByTestId('model-folder-add').click();
+    await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
+    await page.getByTestId('nav-chat').click();
+    await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
+    await page.getByTestId('chat-new').click();
+    await page.getByTestId('model-card-missing').waitFor();
+    expect(await page.getByTestId('model-card-missing').innerText()).toMatch(/no card\.json/);
+    await page.getByTestId('model-picker').selectOption('__default');
+    await page.getByTestId('model-card-name').waitFor();
+    expect(app.pageErrors).toEqual([]);
+  });
+});
