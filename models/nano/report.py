@@ -91,6 +91,10 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.guard_report import render as render_guard
 
         lines += render_guard(results["ood_guard"])
+    if "claims" in results:
+        from models.nano.claims import render as render_claims
+
+        lines += render_claims(results)
     if "fair_comparison" in results:
         from models.nano.compare_report import render
 
