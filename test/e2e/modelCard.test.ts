@@ -1,6 +1,8 @@
 // e2e: first run — the empty chat and the model picker's "About" show the chosen model's card (card.json beside its
 // manifest: what it was trained on, its question families, its accuracy) and its sample gallery; one click on a
 // sample attaches its image and asks its question, and SliME-Nano answers it. A model folder without a card says so.
+// A question about a real photo gets its answer with the out-of-distribution notice (the folder's ood.json guard); a
+// sample scene's answer has none.
 // Until models/nano ships its card.json, the test serves SliME-Nano from a folder of links to its files plus a card
 // written here from samples/samples.json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
 import { NANO_DIR, TINY_DIR, nanoSamples } from './harness/nano.ts';
+import { REPO_ROOT } from '../../electron/node/paths.ts';
+
+const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'chelsea.png');
 
 let app: RunningApp;
 let dataDir: string;
@@ -78,6 +83,23 @@ describe('model card on first run', () => {
     expect(await page.getByTestId('message-image').count()).toBe(1);
     expect((await page.getByTestId('answer-text').innerText()).toLowerCase()).toContain(sample.answer.toLowerCase());
     expect(await page.getByTestId('model-card').count()).toBe(0);
+    expect(await page.getByTestId('answer-ood').count()).toBe(0);
+  });
+
+  it('shows the out-of-distribution notice on an answer about a real photo', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-new').click();
+    await page.getByTestId('model-card-name').waitFor();
+    await page.getByTestId('attach-input').setInputFiles(PHOTO);
+    await page.getByTestId('attachment').waitFor();
+    await page.getByTestId('chat-input').fill('What animal is this?');
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
+    await page.getByTestId('answer-ood').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('answer-ood').innerText()).toBe(
+      'This image is unlike what SliME-Nano was trained on: the answer is likely a guess.',
+    );
+    await app.screenshot('chat-ood-notice-photo');
   });
 
   it('shows the card behind the model picker\'s About, and says when a model folder has none', async () => {
