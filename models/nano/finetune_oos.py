@@ -53,12 +53,14 @@ def with_oos(cache: list[sd.CachedScene]) -> list[sd.CachedScene]:
 @torch.no_grad()
 def oos_rate(model: SlimeForCausalLM, tok: Tokenizer, caches: dict[int, sd.CachedScene],
              pairs: list[tuple[int, data.Question]], opts: dict[str, Any], batch: int = 32) -> dict[str, Any]:
-    """Share of ``pairs`` answered with exactly oos.SENTENCE, plus the answers that were not."""
+    """Share of ``pairs`` answered with exactly oos.SENTENCE, plus the answers that were not (each cut where it
+    left the sentence: decoding stops there)."""
     n_tok = len(tok.encode(oos.SENTENCE, add_special_tokens=False).ids) + 1
     hits, misses = 0, []
     for k in range(0, len(pairs), batch):
         chunk = pairs[k:k + batch]
-        got = batch_answers(model, tok, [(caches[i], q.question) for i, q in chunk], opts, max_new=n_tok)
+        got = batch_answers(model, tok, [(caches[i], q.question) for i, q in chunk], opts, max_new=n_tok,
+                            target=oos.SENTENCE)
         for (i, q), (text, _) in zip(chunk, got):
             if text == oos.SENTENCE:
                 hits += 1
