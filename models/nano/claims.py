@@ -115,8 +115,8 @@ def render(r: dict[str, Any]) -> list[str]:
                      f"{c['verdict']} | {c['evidence']} |")
     fc = r.get("fair_comparison_cost")
     if fc:
-        lines += ["", "Untested here: every claim above on equal budgets with ≥ 3 seeds (issue #18 item 1). Its cost on "
-                  "this machine, per seed (5 variants, seconds):", "",
+        lines += ["", "Untested here: every claim above on equal budgets with ≥ 3 seeds (issue #18 item 1). "
+                  "Its cost on this machine, per seed (5 variants, seconds):", "",
                   "| budget (steps per variant) | staged | alternating | joint | global_only | hd_uncompressed | "
                   "evaluation | total |", "|---|---|---|---|---|---|---|---|"]
         for b, s in fc["per_seed"].items():

@@ -31,7 +31,8 @@ def measure(folder: Path, scenes: int) -> dict[str, Any]:
     guards = {m: OodGuard.load(folder, manifest, m) for m in METHODS if m == "knn-cosine" or m in doc}
     got = measure_nano(OrtSlime(folder), guards, scenes)
     return {
-        "file": str((folder / FILE).resolve().relative_to(Path(__file__).resolve().parents[2])), "recommended": doc.get("recommended", "knn-cosine"),
+        "file": str((folder / FILE).resolve().relative_to(Path(__file__).resolve().parents[2])),
+        "recommended": doc.get("recommended", "knn-cosine"),
         "embedding": doc["embedding"], "reference_n": doc["n"], "k": doc["k"],
         "methods": {m: {"threshold": guards[m].threshold, "rates": r["rates"], "missed": r["missed"],
                         "real_photo_scores": r["real_photo_scores"]} for m, r in got.items()},
