@@ -20,8 +20,19 @@ from models.nano import oos
 TARGET_RATE, TARGET_HELDOUT = 95.0, 80.86  # issue #18: ≥ 95% with the sentence; heldout not below today's 80.86
 
 
+def began_sentence(o: dict[str, Any]) -> float | None:
+    """Share of the set whose answer at least began the sentence (its first 5 characters): the model took the
+    question for out of scope even where it then garbled the sentence. Needs every miss listed (else None)."""
+    hits = round(o["rate"] * o["questions"] / 100)
+    if hits + len(o["misses"]) != o["questions"]:
+        return None
+    began = hits + sum(m["answer"].startswith(oos.SENTENCE[:5]) for m in o["misses"])
+    return round(100 * began / o["questions"], 2)
+
+
 def summary(m: dict[str, Any]) -> dict[str, Any]:
     return {"heldout_accuracy": m["heldout"]["accuracy"], "hard_accuracy": m["hard"]["accuracy"],
+            "out_of_scope_began_sentence": began_sentence(m["out_of_scope_heldout"]),
             "heldout_by_family": m["heldout"]["accuracy_by_family"],
             "out_of_scope_rate": m["out_of_scope_heldout"]["rate"],
             "out_of_scope_questions": m["out_of_scope_heldout"]["questions"],
@@ -59,7 +70,8 @@ def build(baseline: dict[str, Any], tuned: dict[str, Any], shipped: str, baselin
                       "candidates": {k: val_summary(v) for k, v in (cands or {}).items()}, "picked": picked},
         "sentence": oos.SENTENCE,
         "heldout_set": ("oos.heldout_set(): 2 questions on each of heldout scenes 0-149 (300), drawn from the "
-                        "held-out half of the phrasings and unknown words (oos.py); exact match with the sentence"),
+                        "held-out part (~30%) of the phrasings and unknown words (oos.py; training used ~60%, val "
+                        "~10%); exact match with the sentence"),
         "targets": {"out_of_scope_rate": TARGET_RATE, "heldout_accuracy_at_least": TARGET_HELDOUT},
         "before": summary(baseline), "fine_tuned": t, "both_targets_met": met, "shipped": shipped,
     }
@@ -68,12 +80,14 @@ def build(baseline: dict[str, Any], tuned: dict[str, Any], shipped: str, baselin
 def render(r: dict[str, Any]) -> list[str]:
     lines = ["## Out-of-scope questions (issue #18 item 2)", "",
              f"Sentence: \"{r['sentence']}\". Held-out set: {r['heldout_set']}.", "",
-             "| model | out-of-scope → sentence | in-scope → sentence | heldout | hard |", "|---|---|---|---|---|"]
+             "| model | out-of-scope → sentence | began the sentence | in-scope → sentence | heldout | hard |",
+             "|---|---|---|---|---|---|"]
     for name in ("before", "fine_tuned"):
         m = r[name]
-        lines.append(f"| {name.replace('_', ' ')} | {m['out_of_scope_rate']:.1f}% of {m['out_of_scope_questions']} | "
-                     f"{m['in_scope_answered_with_sentence']:.1f}% | {m['heldout_accuracy']:.2f} | "
-                     f"{m['hard_accuracy']:.1f} |")
+        began = m.get("out_of_scope_began_sentence")
+        lines.append(f"| {name.replace('_', ' ')} | {m['out_of_scope_rate']:.2f}% of {m['out_of_scope_questions']} | "
+                     f"{'–' if began is None else f'{began:.2f}%'} | {m['in_scope_answered_with_sentence']:.2f}% | "
+                     f"{m['heldout_accuracy']:.2f} | {m['hard_accuracy']:.2f} |")
     sel = r.get("selection")
     if sel and sel.get("candidates"):
         lines += ["", f"Selection on `val` only ({sel['rule']}):", "",
@@ -86,6 +100,10 @@ def render(r: dict[str, Any]) -> list[str]:
             lines.append(f"| {name}{mark} | {tr_.get('steps', 0)} | {tr_.get('lr', '')} | {v['val_accuracy']:.2f} | "
                          f"{v['out_of_scope_rate_val']:.1f}% | {v['in_scope_answered_with_sentence_val']:.1f}% |")
     tr = r["fine_tuned"].get("training", {})
+    misses = r["fine_tuned"].get("misses", [])
+    if misses:
+        lines += ["", "The fine-tuned model's misses (first " + str(len(misses)) + "; each cut where it left the "
+                  "sentence): " + "; ".join(f"\"{m['question']}\" → \"{m['answer']}\"" for m in misses) + "."]
     lines += ["", f"Fine-tune: {tr.get('steps')} steps at LR {tr.get('lr')} from the shipped weights "
               f"({tr.get('recipe')}), {tr.get('seconds')} s on the shared CPU. Both targets met: "
               f"**{'yes' if r['both_targets_met'] else 'no'}**; models/nano now ships: {r['shipped']}.", ""]
