@@ -108,7 +108,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     cancel: (requestId) => inferenceImpl.cancel(requestId) === true,
     emit: hub.sinkFor(chatContract),
     defaultModelDir: options.defaultModelDir,
-    guard: createAnswerGuard((request) => inferenceImpl.embed(request)),
+    guard: createAnswerGuard(async (request) => inferenceImpl.embed(request)),
     log,
   });
 
