@@ -2,7 +2,9 @@
 // question (new, edited: `replaces`; or answers a saved one again: `userMessageId`), then the growing answer at least
 // every second and at the end with its inspection record, perf figures (the page's AnswerPerf shape) and provenance
 // (model folder, manifest sha256, sampling with the system prompt; `replaces` for a regeneration). A stopped or failed
-// answer keeps its text, marked by `provenance.outcome`. It never depends on a page being there to receive events.
+// answer keeps its text, marked by `provenance.outcome`. A finished answer also carries `provenance.ood`, the model
+// folder's OOD guard verdict on its image (answerGuard.ts; null without a guard). It never depends on a page being there
+// to receive events.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import type { AskResult, ParsedAskRequest, TokenEvent } from '../../shared/ipc/i
 import type { MessagePatch } from '../../shared/ipc/dataset.ts';
 import { toAppError, unwrap } from '../../shared/errors.ts';
 import type { DatabaseClient } from '../../../database/client.ts';
+import type { AnswerGuard, AnswerOod } from './answerGuard.ts';
 
 /** What the chat service needs from its host. */
 export interface ChatServiceDeps {
@@ -22,6 +25,8 @@ export interface ChatServiceDeps {
   cancel(requestId: string): boolean;
   emit: EventSink<ChatContract>;
   defaultModelDir: string;
+  /** The OOD verdict on an answer's image (saved as `provenance.ood`); none: no verdict is saved. */
+  guard?: AnswerGuard;
   /** How often the growing answer is saved (ms, default 1000). */
   saveEveryMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -59,6 +64,15 @@ export function finalPatch(result: AskResult, base: Record<string, unknown>, sys
       generation: { ...i.sampling, systemPrompt, stopReason: i.stopReason },
     },
   };
+}
+
+/** The guard's verdict, or null when there is no guard or it failed (logged: the answer itself stands). */
+async function verdict(deps: ChatServiceDeps, imageSha256: string, modelDir: string | undefined, manifestHash: unknown): Promise<AnswerOod | null> {
+  if (!deps.guard || !modelDir) return null;
+  return deps.guard(imageSha256, modelDir, typeof manifestHash === 'string' ? manifestHash : null).catch((e: unknown) => {
+    deps.log?.('warn', `chat: the OOD guard failed on ${imageSha256.slice(0, 12)}: ${String(e)}`);
+    return null;
+  });
 }
 
 /** What a stopped or failed answer keeps: the text so far, its token count, the outcome (and the error). */
@@ -112,7 +126,9 @@ async function runAnswer(deps: ChatServiceDeps, state: RunState, job: AnswerJob)
     };
     const result = await deps.ask({ ...rest, requestId, image: { hash: imageSha256 } }, onToken);
     clearInterval(timer);
-    unwrap(await deps.db.call('updateMessage', messageId, finalPatch(result, base, request.systemPrompt ?? null)));
+    const patch = finalPatch(result, base, request.systemPrompt ?? null);
+    const ood = await verdict(deps, imageSha256, request.modelDir, base['manifestHash']);
+    unwrap(await deps.db.call('updateMessage', messageId, { ...patch, provenance: { ...patch.provenance, ood } }));
   } catch (thrown) {
     clearInterval(timer);
     const error = toAppError(thrown);

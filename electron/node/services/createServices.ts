@@ -9,6 +9,7 @@ import { inferenceContract, type AskResult, type ParsedAskRequest, type TokenEve
 import { chatContract } from '../../shared/ipc/chat.ts';
 import { eventChannel, type ServiceImpl } from '../../shared/ipc/contract.ts';
 import { createChatService } from './chatService.ts';
+import { createAnswerGuard } from './answerGuard.ts';
 import { dialogContract } from '../../shared/ipc/dialog.ts';
 import { settingsContract } from '../../shared/ipc/settings.ts';
 import { SettingsStore } from '../settingsStore.ts';
@@ -121,6 +122,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     cancel: (requestId) => inferenceImpl.cancel(requestId) === true,
     emit: hub.sinkFor(chatContract),
     defaultModelDir: options.defaultModelDir,
+    guard: createAnswerGuard(async (request) => inferenceImpl.embed(request)),
     log,
   });
 

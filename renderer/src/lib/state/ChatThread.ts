@@ -28,6 +28,15 @@ export function replacedId(m: Message): number | null {
   return typeof r === 'number' ? r : null;
 }
 
+/** The notice shown on an answer whose image the model's OOD guard flagged (main's chat service saves the verdict as
+ * `provenance.ood`), or null: no verdict, or the image is like the training images. */
+export function oodNotice(m: Message): string | null {
+  const ood = m.provenance?.['ood'] as { inDist?: unknown } | null | undefined;
+  if (m.role !== 'assistant' || !ood || ood.inDist !== false) return null;
+  const model = m.provenance?.['model'];
+  return `This image is unlike what ${typeof model === 'string' && model ? model : 'this model'} was trained on: the answer is likely a guess.`;
+}
+
 /** Whether main saved `m` as a failed answer (kept in the store, left out of the thread; the error says why). */
 export function isFailed(m: Message): boolean {
   return m.role === 'assistant' && m.provenance?.['outcome'] === 'failed';
