@@ -244,7 +244,8 @@ export class ChatSession {
     const epoch = this.epoch;
     const s = this.settings;
     const newChat = this.conversation === null;
-    this.streaming = { requestId: null, assistantMessageId: null, text: '', generated: 0, stage: 'queued', replaces };
+    const requestId = globalThis.crypto?.randomUUID ? `chat-${globalThis.crypto.randomUUID()}` : null; // Stop works at once
+    this.streaming = { requestId, assistantMessageId: null, text: '', generated: 0, stage: 'queued', replaces };
     this.stopWanted = false;
     this.error = null;
     this.again = null;
@@ -255,6 +256,7 @@ export class ChatSession {
         ...(this.conversation ? { conversationId: this.conversation.id } : {}),
         ...(models.modelDir ? { modelDir: models.modelDir } : {}),
         ...(s.systemPrompt.trim() ? { systemPrompt: s.systemPrompt } : {}),
+        ...(requestId ? { requestId } : {}),
         sampling: toSampling(s),
       },
       {
