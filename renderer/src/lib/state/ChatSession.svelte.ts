@@ -59,9 +59,7 @@ export class ChatSession {
   }
 
   /** The display URL of a stored image (served by hash; no lookup needed). */
-  urlFor(sha256: string): string {
-    return storedImageUrl(sha256);
-  }
+  readonly urlFor = (sha256: string): string => storedImageUrl(sha256);
 
   /** The image URL and the request answer `message` replied to, so the inspector can ask it again. */
   replayOf(message: Message): { url: string | null; context: AnswerContext | null } {
