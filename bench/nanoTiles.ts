@@ -4,32 +4,14 @@
 // override, greedy. Prints per sample and per family: does dropping change the answer, does keeping only the tile
 // preserve it, and is each answer right. `--check` exits 1 unless, over the glyph and colour samples, dropping the tile
 // changes every answer and keeping only it preserves most (issue 17's criterion).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../electron/inference/engine.ts';
-import type { InspectionRecord } from '../electron/shared/ipc/inference.ts';
+import { NANO, nanoSamples, tilesHolding } from './nanoSamples.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const NANO = path.join(ROOT, 'models', 'nano');
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, check: { type: 'boolean' } } });
 const log = (s: string): void => void (values.json ? process.stderr : process.stdout).write(`${s}\n`);
-
-interface Sample {
-  image: string;
-  question: string;
-  answer: string;
-  family: string;
-  box: [number, number, number, number];
-}
-const samples = JSON.parse(readFileSync(path.join(NANO, 'samples', 'samples.json'), 'utf8')) as Sample[];
-
-/** Tiles whose image part overlaps the object's box (original-image pixels). */
-export function tilesHolding(rec: InspectionRecord, [x0, y0, x1, y1]: Sample['box']): number[] {
-  return rec.tiles
-    .filter((t) => t.width > 0 && t.height > 0 && t.x < x1 && x0 < t.x + t.width && t.y < y1 && y0 < t.y + t.height)
-    .map((t) => t.index);
-}
+const samples = nanoSamples();
 
 const engine = new Engine();
 await engine.load({ modelDir: NANO, providers: ['cpu'] });

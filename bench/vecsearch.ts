@@ -1,14 +1,16 @@
 // Benchmark (plain Node, `node bench/vecsearch.ts [--json] [--n 100000] [--sqlite-vec PATH/TO/sqlite-vec/index.mjs]`):
 // "similar images" at 100k stored embeddings (256-d, SliME-Nano's width) — the top-10 query through the real query
-// code (database/queries/miningVectors.ts: brute-force scan over an in-memory matrix), p50/p95 over 200 queries, the
-// one-time index load, and the worker's RSS. With --sqlite-vec, the same queries through a sqlite-vec `vec0` table
-// in the same run (the extension is not a dependency; point the flag at an installed copy to compare).
+// code (database/queries/miningVectors.ts: brute-force scan over an in-memory matrix, WebAssembly SIMD), p50/p95 over
+// 200 queries, the one-time index load, and the worker's RSS. Anchor in the same run: the same index's scan alone,
+// SIMD vs plain JavaScript, interleaved query by query (ratio of medians). With --sqlite-vec, the same queries through
+// a sqlite-vec `vec0` table in the same run (the extension is not a dependency; point the flag at an installed copy).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../database/connection.ts';
 import { similarImages, storeEmbedding } from '../database/queries/miningVectors.ts';
+import { VectorIndex } from '../database/queries/vectorIndex.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, n: { type: 'string' }, 'sqlite-vec': { type: 'string' } } });
 const N = Number(values.n ?? 100_000);
@@ -59,6 +61,26 @@ for (const q of queries) {
   ours.push(performance.now() - t);
 }
 
+// Anchor: the scan alone, SIMD vs JavaScript, interleaved on the same vectors and queries.
+const simdIndex = new VectorIndex(DIM);
+const jsIndex = new VectorIndex(DIM, { simd: false });
+vectors.forEach((v, i) => {
+  const f = Float32Array.from(v);
+  simdIndex.set(shaOf(i), f);
+  jsIndex.set(shaOf(i), f);
+});
+const scanSimd: number[] = [];
+const scanJs: number[] = [];
+for (const q of queries) {
+  const query = Float32Array.from(vectors[q]!);
+  t = performance.now();
+  simdIndex.search(query, 10, shaOf(q));
+  scanSimd.push(performance.now() - t);
+  t = performance.now();
+  jsIndex.search(query, 10, shaOf(q));
+  scanJs.push(performance.now() - t);
+}
+
 const result: Record<string, unknown> = {
   n: N,
   dim: DIM,
@@ -69,6 +91,12 @@ const result: Record<string, unknown> = {
     p95Ms: Number(percentile(ours, 95).toFixed(2)),
   },
   targetP95Ms: 50,
+  scan: {
+    simdP50Ms: Number(percentile(scanSimd, 50).toFixed(2)),
+    jsP50Ms: Number(percentile(scanJs, 50).toFixed(2)),
+    jsOverSimdP50: Number((percentile(scanJs, 50) / percentile(scanSimd, 50)).toFixed(2)),
+  },
+  loadAverage: os.loadavg()[0]!.toFixed(1),
   rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
 };
 
@@ -99,5 +127,9 @@ else {
   );
   if (result.sqliteVec)
     console.log(`sqlite-vec vec0: ${JSON.stringify(result.sqliteVec)}, p95 ratio sqlite-vec / ours ${String(result.ratioP95)}`);
+  const a = result.scan as { simdP50Ms: number; jsP50Ms: number; jsOverSimdP50: number };
+  console.log(
+    `scan alone p50: SIMD ${a.simdP50Ms} ms, JavaScript ${a.jsP50Ms} ms (×${a.jsOverSimdP50}); load average ${String(result.loadAverage)}`,
+  );
   console.log(`rss ${String(result.rssMb)} MB, insert ${result.insertSeconds} s`);
 }

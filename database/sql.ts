@@ -68,6 +68,11 @@ export function all<T>(db: Database.Database, query: Sql): T[] {
   return prepare(db, query.text).all(...query.values) as T[];
 }
 
+/** The rows of a query one at a time (large reads without materialising every row first). */
+export function each<T>(db: Database.Database, query: Sql): IterableIterator<T> {
+  return prepare(db, query.text).iterate(...query.values) as IterableIterator<T>;
+}
+
 /** The first row of a query, or undefined. */
 export function get<T>(db: Database.Database, query: Sql): T | undefined {
   return prepare(db, query.text).get(...query.values) as T | undefined;

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { ExampleQuery, ExampleSummary, Page } from '../../electron/shared/ipc/dataset.ts';
 import { all, get, join, list, sql, trusted, type Sql } from '../sql.ts';
+import { evidenceExampleIds } from './miningReview.ts';
 
 /** ORDER BY keys per sort; each matches an index of migration 2/3 after `deleted_at`, so pages walk an index. */
 const SORT_KEYS: Record<NonNullable<ExampleQuery['sort']>, string[]> = {
@@ -19,8 +20,16 @@ export function ftsQuery(search: string | undefined): string | undefined {
   return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
+/** A query with its evidence-coverage filter resolved to ids (coverage is computed from region geometry in code). */
+type ResolvedQuery = ExampleQuery & { ids?: readonly number[] | undefined; evidenceIds?: readonly number[] };
+
+function resolveEvidence<Q extends ExampleQuery>(db: Database.Database, query: Q): Q & { evidenceIds?: readonly number[] } {
+  if (query.evidenceDropped === undefined) return query;
+  return { ...query, evidenceIds: evidenceExampleIds(db, query.evidenceDropped) };
+}
+
 /** The WHERE clause (over alias `e`) for a query's filters. */
-export function exampleWhere(query: ExampleQuery & { ids?: readonly number[] | undefined }): Sql {
+export function exampleWhere(query: ResolvedQuery): Sql {
   const parts: Sql[] = [];
   const deleted = query.deleted ?? 'live';
   if (deleted === 'live') parts.push(sql`e.deleted_at IS NULL`);
@@ -37,6 +46,7 @@ export function exampleWhere(query: ExampleQuery & { ids?: readonly number[] | u
   if (query.imageSha256) parts.push(sql`e.image_sha256 = ${query.imageSha256}`);
   if (query.sourceMessageId) parts.push(sql`e.source_message_id = ${query.sourceMessageId}`);
   if (query.ids) parts.push(sql`e.id IN ${list(query.ids)}`);
+  if (query.evidenceIds) parts.push(sql`e.id IN (SELECT value FROM json_each(${JSON.stringify(query.evidenceIds)}))`);
   return parts.length ? join(parts, ' AND ') : sql`1`;
 }
 
@@ -88,7 +98,7 @@ const FTS_DRIVE_LIMIT = 5000;
  */
 function pageQuery(
   db: Database.Database,
-  query: ExampleQuery,
+  query: ResolvedQuery,
   orderBy: Sql,
   limit: number,
   offset: number,
@@ -119,7 +129,8 @@ function pageQuery(
 }
 
 /** One page of example summaries plus the total matching count. */
-export function listExamples(db: Database.Database, query: ExampleQuery): Page<ExampleSummary> {
+export function listExamples(db: Database.Database, filters: ExampleQuery): Page<ExampleSummary> {
+  const query = resolveEvidence(db, filters);
   const offset = query.offset ?? 0;
   const limit = query.limit ?? 50;
   const direction = query.order === 'asc' ? 'ASC' : 'DESC';
@@ -161,5 +172,6 @@ function toSummary(row: SummaryRow): ExampleSummary {
 
 /** Ids of every example matching a filter, in id order (exports and bulk jobs). */
 export function matchingIds(db: Database.Database, query: ExampleQuery & { ids?: readonly number[] | undefined }): number[] {
-  return all<{ id: number }>(db, sql`SELECT e.id FROM examples e WHERE ${exampleWhere(query)} ORDER BY e.id`).map((r) => r.id);
+  const where = exampleWhere(resolveEvidence(db, query));
+  return all<{ id: number }>(db, sql`SELECT e.id FROM examples e WHERE ${where} ORDER BY e.id`).map((r) => r.id);
 }

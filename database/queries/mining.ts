@@ -2,16 +2,15 @@
 // draft example, its detail score and signals and the pair's `done` mark in one transaction (database worker).
 import type Database from 'better-sqlite3';
 import { AppFailure } from '../../electron/shared/errors.ts';
-import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
 import type {
   CompletedPair,
   MiningJob,
   MiningJobState,
-  KeptSelection,
   MiningSettings,
   PairCounts,
   PendingPair,
 } from '../../electron/shared/ipc/miningTypes.ts';
+import { keptSelection } from '../../electron/shared/mining/coverage.ts';
 import { storedPath } from '../imageStore.ts';
 import { inspectionSummary } from '../provenance.ts';
 import { all, get, run, sql } from '../sql.ts';
@@ -44,6 +43,18 @@ function counts(db: Database.Database, jobId: number): PairCounts {
   return c;
 }
 
+/** Signals the pass can fill (OOD only where the model folder has a guard; the pass decides, the count includes it). */
+const FILLABLE = JSON.stringify(['detail', 'instability', 'margin', 'ood']);
+
+function missingCount(db: Database.Database, jobId: number): number {
+  return get<{ n: number }>(
+    db,
+    sql`SELECT count(*) AS n FROM mining_pairs p JOIN examples e ON e.id = p.example_id JOIN example_signals s ON s.example_id = e.id
+        WHERE p.job_id = ${jobId} AND e.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM json_each(s.missing) m WHERE m.value IN (SELECT value FROM json_each(${FILLABLE})))`,
+  )!.n;
+}
+
 function toJob(db: Database.Database, row: JobRow): MiningJob {
   return {
     id: row.id,
@@ -55,6 +66,7 @@ function toJob(db: Database.Database, row: JobRow): MiningJob {
     images: row.images,
     skipped: JSON.parse(row.skipped) as MiningJob['skipped'],
     pairs: counts(db, row.id),
+    signalsMissing: missingCount(db, row.id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -131,17 +143,6 @@ export function nextPairs(db: Database.Database, imagesDir: string, jobId: numbe
     file: r.file,
     imagePath: storedPath(imagesDir, r.image_sha256, r.ext),
   }));
-}
-
-/** The selector's kept cells and the geometry to map regions onto them, from an inspection record; null when incomplete. */
-export function keptSelection(inspection: unknown): KeptSelection | null {
-  const r = inspection as Partial<InspectionRecord> | null;
-  if (!r?.original || !r.grid || !r.canvas || !r.localGrid || !Array.isArray(r.selector?.kept)) return null;
-  const kept: number[] = [];
-  r.selector.kept.forEach((k, j) => {
-    if (k) kept.push(j);
-  });
-  return { original: r.original, grid: { cols: r.grid.cols, rows: r.grid.rows }, localGrid: r.localGrid, canvas: r.canvas, kept };
 }
 
 /** Writes (replaces) an example's signals row with the kept selection of its answer. */

@@ -2,7 +2,8 @@
 // database/reader.ts and database/writer.ts spread them (database worker).
 import { handlerTable } from '../context.ts';
 import * as mining from './mining.ts';
-import { reviewQueue } from './miningReview.ts';
+import { exampleCoverage, reviewQueue } from './miningReview.ts';
+import { examplesMissingSignals, updateSignals } from './miningSignals.ts';
 import { getEmbedding, reasonedDuplicates, similarImages, storeEmbedding } from './miningVectors.ts';
 
 /** Mining reads. */
@@ -11,8 +12,10 @@ export const miningReads = handlerTable({
   getMiningJob: (ctx, id) => mining.getJob(ctx.db, id),
   nextMiningPairs: (ctx, jobId, limit) => mining.nextPairs(ctx.db, ctx.imagesDir, jobId, limit),
   reviewQueue: (ctx, query) => reviewQueue(ctx.db, query),
+  evidenceCoverage: (ctx, exampleId, { coverageBelow }) => exampleCoverage(ctx.db, exampleId, coverageBelow),
+  examplesMissingSignals: (ctx, jobId, wanted) => examplesMissingSignals(ctx.db, ctx.imagesDir, jobId, wanted),
   similarImages: (ctx, sha256, { k }) => similarImages(ctx.db, sha256, k ?? 10),
-  reasonedDuplicates: (ctx, { minCosine }) => reasonedDuplicates(ctx.db, minCosine ?? 0.98),
+  reasonedDuplicates: (ctx, { minCosine, maxDistance }) => reasonedDuplicates(ctx.db, minCosine ?? 0.98, maxDistance ?? 6),
   getEmbedding: (ctx, sha256, modelKey) => getEmbedding(ctx.db, sha256, modelKey),
 });
 
@@ -23,6 +26,7 @@ export const miningWrites = handlerTable({
   finishMiningScan: (ctx, jobId, images, skipped) => mining.setJobState(ctx.db, jobId, 'ready', ctx.now(), { images, skipped }),
   setMiningJobState: (ctx, jobId, state) => mining.setJobState(ctx.db, jobId, state, ctx.now()),
   completeMiningPair: (ctx, completed) => mining.completePair(ctx.db, completed, ctx.now()),
+  updateSignals: (ctx, update) => updateSignals(ctx.db, update, ctx.now()),
   failMiningPair: (ctx, jobId, sha256, question, error) => mining.failPair(ctx.db, jobId, sha256, question, error, ctx.now()),
   storeEmbedding: (ctx, sha256, modelKey, vector) => storeEmbedding(ctx.db, sha256, modelKey, vector, ctx.now()),
 });

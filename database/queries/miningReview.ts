@@ -2,7 +2,14 @@
 // the rank), with evidence coverage of their regions computed on read so it follows region edits (database worker).
 import type Database from 'better-sqlite3';
 import type { Page } from '../../electron/shared/ipc/datasetTypes.ts';
-import type { ExampleSignals, KeptSelection, ReviewItem, ReviewQuery, SweepSummary } from '../../electron/shared/ipc/mining.ts';
+import type {
+  ExampleSignals,
+  KeptSelection,
+  RegionCoverage,
+  ReviewItem,
+  ReviewQuery,
+  SweepSummary,
+} from '../../electron/shared/ipc/mining.ts';
 import { DROPPED_BELOW, evidenceDropped, regionCoverage, type Box } from '../../electron/shared/mining/coverage.ts';
 import { all, get, join, sql, trusted, type Sql } from '../sql.ts';
 
@@ -85,4 +92,37 @@ export function reviewQueue(db: Database.Database, q: ReviewQuery): Page<ReviewI
     .map((r) => toItem(db, r, below))
     .filter((item) => item.evidenceDropped === q.evidenceDropped);
   return { items: matching.slice(offset, offset + limit), total: matching.length, offset, limit };
+}
+
+/**
+ * Ids of the live examples whose evidence coverage is known (a stored kept selection and at least one region) and
+ * whose "the selector dropped the evidence" verdict equals `dropped` — the dataset list's coverage filter.
+ */
+export function evidenceExampleIds(db: Database.Database, dropped: boolean, below = DROPPED_BELOW): number[] {
+  const rows = all<{ id: number; selection: string }>(
+    db,
+    sql`SELECT e.id, s.selection FROM example_signals s JOIN examples e ON e.id = s.example_id
+        WHERE e.deleted_at IS NULL AND s.selection IS NOT NULL AND EXISTS (SELECT 1 FROM regions r WHERE r.example_id = e.id)
+        ORDER BY e.id`,
+  );
+  return rows
+    .filter((r) => {
+      const boxes = all<Box>(db, sql`SELECT id, x1, y1, x2, y2 FROM regions WHERE example_id = ${r.id} ORDER BY id`);
+      return evidenceDropped(regionCoverage(JSON.parse(r.selection) as KeptSelection, boxes), below) === dropped;
+    })
+    .map((r) => r.id);
+}
+
+/** One example's evidence coverage: per region, and the verdict; null without a stored selection or without regions. */
+export function exampleCoverage(
+  db: Database.Database,
+  exampleId: number,
+  below = DROPPED_BELOW,
+): { coverage: RegionCoverage[]; dropped: boolean } | null {
+  const row = get<{ selection: string | null }>(db, sql`SELECT selection FROM example_signals WHERE example_id = ${exampleId}`);
+  if (!row?.selection) return null;
+  const boxes = all<Box>(db, sql`SELECT id, x1, y1, x2, y2 FROM regions WHERE example_id = ${exampleId} ORDER BY id`);
+  if (boxes.length === 0) return null;
+  const coverage = regionCoverage(JSON.parse(row.selection) as KeptSelection, boxes);
+  return { coverage, dropped: evidenceDropped(coverage, below) };
 }

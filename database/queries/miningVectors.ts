@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { AppFailure } from '../../electron/shared/errors.ts';
 import type { ReasonedDuplicateGroup, SimilarImage } from '../../electron/shared/ipc/miningTypes.ts';
 import { hamming, splitHash } from '../phash.ts';
-import { all, get, list, run, sql } from '../sql.ts';
+import { all, each, get, list, run, sql } from '../sql.ts';
 import { candidatePairs } from './duplicates.ts';
 import { VectorIndex } from './vectorIndex.ts';
 
@@ -24,12 +24,13 @@ function indexFor(db: Database.Database, modelKey: string): VectorIndex {
   if (!byModel) indexes.set(db, (byModel = new Map()));
   let index = byModel.get(modelKey);
   if (!index) {
-    const rows = all<{ image_sha256: string; dim: number; vector: Buffer }>(
+    const dim = get<{ dim: number }>(db, sql`SELECT dim FROM image_embeddings WHERE model_key = ${modelKey} LIMIT 1`)?.dim ?? 0;
+    index = new VectorIndex(dim);
+    const rows = each<{ image_sha256: string; vector: Buffer }>(
       db,
-      sql`SELECT image_sha256, dim, vector FROM image_embeddings WHERE model_key = ${modelKey}`,
+      sql`SELECT image_sha256, vector FROM image_embeddings WHERE model_key = ${modelKey}`,
     );
-    index = new VectorIndex(rows[0]?.dim ?? 0);
-    for (const r of rows) index.set(r.image_sha256, fromBlob(r.vector));
+    for (const r of rows) index.setBytes(r.image_sha256, r.vector);
     byModel.set(modelKey, index);
   }
   return index;
@@ -44,7 +45,7 @@ export function storeEmbedding(db: Database.Database, sha256: string, modelKey: 
   );
   const index = indexes.get(db)?.get(modelKey);
   if (index) {
-    if (index.dim === 0 || index.dim === vector.length) index.set(sha256, Float32Array.from(vector));
+    if (index.dim === vector.length) index.set(sha256, Float32Array.from(vector));
     else indexes.get(db)!.delete(modelKey);
   }
   return true;
@@ -77,6 +78,13 @@ export function similarImages(db: Database.Database, sha256: string, k: number):
   return hits.map((h) => ({ sha256: h.key, similarity: h.score, examples: uses.get(h.key) ?? 0 }));
 }
 
+function sortedIds(concat: string): number[] {
+  return concat
+    .split(',')
+    .map(Number)
+    .sort((x, y) => x - y);
+}
+
 function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   const rows = all<{ sha: string; q: string; ids: string; questions: number }>(
     db,
@@ -87,7 +95,7 @@ function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   const exact = rows.map<ReasonedDuplicateGroup>((r) => ({
     reason: 'same-image-same-question',
     detail: 'the same image with the same question: true duplicates (keep the best answer)',
-    exampleIds: r.ids.split(',').map(Number),
+    exampleIds: sortedIds(r.ids),
     images: [r.sha],
   }));
   const shared = all<{ sha: string; ids: string; questions: number }>(
@@ -99,12 +107,55 @@ function sameImageGroups(db: Database.Database): ReasonedDuplicateGroup[] {
   const sameImage = shared.map<ReasonedDuplicateGroup>((r) => ({
     reason: 'same-image',
     detail: `one image, ${r.questions} different questions: not duplicates of each other (keep them)`,
-    exampleIds: r.ids.split(',').map(Number),
+    exampleIds: sortedIds(r.ids),
     images: [r.sha],
   }));
   return [...exact, ...sameImage];
 }
 
+interface NearEdge {
+  a: number;
+  b: number;
+  bits: number;
+  cosine: number | null;
+}
+
+/** Pairs of distinct images within `maxBits` of perceptual hash, kept when the embeddings (if both have one) agree. */
+function nearEdges(
+  images: readonly { sha: string; phash: string }[],
+  vectors: Map<string, Float32Array>,
+  minCosine: number,
+  maxBits: number,
+): NearEdge[] {
+  const edges: NearEdge[] = [];
+  const seen = new Set<string>();
+  for (const [a, b] of candidatePairs(
+    images.map((x) => x.phash),
+    maxBits,
+  )) {
+    const bits = hamming(splitHash(images[a]!.phash), splitHash(images[b]!.phash));
+    if (bits > maxBits || seen.has(`${a},${b}`)) continue;
+    seen.add(`${a},${b}`);
+    const va = vectors.get(images[a]!.sha);
+    const vb = vectors.get(images[b]!.sha);
+    const cosine = va && vb && va.length === vb.length ? VectorIndex.dot(va, vb) : null;
+    if (cosine === null || cosine >= minCosine) edges.push({ a, b, bits, cosine });
+  }
+  return edges;
+}
+
+function describeNear(size: number, edges: readonly NearEdge[]): string {
+  const bits = Math.max(...edges.map((e) => e.bits));
+  const cosines = edges.map((e) => e.cosine).filter((c): c is number => c !== null);
+  if (size === 2) {
+    const c = cosines[0];
+    return `two images within ${bits} bits of perceptual hash${c === undefined ? '' : `, embedding cosine ${c.toFixed(4)}`}`;
+  }
+  const c = cosines.length ? `, embedding cosine ≥ ${Math.min(...cosines).toFixed(4)}` : '';
+  return `${size} images, each within ${bits} bits of perceptual hash of another${c}`;
+}
+
+/** Near-identical images, grouped transitively (a ~ b and b ~ c make one group), with the distances that joined them. */
 function nearImageGroups(db: Database.Database, minCosine: number, maxBits: number): ReasonedDuplicateGroup[] {
   const images = all<{ sha: string; phash: string; ids: string }>(
     db,
@@ -117,32 +168,26 @@ function nearImageGroups(db: Database.Database, minCosine: number, maxBits: numb
       fromBlob(r.vector),
     ]),
   );
-  const groups: ReasonedDuplicateGroup[] = [];
-  const seen = new Set<string>();
-  for (const [i, j] of candidatePairs(
-    images.map((x) => x.phash),
-    maxBits,
-  )) {
-    const a = images[i]!;
-    const b = images[j]!;
-    const bits = hamming(splitHash(a.phash), splitHash(b.phash));
-    if (bits > maxBits || seen.has(`${a.sha}${b.sha}`)) continue;
-    seen.add(`${a.sha}${b.sha}`);
-    const va = vectors.get(a.sha);
-    const vb = vectors.get(b.sha);
-    const cosine = va && vb && va.length === vb.length ? VectorIndex.dot(va, vb) : null;
-    if (cosine !== null && cosine < minCosine) continue;
-    groups.push({
-      reason: 'near-identical-image',
-      detail: `two images within ${bits} bits of perceptual hash${cosine === null ? '' : `, embedding cosine ${cosine.toFixed(4)}`}`,
-      exampleIds: [...a.ids.split(','), ...b.ids.split(',')].map(Number),
-      images: [a.sha, b.sha],
-    });
-  }
-  return groups;
+  const edges = nearEdges(images, vectors, minCosine, maxBits);
+  const parent = images.map((_, i) => i);
+  const root = (x: number): number => (parent[x] === x ? x : (parent[x] = root(parent[x]!)));
+  for (const e of edges) parent[root(e.b)] = root(e.a);
+  const members = new Map<number, number[]>();
+  images.forEach((_, i) => members.set(root(i), [...(members.get(root(i)) ?? []), i]));
+  return [...members.values()]
+    .filter((m) => m.length > 1)
+    .map((m) => ({
+      reason: 'near-identical-image' as const,
+      detail: describeNear(
+        m.length,
+        edges.filter((e) => root(e.a) === root(m[0]!)),
+      ),
+      exampleIds: sortedIds(m.map((i) => images[i]!.ids).join(',')),
+      images: m.map((i) => images[i]!.sha),
+    }));
 }
 
 /** Near-duplicate groups with why: same image + same question, same image (different questions), near-identical image. */
-export function reasonedDuplicates(db: Database.Database, minCosine: number): ReasonedDuplicateGroup[] {
-  return [...sameImageGroups(db), ...nearImageGroups(db, minCosine, 6)];
+export function reasonedDuplicates(db: Database.Database, minCosine: number, maxBits = 6): ReasonedDuplicateGroup[] {
+  return [...sameImageGroups(db), ...nearImageGroups(db, minCosine, maxBits)];
 }

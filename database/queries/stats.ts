@@ -1,7 +1,7 @@
 // Dataset statistics: counts by status, answer source and tag; scored examples; mean detail score (database worker).
 import type Database from 'better-sqlite3';
 import type { AnswerSource, DatasetStats, ReviewStatus } from '../../electron/shared/ipc/dataset.ts';
-import { ANSWER_SOURCES, REVIEW_STATUSES } from '../constants.ts';
+import { ANSWER_SOURCES, REVIEW_STATUSES } from '../../electron/shared/ipc/datasetTypes.ts';
 import { all, get, sql } from '../sql.ts';
 import { listTags } from './tags.ts';
 

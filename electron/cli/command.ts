@@ -3,7 +3,7 @@ import type { ParseArgsOptionsConfig } from 'node:util';
 import type { ClientApi, Contract } from '../shared/ipc/contract.ts';
 import { methodChannel } from '../shared/ipc/contract.ts';
 import type { Router } from '../shared/ipc/router.ts';
-import { AppFailure, type Result } from '../shared/errors.ts';
+import { unwrap, type Result } from '../shared/errors.ts';
 import type { Services } from '../node/services/createServices.ts';
 
 /** A service client whose methods resolve to values and throw AppFailure on a failure Result. */
@@ -15,11 +15,7 @@ export type CliClient<C extends Contract> = {
 export function clientFor<C extends Contract>(router: Router, contract: C): CliClient<C> {
   const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of Object.keys(contract.methods)) {
-    client[name] = async (...args) => {
-      const result = await router.dispatch(methodChannel(contract.service, name), args);
-      if (!result.ok) throw new AppFailure(result.error.code, result.error.message, result.error.details);
-      return result.value;
-    };
+    client[name] = async (...args) => unwrap(await router.dispatch(methodChannel(contract.service, name), args));
   }
   return client as CliClient<C>;
 }

@@ -16,8 +16,6 @@ export interface DatasetSetupDeps {
   defaultModelDir: string;
   inference: ContractClient<InferenceProcessContract>;
   events: EventHub;
-  /** Registry that serves stored images to the renderer (dataset.imageUrl). */
-  images?: { urlFor(filePath: string): string };
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The built worker entry, for bundled builds (electron-vite `?modulePath`). */
   databaseWorkerEntry?: string | URL;
@@ -50,7 +48,6 @@ export function setupDataset(deps: DatasetSetupDeps, disposers: (() => Promise<v
     worker,
     emit: deps.events.sinkFor(datasetContract),
     scorer: inferenceScorer(deps.inference, deps.defaultModelDir),
-    ...(deps.images ? { images: deps.images } : {}),
   });
   return { binding: bind(datasetContract, impl), worker };
 }

@@ -47,13 +47,18 @@ export interface HeatmapOptions {
   caption?: string;
 }
 
-/** Height of the legend band in pixels. */
-export const LEGEND_HEIGHT = 44;
+/** Height of the legend band in pixels (three lines: the scale, the hatching and grid, the caption). */
+export const LEGEND_HEIGHT = 60;
 /** Minimum width of an SVG with a legend band. */
 export const LEGEND_MIN_WIDTH = 420;
 
 const esc = (s: string): string => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 const f2 = (n: number): string => n.toFixed(2);
+/** `s` cut with an ellipsis to about `px` pixels of 11 px sans-serif (~6.2 px a character). */
+const fit = (s: string, px: number): string => {
+  const n = Math.max(8, Math.floor(px / 6.2));
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+};
 
 /** Per-cell value in [0, 1], or null for a dropped cell. */
 function cellValues(i: InspectionRecord, layer: HeatLayer): (number | null)[] {
@@ -78,7 +83,8 @@ function legendBand(i: InspectionRecord, layer: HeatLayer, width: number, captio
     `<rect x="8" y="${y + 8}" width="90" height="12" fill="url(#ramp)" stroke="#000" stroke-width="0.5"/>`,
     `<text x="104" y="${y + 18}" font-family="sans-serif" font-size="11" fill="#000">${esc(what)}${max === null ? '' : ` (${max.toFixed(3)} nats)`}</text>`,
     `<rect x="8" y="${y + 26}" width="12" height="12" fill="url(#hatch)" stroke="#000" stroke-width="0.5"/>`,
-    `<text x="24" y="${y + 36}" font-family="sans-serif" font-size="11" fill="#000">not kept · ${i.grid.cols}×${i.grid.rows} tiles (numbered), ${i.tokens.localAfter}/${i.tokens.localBefore} cells kept${caption ? ` · ${esc(caption)}` : ''}</text>`,
+    `<text x="24" y="${y + 36}" font-family="sans-serif" font-size="11" fill="#000">not kept · ${i.grid.cols}×${i.grid.rows} tiles (numbered), ${i.tokens.localAfter}/${i.tokens.localBefore} cells kept</text>`,
+    caption ? `<text x="8" y="${y + 53}" font-family="sans-serif" font-size="11" fill="#000">${esc(fit(caption, width - 16))}</text>` : '',
   ].join('');
 }
 
@@ -93,8 +99,8 @@ export function heatmapSvg(i: InspectionRecord, layer: HeatLayer = { kind: 'sele
   const hatchStep = Math.max(4, original.width / 120);
   const parts: string[] = [
     `<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="${f2(hatchStep)}" height="${f2(hatchStep)}" patternTransform="rotate(45)">`,
-    `<rect width="${f2(hatchStep)}" height="${f2(hatchStep)}" fill="rgb(0,0,0)" fill-opacity="0.62"/>`,
-    `<line x1="0" y1="0" x2="0" y2="${f2(hatchStep)}" stroke="#fff" stroke-opacity="0.35" stroke-width="${f2(hatchStep / 4)}"/></pattern></defs>`,
+    `<rect width="${f2(hatchStep)}" height="${f2(hatchStep)}" fill="rgb(0,0,0)" fill-opacity="0.5"/>`,
+    `<line x1="0" y1="0" x2="0" y2="${f2(hatchStep)}" stroke="#fff" stroke-opacity="0.6" stroke-width="${f2(hatchStep / 4)}"/></pattern></defs>`,
   ];
   for (let j = 0; j < values.length; j++) {
     const t = i.tiles[i.selector.tile[j]!]!;
@@ -108,7 +114,7 @@ export function heatmapSvg(i: InspectionRecord, layer: HeatLayer = { kind: 'sele
     );
   }
   const stroke = Math.max(1, original.width / 400);
-  const font = Math.max(10, Math.round(Math.min(original.width, original.height) / 18));
+  const font = Math.max(10, Math.round(Math.min(original.width, original.height) / 14));
   for (const t of i.tiles) {
     const x = (t.col * S - canvas.imageX) * sx;
     const y = (t.row * S - canvas.imageY) * sy;

@@ -57,6 +57,12 @@ def build(folder: Path) -> dict[str, Any]:
         accuracy.append({"id": "out_of_scope", "label": "Out-of-scope questions answered with the sentence",
                          "value": shipped_oos["out_of_scope_rate"], "unit": "%",
                          "questions": shipped_oos["out_of_scope_questions"]})
+    guard = results.get("ood_guard")
+    if guard:
+        rates = guard["methods"][guard["recommended"]]["rates"]
+        accuracy += [{"id": f"ood_{k}", "label": f"{label} ({rates[k]['n']} images) flagged as unlike its training "
+                      "images", "value": round(100 * rates[k]["flagged"], 1), "unit": "%"}
+                     for k, label in (("real_photos", "Real photos"), ("heldout", "Held-out scenes"))]
     fams = [{"id": f, "title": t, "description": d, "accuracy": heldout["accuracy_by_family"].get(f),
              "examples": [{"question": q, "answer": a} for q, a in ex]} for f, (t, d, ex) in FAMILIES.items()]
     return {
@@ -65,7 +71,7 @@ def build(folder: Path) -> dict[str, Any]:
         "summary": ("A tiny SliME (11.5 MB, the released architecture at CPU size) that answers six kinds of short "
                     "questions about synthetic scenes of small coloured shapes with a letter or digit on each. "
                     "It is a demonstration of how SliME reads detail, not a general image model: on photos it "
-                    "guesses."),
+                    "guesses, and the chat marks answers about images unlike its training scenes."),
         "trained_on": (f"Synthetic scenes only (models/nano/data.py): {len(data.SHAPES)} shapes "
                        f"({', '.join(data.SHAPES)}) x {len(data.COLOUR_NAMES)} colours "
                        f"({', '.join(data.COLOUR_NAMES)}), one of {len(data.GLYPHS)} glyphs on each, 2-8 objects "

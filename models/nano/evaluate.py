@@ -69,9 +69,11 @@ def prefill_ms(fresh: SlimeForCausalLM, tok: Tokenizer, scenes: list[sd.CachedSc
 
 @torch.no_grad()
 def batch_answers(model: SlimeForCausalLM, tok: Tokenizer, items: list[tuple[sd.CachedScene, str]],
-                  opts: dict[str, Any], max_new: int = 4) -> list[tuple[str, int]]:
+                  opts: dict[str, Any], max_new: int = 4, target: str | None = None) -> list[tuple[str, int]]:
     """Greedy answers for a batch of (scene, question): per-sample assembly (selector included) exactly as
-    generate_greedy, then left-padded batched decoding without a cache (answers are <= 3 tokens)."""
+    generate_greedy, then left-padded batched decoding without a cache (answers are <= 3 tokens). ``target``:
+    a row stops as soon as its text is no longer a prefix of this answer (it can then only be wrong; saves the
+    long out-of-scope sentence's steps)."""
     embs, nvis = [], []
     for c, q in items:
         e, info = model.build_inputs_embeds(sd.prompt_ids(tok, q), c.feats.float(), c.grid, **opts)
@@ -93,6 +95,7 @@ def batch_answers(model: SlimeForCausalLM, tok: Tokenizer, items: list[tuple[sd.
                 done[i] = t in stops
                 if not done[i]:
                     toks[i].append(t)
+                    done[i] = target is not None and not target.startswith(tok.decode(toks[i]).lstrip())
         if all(done):
             break
         x = torch.cat([x, model.embed(nxt)[:, None]], dim=1)

@@ -3,9 +3,9 @@
 Three kinds (issue #18 item 2): free-form requests (descriptions, captions, stories), objects and concepts
 outside Nano's vocabulary (animals, vehicles, people, colours and shapes it was not taught, scene-level
 questions), and questions about text it cannot read (signs, books, screens). The word pools and the phrasings
-of the free-form, scene and reading questions are split in two by a fixed hash: ``train`` questions use one half,
-``heldout`` the other, so the held-out rate measures whether the model learnt *what it can answer* rather than a
-list of questions. The templates that mirror an in-scope family ("Is there a {n}?") occur in both halves; only
+of the free-form, scene and reading questions are split three ways by a fixed hash (~60% ``train``, ~10% ``val``,
+~30% ``heldout``): training uses the train part, steps/LR are chosen on ``val``, and the held-out rate measures
+whether the model learnt *what it can answer* rather than a list of questions. The templates that mirror an in-scope family ("Is there a {n}?") occur in both halves; only
 the unknown words they carry are split.
 Every in-scope question of data.py names only the six shapes and six colours; nothing here does both.
 """
@@ -82,20 +82,24 @@ SHAPE_TEMPLATES = (
 )
 
 
+SPLITS = ("train", "val", "heldout")
+
+
 def _side(text: str) -> str:
-    """``train`` or ``heldout`` for a pool entry: a fixed hash, ~70% train."""
-    h = int.from_bytes(hashlib.sha256(f"nano-oos/{text}".encode()).digest()[:4], "little")
-    return "train" if h % 10 < 7 else "heldout"
+    """``train`` (hash digit 0-5), ``val`` (6) or ``heldout`` (7-9) for a pool entry."""
+    h = int.from_bytes(hashlib.sha256(f"nano-oos/{text}".encode()).digest()[:4], "little") % 10
+    return "train" if h < 6 else "val" if h == 6 else "heldout"
 
 
 def _half(pool: tuple[str, ...], split: str) -> list[str]:
-    side = "heldout" if split == "heldout" else "train"
-    out = [x for x in pool if _side(x) == side]
-    return out or list(pool)
+    """The part of ``pool`` that belongs to ``split`` (every pool has entries in each part; tests check it)."""
+    if split not in SPLITS:
+        raise ValueError(f"out-of-scope split {split!r} (expected one of {SPLITS})")
+    return [x for x in pool if _side(x) == split]
 
 
 def question(rng: random.Random, split: str) -> str:
-    """One out-of-scope question of ``split`` (``train`` or ``heldout``; ``val`` draws from the train half)."""
+    """One out-of-scope question of ``split`` (``train``, ``val`` or ``heldout``)."""
     kind = rng.random()
     if kind < 0.2:
         return rng.choice(_half(FREE_FORM, split))
@@ -126,3 +130,8 @@ def questions(split: str, index: int, count: int) -> list[data.Question]:
 def heldout_set(scenes: int = 150, per_scene: int = 2) -> list[tuple[int, data.Question]]:
     """The held-out out-of-scope set: (heldout scene index, question) pairs, scenes 0..``scenes``-1."""
     return [(i, q) for i in range(scenes) for q in questions("heldout", i, per_scene)]
+
+
+def val_set(scenes: int = 100, per_scene: int = 2) -> list[tuple[int, data.Question]]:
+    """The validation out-of-scope set (steps/LR choices): (val scene index, question) pairs."""
+    return [(i, q) for i in range(scenes) for q in questions("val", i, per_scene)]

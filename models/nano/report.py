@@ -87,6 +87,14 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.oos_report import render as render_oos
 
         lines += render_oos(results["out_of_scope"])
+    if "ood_guard" in results:
+        from models.nano.guard_report import render as render_guard
+
+        lines += render_guard(results["ood_guard"])
+    if "claims" in results:
+        from models.nano.claims import render as render_claims
+
+        lines += render_claims(results)
     if "fair_comparison" in results:
         from models.nano.compare_report import render
 

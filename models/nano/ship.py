@@ -40,6 +40,48 @@ def export_folder(final: Path, tokenizer_json: Path, out: Path, source: dict[str
     return out
 
 
+TOWERS = ("vision_encoder", "projector")
+
+
+def tower_diff(a: Path, b: Path, seed: int = 0) -> dict[str, float]:
+    """max |output difference| of the vision_encoder and projector graphs of folders ``a`` and ``b`` on the same
+    random inputs (2 tiles)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(seed)
+    m = json.loads((a / "manifest.json").read_text())
+    v, hid = m["vision"], m["vision"]["hidden"]
+    feeds = {"vision_encoder": {"pixel_values": rng.standard_normal((3, 3, v["image_size"], v["image_size"]),
+                                                                    dtype=np.float32)},
+             "projector": {"global_feats": rng.standard_normal((1, v["patch_tokens"], hid), dtype=np.float32),
+                           "local_feats": rng.standard_normal((2, v["patch_tokens"], hid), dtype=np.float32)}}
+    out = {}
+    for g in TOWERS:
+        runs = [ort.InferenceSession(str(f / f"{g}.onnx"), providers=["CPUExecutionProvider"]).run(None, feeds[g])
+                for f in (a, b)]
+        out[g] = max(float(np.abs(x - y).max()) for x, y in zip(*runs))
+    return out
+
+
+def keep_towers(new: Path, old: Path) -> dict[str, float]:
+    """Put the freshly exported LLM graphs of ``new`` into ``old`` and keep ``old``'s tower graphs byte for byte
+    (the OOD guard's ood.json and the embedding references name their sha256). Refused unless the new towers
+    compute exactly what the old ones do (the checkpoint did not change them)."""
+    diff = tower_diff(new, old)
+    if any(d != 0.0 for d in diff.values()):
+        raise SystemExit(f"--keep-towers: the checkpoint's towers differ from {old}'s ({diff}); ship them instead")
+    m_new = json.loads((new / "manifest.json").read_text())
+    m_old = json.loads((old / "manifest.json").read_text())
+    for g in TOWERS:
+        m_new["graphs"][g] = m_old["graphs"][g]
+    for f in ARTIFACTS:
+        if f != "manifest.json" and not f.startswith(TOWERS):
+            shutil.copyfile(new / f, old / f)
+    (old / "manifest.json").write_text(json.dumps(m_new, indent=2) + "\n")
+    return diff
+
+
 def samples_still_right(folder: Path) -> list[str]:
     """The existing samples whose question the graphs in ``folder`` no longer answer with the recorded answer."""
     from PIL import Image
@@ -159,8 +201,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--keep-samples", action="store_true",
                     help="keep samples/ when the new graphs still answer every sample right (else pick again)")
     ap.add_argument("--note", default=None, help="added to the manifest's source (e.g. how the weights were made)")
+    ap.add_argument("--keep-towers", action="store_true",
+                    help="replace only the LLM graphs; keep the folder's vision_encoder/projector files (checked "
+                         "to compute the same), so its ood.json stays valid")
     args = ap.parse_args(argv)
-    export_folder(args.final, args.tokenizer, args.out, {**SOURCE, **({"note": args.note} if args.note else {})})
+    source = {**SOURCE, **({"note": args.note} if args.note else {})}
+    if args.keep_towers:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            export_folder(args.final, args.tokenizer, Path(tmp), source)
+            print(f"towers kept (max |difference| {keep_towers(Path(tmp), args.out)})")
+    else:
+        export_folder(args.final, args.tokenizer, args.out, source)
     size = sum((args.out / f).stat().st_size for f in ARTIFACTS)
     print(f"exported {args.out} ({size / 1e6:.2f} MB)")
     wrong = samples_still_right(args.out) if args.keep_samples else ["(not kept)"]

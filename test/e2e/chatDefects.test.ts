@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { startApp, type RunningApp } from './harness/startApp.ts';
 import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
 import type { Example } from '../../electron/shared/ipc/dataset.ts';
@@ -118,7 +119,13 @@ describe('chat defects', () => {
         press();
       });
     });
-    await page.getByTestId('attach-input').setInputFiles(fresh.image);
+    // The sample scaled up 12× (same picture, same answer): cutting its tiles takes long enough (~0.5 s against ~20 ms
+    // for the 112×224 original) that Stop, pressed when the stage event reaches the page, lands before the first
+    // token even on a loaded machine.
+    const large = path.join(dataDir, `large-${path.basename(fresh.image)}`);
+    const { width, height } = await sharp(fresh.image).metadata();
+    await sharp(fresh.image).resize(width * 12, height * 12, { kernel: 'lanczos3' }).png().toFile(large);
+    await page.getByTestId('attach-input').setInputFiles(large);
     await page.getByTestId('attachment').waitFor();
     await page.getByTestId('chat-input').fill(fresh.question);
     await page.getByTestId('chat-input').press('Enter');

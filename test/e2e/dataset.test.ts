@@ -258,11 +258,23 @@ describe('dataset curation', () => {
     const dialog = page.getByTestId('duplicates-dialog');
     await dialog.getByRole('spinbutton').fill('0');
     await dialog.getByRole('button', { name: 'Search again' }).click();
-    // The 7 imported examples reuse the images of the 7 exported ones.
-    await expect.poll(() => dialog.locator('[data-testid=duplicate-groups] li', { hasText: 'Same image' }).count()).toBe(7);
+    // The 7 imported examples reuse the images and questions of the 7 exported ones: true duplicates, said so.
+    const same = dialog.locator('[data-testid=duplicate-groups] li[data-reason=same-image-same-question]');
+    await expect.poll(() => same.count()).toBe(7);
+    expect(await same.first().textContent()).toContain('Same image, same question');
+    expect(await same.first().getByTestId('duplicate-why').textContent()).toContain('true duplicates');
+    // No group advises deleting different questions about one image.
+    const other = dialog.locator('[data-testid=duplicate-groups] li[data-reason=same-image]');
+    for (let i = 0; i < (await other.count()); i++) {
+      expect(
+        await other
+          .nth(i)
+          .getByRole('button', { name: /^Tick all but/ })
+          .count(),
+      ).toBe(0);
+    }
     await app.screenshot('dataset-duplicates');
-    await dialog
-      .locator('[data-testid=duplicate-groups] li')
+    await same
       .first()
       .getByRole('button', { name: /^Tick all but/ })
       .click();
@@ -320,9 +332,10 @@ describe('dataset curation', () => {
     await expect.poll(async () => (await call<Example>('getExample', exampleId)).status, { timeout: 5000 }).toBe('rejected');
     // Kept by main in the data folder's settings.json (browser mode keeps it across ports), not in the page.
     const stored = (): Promise<string> => readFile(path.join(dataDir, 'settings.json'), 'utf8').catch(() => '');
-    await expect.poll(async () => (JSON.parse((await stored()) || '{}') as { shortcuts?: Record<string, string> }).shortcuts?.reject).toBe('X');
+    await expect
+      .poll(async () => (JSON.parse((await stored()) || '{}') as { shortcuts?: Record<string, string> }).shortcuts?.reject)
+      .toBe('X');
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(app.pageErrors).toEqual([]);
   }, 30_000);
 });
-

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
 import { NANO_DIR, askAndInspect, nanoSamples } from './harness/nano.ts';
+import { medianOverlayAlpha } from './harness/overlay.ts';
 import type { InspectionRecord } from '../../electron/shared/ipc/inference.ts';
 
 // A wide sample: its tiles overhang the photo, so some local tokens lie on padding.
@@ -26,24 +27,12 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Median alpha (0–1) of the overlay canvas over the photo: how much of the photo the overlays hide. */
-async function medianOverlayAlpha(): Promise<number> {
-  return app.page.evaluate(() => {
-    const c = document.querySelector<HTMLCanvasElement>('[data-testid="overlay-canvas"]')!;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    const alphas: number[] = [];
-    for (let i = 3; i < d.length; i += 4) alphas.push(d[i]!);
-    alphas.sort((a, b) => a - b);
-    return alphas[Math.floor(alphas.length / 2)]! / 255;
-  });
-}
-
 describe('inspector defects', () => {
   it('keeps the photo visible with the heatmap and router weights at the default opacity', async () => {
     const { page } = app;
     expect(await page.getByTestId('overlay-heatmap').isChecked()).toBe(true);
     await page.getByTestId('overlay-router').check();
-    const alpha = await medianOverlayAlpha();
+    const alpha = await medianOverlayAlpha(page);
     expect(alpha).toBeGreaterThan(0.1);
     expect(alpha).toBeLessThanOrEqual(0.6);
     await app.screenshot('inspector-heatmap-router-default');

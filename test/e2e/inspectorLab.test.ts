@@ -9,6 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { startApp, type RunningApp } from './harness/startApp.ts';
 import { NANO_DIR, callRouter, nanoSamples } from './harness/nano.ts';
+import { medianOverlayAlpha } from './harness/overlay.ts';
 import type { Conversation, Message, Page } from '../../electron/shared/ipc/dataset.ts';
 import type { InspectionRecord, SweepResult } from '../../electron/shared/ipc/inference.ts';
 import { LEGEND_HEIGHT, LEGEND_MIN_WIDTH } from '../../electron/shared/heatmap.ts';
@@ -73,12 +74,19 @@ describe('inspector lab', () => {
     await page.getByTestId('intervene-global').click();
     await rows('intervention-row').nth(2).waitFor({ timeout: 120_000 });
     expect(await rows('intervention-kept').nth(2).innerText()).toBe(`0/${record.tokens.localBefore}`);
+    // Every cell dropped (selection cleared): the hatching still leaves at least half of the photo showing.
+    await page.getByText('Clear', { exact: true }).click();
+    expect(await page.getByTestId('legend-kept').innerText()).toBe('0');
+    expect(await medianOverlayAlpha(page)).toBeLessThanOrEqual(0.5);
+    // "Show" puts an intervention's kept set on the image: the drop of the object's tile.
+    await rows('intervention-show').first().click();
+    expect(await page.getByTestId('legend-kept').innerText()).toBe(String(record.tokens.localAfter - keptInTile));
     await app.screenshot('lab-interventions-1440');
   });
 
   it('picks cells on the image and by dragging a rectangle', async () => {
     const { page } = app;
-    await page.getByText('Clear', { exact: true }).click();
+    expect(await page.getByTestId('selected-count').innerText()).toBe('0 cells selected');
     await page.getByTestId('unit-cell').check();
     await page.getByTestId('select-cells').click();
     const box = (await page.getByTestId('inspector-stage').boundingBox())!;
@@ -97,7 +105,11 @@ describe('inspector lab', () => {
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
     await page.mouse.up();
     await page.getByTestId('select-region-cells').click();
-    expect(Number((await page.getByTestId('selected-count').innerText()).split(' ')[0])).toBeGreaterThan(0);
+    const underRegion = Number((await page.getByTestId('selected-count').innerText()).split(' ')[0]);
+    expect(underRegion).toBeGreaterThan(0);
+    // The drawn region's evidence coverage counts the same cells (one computation: the mining coverage code).
+    const drawn = page.locator('[data-testid="evidence-row"][data-region-id="0"] [data-testid="evidence-share"]');
+    expect(await drawn.innerText()).toMatch(new RegExp(`^\\d+ of ${underRegion} cells? kept \\(\\d+%\\)$`));
     await page.getByTestId('region-clear').click();
   });
 
@@ -167,6 +179,12 @@ describe('inspector lab', () => {
     ] as const) {
       await page.getByTestId(tab).click();
       if (tab === 'tab-image') await page.getByTestId('intervention-history').scrollIntoViewIfNeeded();
+      if (tab === 'tab-depends') {
+        // The two maps stay side by side (the occlusion map beside the selector's), legends included.
+        const [sel, occ] = [await page.getByTestId('fig-selector').boundingBox(), await page.getByTestId('fig-occlusion').boundingBox()];
+        expect(Math.abs(sel!.y - occ!.y), 'maps side by side').toBeLessThan(2);
+        await page.getByTestId('occlusion-summary').scrollIntoViewIfNeeded();
+      }
       const overflow = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
       expect(overflow, name).toEqual({ w: 1024, h: 700 });
       await app.screenshot(name);

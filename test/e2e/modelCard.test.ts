@@ -1,51 +1,32 @@
 // e2e: first run — the empty chat and the model picker's "About" show the chosen model's card (card.json beside its
-// manifest: what it was trained on, its question families, its accuracy) and its sample gallery; one click on a
+// manifest, models/nano/card.json from python -m models.nano.card: what it was trained on, its question families, its
+// accuracy) and its sample gallery; one click on a
 // sample attaches its image and asks its question, and SliME-Nano answers it. A model folder without a card says so.
-// Until models/nano ships its card.json, the test serves SliME-Nano from a folder of links to its files plus a card
-// written here from samples/samples.json.
+// A question about a real photo gets its answer with the out-of-distribution notice (the folder's ood.json guard); a
+// sample scene's answer has none.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
 import { NANO_DIR, TINY_DIR, nanoSamples } from './harness/nano.ts';
+import { REPO_ROOT } from '../../electron/node/paths.ts';
+
+const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'chelsea.png');
 
 let app: RunningApp;
 let dataDir: string;
-let modelDir: string;
 const samples = nanoSamples();
-
-async function nanoWithCard(): Promise<string> {
-  if (existsSync(path.join(NANO_DIR, 'card.json'))) return NANO_DIR;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-nano-card-'));
-  for (const name of readdirSync(NANO_DIR)) await symlink(path.join(NANO_DIR, name), path.join(dir, name));
-  const families = [...new Set(samples.map((s) => s.family ?? 'other'))];
-  const card = {
-    version: 1,
-    name: 'SliME-Nano',
-    summary: 'A tiny SliME trained from scratch on synthetic scenes of shapes and glyphs.',
-    trained_on: 'Synthetic high-resolution scenes with small coloured shapes and letter glyphs.',
-    families: families.map((id) => ({ id, title: id[0]!.toUpperCase() + id.slice(1), accuracy: null })),
-    accuracy: [{ id: 'samples', label: 'Shipped samples answered as expected', value: 100, unit: '%', questions: samples.length }],
-    samples: samples.map((s) => ({ image: path.join('samples', path.basename(s.image)), question: s.question, answer: s.answer, family: s.family })),
-    source: 'written by test/e2e/modelCard.test.ts from samples/samples.json',
-  };
-  await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
-  return dir;
-}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'slime-e2e-card-'));
-  modelDir = await nanoWithCard();
-  app = await startApp({ dataDir, modelDir, viewport: { width: 1440, height: 900 } });
+  app = await startApp({ dataDir, modelDir: NANO_DIR, viewport: { width: 1440, height: 900 } });
   await app.page.getByTestId('view-chat').waitFor();
 });
 
 afterAll(async () => {
   await app?.close();
   await rm(dataDir, { recursive: true, force: true });
-  if (modelDir !== NANO_DIR) await rm(modelDir, { recursive: true, force: true });
 });
 
 describe('model card on first run', () => {
@@ -78,6 +59,23 @@ describe('model card on first run', () => {
     expect(await page.getByTestId('message-image').count()).toBe(1);
     expect((await page.getByTestId('answer-text').innerText()).toLowerCase()).toContain(sample.answer.toLowerCase());
     expect(await page.getByTestId('model-card').count()).toBe(0);
+    expect(await page.getByTestId('answer-ood').count()).toBe(0);
+  });
+
+  it('shows the out-of-distribution notice on an answer about a real photo', async () => {
+    const { page } = app;
+    await page.getByTestId('chat-new').click();
+    await page.getByTestId('model-card-name').waitFor();
+    await page.getByTestId('attach-input').setInputFiles(PHOTO);
+    await page.getByTestId('attachment').waitFor();
+    await page.getByTestId('chat-input').fill('What animal is this?');
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('message-assistant').waitFor({ timeout: 170_000 });
+    await page.getByTestId('answer-ood').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('answer-ood').innerText()).toBe(
+      'This image is unlike what SliME-Nano was trained on: the answer is likely a guess.',
+    );
+    await app.screenshot('chat-ood-notice-photo');
   });
 
   it('shows the card behind the model picker\'s About, and says when a model folder has none', async () => {

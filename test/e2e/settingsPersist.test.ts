@@ -61,6 +61,14 @@ describe('settings in the data folder', () => {
     expect(await page.getByTestId('model-error').count()).toBe(0);
   });
 
+  it('offers no native folder dialog in browser mode: the path is typed', async () => {
+    const { page } = app!;
+    const answer = await page.evaluate(() => (window as unknown as { api: { dialog: { available(): Promise<unknown> } } }).api.dialog.available());
+    expect(answer).toEqual({ ok: true, value: false });
+    await page.getByTestId('model-folder-input').waitFor();
+    expect(await page.getByTestId('model-folder-choose').count()).toBe(0);
+  });
+
   it('keeps model folders, the chosen model, chat defaults and shortcuts across servers on other ports', async () => {
     const { page } = app!;
     await page.getByTestId('model-folder-input').fill(TINY_DIR);

@@ -1,5 +1,6 @@
 // Electron smoke test (`npm run test:electron`): builds the app, starts the real Electron binary through Playwright's
-// Electron support, asks SliME-Nano one question about a shipped sample and checks the answer and a screenshot.
+// Electron support, asks SliME-Nano one question about a shipped sample and checks the answer and a screenshot, and
+// fills a path field from the native folder dialog.
 // Where the Electron binary is not installed (it cannot be downloaded on every machine) it skips with one line.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -88,4 +89,14 @@ describe.skipIf(skipReason !== null)(`Electron app smoke${skipReason ? ` (skippe
     await page.screenshot({ path: file });
     expect((await stat(file)).size).toBeGreaterThan(10_000);
   }, 200_000);
+
+  it("fills the model folder from Electron's native folder dialog", async () => {
+    // Stand in for the OS dialog (a window Playwright cannot drive): main's Electron dialog answers a folder.
+    await app.evaluate(({ dialog }, folder) => {
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof dialog.showOpenDialog;
+    }, SAMPLES);
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('model-folder-choose').click();
+    await expect.poll(() => page.getByTestId('model-folder-input').inputValue()).toBe(SAMPLES);
+  }, 60_000);
 });

@@ -57,6 +57,7 @@ describe('chat service', () => {
       .update(fs.readFileSync(path.join(MODEL, 'manifest.json')))
       .digest('hex');
     expect(answer!.provenance).toMatchObject({ modelDir: MODEL, manifestHash, executionProvider: 'cpu' });
+    expect(answer!.provenance?.['ood']).toBeNull(); // the tiny fixture has no ood.json: no verdict, no notice
 
     const example = value<Example>(await router.dispatch('dataset:saveExampleFromMessage', [{ messageId: answer!.id }]));
     expect(example.provenance).toMatchObject({ manifestHash, modelDir: MODEL });

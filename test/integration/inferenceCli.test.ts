@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { runCli } from '../../electron/cli/main.ts';
+import { LEGEND_HEIGHT, LEGEND_MIN_WIDTH } from '../../electron/shared/heatmap.ts';
 
 const MODEL = path.resolve(import.meta.dirname, '../fixtures/slime-tiny');
 const IMAGE = path.join(MODEL, 'images', 'tall.png');
@@ -18,7 +19,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function ask(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['ask', '--data-dir', tmp, '--model-dir', MODEL, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(['ask', '--data-dir', tmp, '--model-dir', MODEL, ...args], {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
   return { code, out, err };
 }
 
@@ -50,7 +54,8 @@ describe('slime ask', () => {
     expect(j.tokens.generated).toBeLessThanOrEqual(5);
     expect(j.tokens.localAfter).toBeLessThan(j.tokens.localBefore);
     const meta = await sharp(heat).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['png', 90, 160]);
+    // The 90×160 photo with the legend band below it (widened to the band's minimum width).
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', Math.max(90, LEGEND_MIN_WIDTH), 160 + LEGEND_HEIGHT]);
   });
 
   it('streams the answer as text without --json', async () => {

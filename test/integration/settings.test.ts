@@ -32,6 +32,9 @@ describe('settings service', () => {
 
     const relative = path.relative(process.cwd(), TINY);
     expect(await router.dispatch('settings:addModelFolder', [relative])).toMatchObject({ ok: true, value: { modelFolders: [TINY] } });
+    // The model list is built by main from the stored folders (the page sends none): the shipped model, then TINY.
+    const models = await router.dispatch('settings:models', []);
+    expect(models).toMatchObject({ ok: true, value: [{ isDefault: true }, { dir: TINY, valid: true, isDefault: false }] });
     await router.dispatch('settings:update', [{ selectedModel: TINY, shortcuts: { send: 'Mod+Enter' } }]);
     await services!.dispose();
     services = undefined;

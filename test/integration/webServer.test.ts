@@ -12,6 +12,7 @@ import { DEFAULT_MODEL_DIR, REPO_ROOT } from '../../electron/node/paths.ts';
 import { readAppVersion } from '../../electron/node/appVersion.ts';
 import type { AppInfo } from '../../electron/shared/ipc/app.ts';
 import type { Result } from '../../electron/shared/errors.ts';
+import { storedImageUrl } from '../../electron/shared/ipc/images.ts';
 
 const SERVER = path.join(REPO_ROOT, 'electron', 'node', 'web', 'server.ts');
 const MODEL_DIR = existsSync(path.join(DEFAULT_MODEL_DIR, 'manifest.json'))
@@ -199,19 +200,19 @@ describe('browser-mode server', () => {
     expect((await call('nope:nothing', [])).result).toMatchObject({ ok: false, error: { code: 'ipc/unknown-method' } });
   });
 
-  it('carries image bytes as base64 JSON into the store and serves the stored image at /image/<token>', async () => {
+  it('carries image bytes as base64 JSON into the store and serves the stored image at /image/sha/<sha256>', async () => {
     const bytes = await readFile(IMAGE);
     const added = await call<{ sha256: string; width: number }>('dataset:addImage', [{ $bytes: bytes.toString('base64') }, 'square.png']);
     expect(added.result.ok).toBe(true);
     if (!added.result.ok) return;
     expect(added.result.value.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-    const url = await call<string>('dataset:imageUrl', [added.result.value.sha256]);
-    expect(url.result.ok).toBe(true);
-    if (!url.result.ok) return;
-    const served = await request('GET', url.result.value, auth());
+    // Stored images need no URL lookup: the hash is the address (dataset.imageUrl and its tokens are gone).
+    expect((await call('dataset:imageUrl', [added.result.value.sha256])).result).toMatchObject({ ok: false, error: { code: 'ipc/unknown-method' } });
+    const url = storedImageUrl(added.result.value.sha256);
+    const served = await request('GET', url, auth());
     expect(served.status).toBe(200);
     expect(served.body.equals(bytes)).toBe(true);
-    expect((await request('GET', url.result.value, {})).status).toBe(401);
+    expect((await request('GET', url, {})).status).toBe(401);
   });
 
   it('streams service events over SSE', async () => {

@@ -1,4 +1,4 @@
-// Unit: the import table of shared/architecture.md is enforced by ESLint as errors (ESLint's Node API on
+// Unit: the import table of docs/architecture.md is enforced by ESLint as errors (ESLint's Node API on
 // sources placed at paths inside each runtime folder; the files are virtual, so no other folder is touched).
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
@@ -20,6 +20,7 @@ describe('import rules', () => {
   it('fails a renderer file that imports better-sqlite3', async () => {
     const r = await lint('renderer/src/lintProbe.ts', "import Database from 'better-sqlite3';\nexport const db = Database;\n");
     expect(r.boundary).toEqual([expect.stringContaining('renderer may not use better-sqlite3')]);
+    expect(r.boundary[0]).toContain('see the import table in docs/architecture.md');
   });
 
   it('fails a renderer file that imports node:fs', async () => {
@@ -72,9 +73,10 @@ describe('import rules', () => {
     const code = [
       "import type { AppInfo } from '$shared/ipc/app.ts';",
       "import { imageUrl } from '$shared/ipc/images.ts';",
+      "import { REVIEW_STATUSES } from '$shared/ipc/datasetTypes.ts';",
       '/** The image url of an info. */',
       'export function first(info: AppInfo): string {',
-      '  return imageUrl(info.name);',
+      '  return imageUrl(info.name) + REVIEW_STATUSES[0];',
       '}',
       '',
     ].join('\n');

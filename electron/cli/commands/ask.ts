@@ -7,7 +7,7 @@ import type { CliCommand, CliContext } from '../command.ts';
 import { AppFailure, toAppError } from '../../shared/errors.ts';
 import { eventChannel } from '../../shared/ipc/contract.ts';
 import { inferenceContract, type AskResult, type InspectionRecord, type TokenEvent } from '../../shared/ipc/inference.ts';
-import { heatmapSvg } from '../../shared/heatmap.ts';
+import { LEGEND_HEIGHT, LEGEND_MIN_WIDTH, heatmapSvg } from '../../shared/heatmap.ts';
 import { DEFAULT_MODEL_DIR, REPO_ROOT, defaultDataDir } from '../../node/paths.ts';
 import { readSettings } from '../../node/settingsStore.ts';
 
@@ -50,12 +50,19 @@ export function askSummary(r: AskResult): Record<string, unknown> {
   };
 }
 
-/** Writes the image (EXIF-oriented) with the heatmap overlay (the renderer shared with the inspector's PNG export) to `out` as PNG. */
-export async function writeHeatmap(imagePath: string, inspection: InspectionRecord, out: string): Promise<void> {
-  const svg = Buffer.from(heatmapSvg(inspection));
-  await sharp(imagePath, { pages: 1 })
-    .autoOrient()
-    .composite([{ input: svg, top: 0, left: 0 }])
+/**
+ * Writes the image (EXIF-oriented) with the heatmap overlay, tile grid and legend band (the renderer shared with the
+ * inspector's PNG export) to `out` as PNG; the band below the photo names the scale, the hatching and `caption`.
+ */
+export async function writeHeatmap(imagePath: string, inspection: InspectionRecord, out: string, caption?: string): Promise<void> {
+  const { width, height } = inspection.original;
+  const svg = Buffer.from(heatmapSvg(inspection, { kind: 'selector' }, { legend: true, ...(caption ? { caption } : {}) }));
+  const photo = await sharp(imagePath, { pages: 1 }).autoOrient().resize(width, height, { fit: 'fill' }).png().toBuffer();
+  await sharp({ create: { width: Math.max(width, LEGEND_MIN_WIDTH), height: height + LEGEND_HEIGHT, channels: 3, background: '#fff' } })
+    .composite([
+      { input: photo, top: 0, left: 0 },
+      { input: svg, top: 0, left: 0 },
+    ])
     .png()
     .toFile(out);
 }
@@ -121,7 +128,7 @@ export const askCommand: CliCommand = {
       }
       if (!ctx.json) writer.end();
       const heatmap = str(ctx, 'heatmap');
-      if (heatmap) await writeHeatmap(path.resolve(image), result.inspection, path.resolve(heatmap));
+      if (heatmap) await writeHeatmap(path.resolve(image), result.inspection, path.resolve(heatmap), question);
       if (ctx.json) ctx.out(JSON.stringify(askSummary(result)));
       else
         ctx.err(

@@ -59,7 +59,7 @@ async function openDataset(ctx: CliContext): Promise<{ file: string; client: Cli
   const file = datasetFile(ctx);
   if (ctx.positionals[0] !== 'import' && !existsSync(file))
     throw new AppFailure('io/not-found', `No dataset at ${file} (pass --db FILE or --data-dir DIR; \`slime dataset import\` creates one).`);
-  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
+  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file });
   const scorer: Parameters<typeof createDatasetService>[0]['scorer'] = async (...args) =>
     inferenceScorer((await ctx.services()).inferenceClient, str(ctx, 'model-dir') ?? DEFAULT_MODEL_DIR)(...args);
   const router = createRouter([bind(datasetContract, createDatasetService({ worker, emit: () => {}, scorer }))]);
@@ -198,7 +198,7 @@ export const datasetCommand: CliCommand = {
     ...MINE_OPTIONS,
   },
   async run(ctx) {
-    if (ctx.positionals[0] === 'ask-folder' || ctx.positionals[0] === 'jobs') return runMine(ctx, datasetFile(ctx));
+    if (['ask-folder', 'jobs', 'signals'].includes(ctx.positionals[0] ?? '')) return runMine(ctx, datasetFile(ctx));
     const { file, client, close } = await openDataset(ctx);
     try {
       return await run(ctx, client, file);

@@ -12,15 +12,16 @@ import { startDatasetWorker } from '../../node/datasetWorker.ts';
 import { forkSpawner } from '../../node/forkChild.ts';
 import { forwardLines } from '../../node/stderrFilter.ts';
 import { DEFAULT_MODEL_DIR, INFERENCE_ENTRY } from '../../node/paths.ts';
-import { createMiningService } from '../../node/mining/miningService.ts';
+import { createMiningService, type MiningService } from '../../node/mining/miningService.ts';
 import { inferenceSweeper } from '../../node/mining/pairWork.ts';
 import { readQuestionFile } from '../../node/mining/scan.ts';
 
 /** Usage lines of the mining subcommands (shown by `slime dataset --help`). */
 export const MINE_USAGE = [
-  '       slime dataset ask-folder FOLDER (--question Q)... [--questions FILE] [--top-p X] [--max-new-tokens N] [--no-signals] [--tag T]... [--db PATH] [--json]',
+  '       slime dataset ask-folder FOLDER (--question Q)... [--questions FILE] [--top-p X] [--selector-mode legacy|single] [--max-new-tokens N] [--no-signals] [--tag T]... [--db PATH] [--json]',
   '       slime dataset ask-folder --resume JOB [--db PATH] [--json]   (a job cut short by a crash, Ctrl-C or a pause)',
   '       slime dataset jobs [--db PATH] [--json]',
+  "       slime dataset signals --job JOB [--db PATH] [--json]   (fills in the signals a job's examples miss; run again to resume)",
 ];
 
 /** Flags of the mining subcommands. */
@@ -28,9 +29,11 @@ export const MINE_OPTIONS: ParseArgsOptionsConfig = {
   question: { type: 'string', multiple: true },
   questions: { type: 'string' },
   'top-p': { type: 'string' },
+  'selector-mode': { type: 'string' },
   'max-new-tokens': { type: 'string' },
   'no-signals': { type: 'boolean' },
   resume: { type: 'string' },
+  job: { type: 'string' },
 };
 
 function flag(ctx: CliContext, name: string): string | undefined {
@@ -59,7 +62,10 @@ async function settingsFrom(ctx: CliContext): Promise<ReturnType<typeof miningSe
   const parsed = miningSettingsSchema.safeParse({
     questions: [...questions, ...fromFile.questions],
     perImage: fromFile.perImage,
-    selector: number(ctx, 'top-p') === undefined ? {} : { topP: number(ctx, 'top-p') },
+    selector: {
+      ...(number(ctx, 'top-p') === undefined ? {} : { topP: number(ctx, 'top-p') }),
+      ...(flag(ctx, 'selector-mode') ? { mode: flag(ctx, 'selector-mode') } : {}),
+    },
     sampling: number(ctx, 'max-new-tokens') === undefined ? {} : { maxNewTokens: number(ctx, 'max-new-tokens') },
     signals: { detail: !signals, stability: !signals, embedding: !signals },
     tags: Array.isArray(tags) ? tags : typeof tags === 'string' ? [tags] : [],
@@ -78,16 +84,35 @@ function printer(ctx: CliContext): (p: MiningProgress) => void {
   return (p) => {
     if (ctx.json) return ctx.out(JSON.stringify({ event: 'progress', ...p }));
     const now = Date.now();
-    if (now - last < 1000 && p.state === 'running') return;
+    const signals = p.phase === 'signals';
+    if (now - last < 1000 && (p.state === 'running' || signals) && p.done + p.failed < p.total) return;
     last = now;
-    const rate = p.rate === null ? '' : `, ${p.rate.toFixed(2)} pairs/s, ETA ${Math.round(p.etaSeconds ?? 0)} s`;
-    ctx.err(`${p.state} ${p.done + p.failed}/${p.total}${rate}${p.file ? ` — ${p.file}` : ''}`);
+    const unit = signals ? 'examples' : 'pairs';
+    const rate = p.rate === null ? '' : `, ${p.rate.toFixed(2)} ${unit}/s, ETA ${Math.round(p.etaSeconds ?? 0)} s`;
+    ctx.err(`${signals ? 'signals' : p.state} ${p.done + p.failed}/${p.total}${rate}${p.file ? ` — ${p.file}` : ''}`);
   };
 }
 
-/** Runs `dataset ask-folder` / `dataset jobs` on the dataset file `file`. */
+/** `dataset signals --job N`: the signals pass in the foreground (Ctrl-C stops it; what is stored stays). */
+async function runSignals(ctx: CliContext, mining: MiningService): Promise<number> {
+  const jobId = number(ctx, 'job');
+  if (jobId === undefined) throw new AppFailure('ipc/bad-args', `dataset signals needs --job JOB\nUsage:\n${MINE_USAGE.join('\n')}`);
+  await mining.computeSignals(jobId);
+  const onSigint = (): void => void mining.pauseJob(jobId);
+  process.once('SIGINT', onSigint);
+  try {
+    const end = (await mining.wait(jobId)) ?? (await mining.getMiningJob(jobId));
+    if (ctx.json) ctx.out(JSON.stringify({ event: 'end', job: end }));
+    else ctx.out(`${describe(end)}; ${end.signalsMissing} examples still miss a signal`);
+    return end.signalsMissing === 0 ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Runs `dataset ask-folder` / `dataset jobs` / `dataset signals` on the dataset file `file`. */
 export async function runMine(ctx: CliContext, file: string): Promise<number> {
-  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file, imagesDir: path.join(path.dirname(file), 'images') });
+  const worker = startDatasetWorker({ dataDir: path.dirname(file), dbPath: file });
   const print = printer(ctx);
   const inference = new Supervisor({
     name: 'inference',
@@ -112,6 +137,7 @@ export async function runMine(ctx: CliContext, file: string): Promise<number> {
       else for (const job of jobs) ctx.out(describe(job));
       return 0;
     }
+    if (ctx.positionals[0] === 'signals') return await runSignals(ctx, mining);
     const resume = number(ctx, 'resume');
     const folder = ctx.positionals[1];
     if (resume === undefined && !folder)

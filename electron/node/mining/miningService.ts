@@ -2,11 +2,18 @@
 // ipc/mining.ts) and runs ask-a-folder jobs in the background with pause, cancel, resume and progress events.
 import path from 'node:path';
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import { miningDataMethods, type MiningContract, type MiningJob } from '../../shared/ipc/mining.ts';
+import {
+  miningDataMethods,
+  miningSettingsSchema,
+  type MiningContract,
+  type MiningJob,
+  type MiningSettings,
+} from '../../shared/ipc/mining.ts';
 import { AppFailure, toAppError, unwrap, type Result } from '../../shared/errors.ts';
 import { manifestSha256 } from '../services/chatService.ts';
 import { runJob, type RunnerDeps, type StopReason } from './runner.ts';
-import { listImageFiles } from './scan.ts';
+import { runSignalsPass } from './signalsPass.ts';
+import { listImageFiles, readQuestionFile, type QuestionFile } from './scan.ts';
 
 /** What the mining service needs. */
 export interface MiningServiceDeps extends RunnerDeps {
@@ -21,14 +28,31 @@ export interface MiningService extends ServiceImpl<MiningContract> {
   wait(jobId: number): Promise<MiningJob | null>;
 }
 
+/** Typed settings plus a questions file: shared questions appended (once each), per-image lists merged. */
+export function withQuestionFile(settings: MiningSettings, file: QuestionFile): MiningSettings {
+  const perImage = { ...settings.perImage };
+  for (const [image, list] of Object.entries(file.perImage)) perImage[image] = [...new Set([...(perImage[image] ?? []), ...list])];
+  const merged = miningSettingsSchema.safeParse({
+    ...settings,
+    questions: [...new Set([...settings.questions, ...file.questions])],
+    perImage,
+  });
+  if (!merged.success)
+    throw new AppFailure(
+      'ipc/bad-args',
+      `Questions file: ${merged.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  return merged.data;
+}
+
 /** Builds the `mining` service. */
 export function createMiningService(deps: MiningServiceDeps): MiningService {
   const running = new Map<number, { controller: AbortController; done: Promise<MiningJob | null> }>();
 
-  function start(jobId: number): void {
+  function start(jobId: number, run: typeof runJob = runJob): void {
     if (running.has(jobId)) throw new AppFailure('db/conflict', `Mining job ${jobId} is already running.`);
     const controller = new AbortController();
-    const done = runJob(deps, jobId, controller.signal, (p) => deps.emit('progress', p))
+    const done = run(deps, jobId, controller.signal, (p) => deps.emit('progress', p))
       .catch((thrown: unknown) => {
         const error = toAppError(thrown);
         deps.log?.('error', `mining job ${jobId} stopped: ${error.code}: ${error.message}`);
@@ -53,9 +77,10 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
 
   return {
     ...forwarded,
-    askFolder: async ({ folder, modelDir, settings }) => {
+    askFolder: async ({ folder, modelDir, questionsFile, settings: typed }) => {
       const root = path.resolve(folder);
       await listImageFiles(root);
+      const settings = questionsFile ? withQuestionFile(typed, await readQuestionFile(path.resolve(questionsFile))) : typed;
       if (settings.questions.length === 0 && Object.keys(settings.perImage).length === 0)
         throw new AppFailure('ipc/bad-args', 'Ask a folder needs at least one question (typed or from a file).');
       const dir = path.resolve(modelDir ?? deps.defaultModelDir);
@@ -70,6 +95,11 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
       if (job.state === 'cancelled' || job.state === 'done')
         throw new AppFailure('db/conflict', `Mining job ${jobId} is ${job.state}; it cannot be resumed.`);
       start(jobId);
+      return job;
+    },
+    computeSignals: async (jobId) => {
+      const job = unwrap(await deps.db.call('getMiningJob', jobId));
+      start(jobId, runSignalsPass);
       return job;
     },
     pauseJob: (jobId) => stop(jobId, 'pause'),

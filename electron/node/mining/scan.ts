@@ -4,8 +4,21 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../shared/errors.ts';
 
-/** File name endings the scan picks up: every format the engine and the store decode (sharp), plus BMP for data16's decoder. */
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.bmp']);
+/** File name endings the scan picks up: every format the engine and the store decode (sharp, plus BMP and TGA: imageFormats.ts). */
+export const IMAGE_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+  '.heic',
+  '.heif',
+  '.bmp',
+  '.tga',
+]);
 
 /** An image file found by the scan: absolute path and the path relative to the folder with '/' separators. */
 export interface FoundFile {

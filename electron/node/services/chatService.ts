@@ -2,7 +2,9 @@
 // question (new, edited: `replaces`; or answers a saved one again: `userMessageId`), then the growing answer at least
 // every second and at the end with its inspection record, perf figures (the page's AnswerPerf shape) and provenance
 // (model folder, manifest sha256, sampling with the system prompt; `replaces` for a regeneration). A stopped or failed
-// answer keeps its text, marked by `provenance.outcome`. It never depends on a page being there to receive events.
+// answer keeps its text, marked by `provenance.outcome`. A finished answer also carries `provenance.ood`, the model
+// folder's OOD guard verdict on its image (answerGuard.ts; null without a guard). It never depends on a page being there
+// to receive events.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import type { AskResult, ParsedAskRequest, TokenEvent } from '../../shared/ipc/i
 import type { MessagePatch } from '../../shared/ipc/dataset.ts';
 import { toAppError, unwrap } from '../../shared/errors.ts';
 import type { DatabaseClient } from '../../../database/client.ts';
+import type { AnswerGuard, AnswerOod } from './answerGuard.ts';
 
 /** What the chat service needs from its host. */
 export interface ChatServiceDeps {
@@ -22,6 +25,8 @@ export interface ChatServiceDeps {
   cancel(requestId: string): boolean;
   emit: EventSink<ChatContract>;
   defaultModelDir: string;
+  /** The OOD verdict on an answer's image (saved as `provenance.ood`); none: no verdict is saved. */
+  guard?: AnswerGuard;
   /** How often the growing answer is saved (ms, default 1000). */
   saveEveryMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -61,6 +66,15 @@ export function finalPatch(result: AskResult, base: Record<string, unknown>, sys
   };
 }
 
+/** The guard's verdict, or null when there is no guard or it failed (logged: the answer itself stands). */
+async function verdict(deps: ChatServiceDeps, imageSha256: string, modelDir: string | undefined, manifestHash: unknown): Promise<AnswerOod | null> {
+  if (!deps.guard || !modelDir) return null;
+  return deps.guard(imageSha256, modelDir, typeof manifestHash === 'string' ? manifestHash : null).catch((e: unknown) => {
+    deps.log?.('warn', `chat: the OOD guard failed on ${imageSha256.slice(0, 12)}: ${String(e)}`);
+    return null;
+  });
+}
+
 /** What a stopped or failed answer keeps: the text so far, its token count, the outcome (and the error). */
 function endPatch(answer: string, generated: number, base: Record<string, unknown>, end: ChatEnd): MessagePatch {
   const stopped = end.outcome === 'stopped';
@@ -79,9 +93,17 @@ interface AnswerJob {
   base: Record<string, unknown>;
 }
 
+/** Request ids of the answers running now, and of those asked to stop. */
+interface RunState {
+  running: Set<string>;
+  stopped: Set<string>;
+}
+
 /** Runs one answer, saving it as it grows (every `saveEveryMs`) and at the end; emits `token` and `end`. */
-async function runAnswer(deps: ChatServiceDeps, stopped: Set<string>, job: AnswerJob): Promise<void> {
+async function runAnswer(deps: ChatServiceDeps, state: RunState, job: AnswerJob): Promise<void> {
   const { requestId, messageId, request, base } = job;
+  const { stopped, running } = state;
+  running.add(requestId);
   let answer = '';
   let saved = '';
   let generated = 0;
@@ -104,7 +126,9 @@ async function runAnswer(deps: ChatServiceDeps, stopped: Set<string>, job: Answe
     };
     const result = await deps.ask({ ...rest, requestId, image: { hash: imageSha256 } }, onToken);
     clearInterval(timer);
-    unwrap(await deps.db.call('updateMessage', messageId, finalPatch(result, base, request.systemPrompt ?? null)));
+    const patch = finalPatch(result, base, request.systemPrompt ?? null);
+    const ood = await verdict(deps, imageSha256, request.modelDir, base['manifestHash']);
+    unwrap(await deps.db.call('updateMessage', messageId, { ...patch, provenance: { ...patch.provenance, ood } }));
   } catch (thrown) {
     clearInterval(timer);
     const error = toAppError(thrown);
@@ -113,6 +137,7 @@ async function runAnswer(deps: ChatServiceDeps, stopped: Set<string>, job: Answe
     await deps.db.call('updateMessage', messageId, endPatch(answer, generated, base, end));
   } finally {
     stopped.delete(requestId);
+    running.delete(requestId);
     deps.emit('end', end);
   }
 }
@@ -131,7 +156,7 @@ async function saveQuestion(db: DatabaseClient, conversationId: number, request:
 
 /** Builds the `chat` service. */
 export function createChatService(deps: ChatServiceDeps): ServiceImpl<ChatContract> {
-  const stopped = new Set<string>();
+  const state: RunState = { running: new Set(), stopped: new Set() };
   return {
     ask: async (request) => {
       const requestId = `chat-${randomUUID()}`;
@@ -143,12 +168,13 @@ export function createChatService(deps: ChatServiceDeps): ServiceImpl<ChatContra
       const regenerates = request.userMessageId !== undefined && request.replaces !== undefined ? { replaces: request.replaces } : {};
       const base = { modelDir, manifestHash: await manifestSha256(modelDir), requestId, ...regenerates };
       const assistant = unwrap(await deps.db.call('appendMessage', conversationId, { role: 'assistant', text: '', provenance: base }));
-      void runAnswer(deps, stopped, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
+      void runAnswer(deps, state, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
       return { requestId, conversationId, userMessageId, assistantMessageId: assistant.id };
     },
+    running: () => [...state.running],
     stop: (requestId) => {
       const found = deps.cancel(requestId);
-      if (found) stopped.add(requestId);
+      if (found) state.stopped.add(requestId);
       return found;
     },
   };

@@ -9,6 +9,7 @@ import { inferenceContract, type AskResult, type ParsedAskRequest, type TokenEve
 import { chatContract } from '../../shared/ipc/chat.ts';
 import { eventChannel, type ServiceImpl } from '../../shared/ipc/contract.ts';
 import { createChatService } from './chatService.ts';
+import { createAnswerGuard } from './answerGuard.ts';
 import { dialogContract } from '../../shared/ipc/dialog.ts';
 import { settingsContract } from '../../shared/ipc/settings.ts';
 import { SettingsStore } from '../settingsStore.ts';
@@ -29,6 +30,7 @@ import { REPO_ROOT } from '../paths.ts';
 import { miningContract } from '../../shared/ipc/mining.ts';
 import { createMiningService } from '../mining/miningService.ts';
 import { inferenceSweeper } from '../mining/pairWork.ts';
+import type { DatabaseClient } from '../../../database/client.ts';
 
 /** What the host (Electron main, CLI, test harness) supplies. */
 export interface ServicesOptions {
@@ -88,6 +90,19 @@ async function askWithTokens(
   }
 }
 
+/** The `mining` service over the database worker and the inference process (10-minute base timeout). */
+function miningService(
+  db: DatabaseClient,
+  inference: ContractClient<InferenceProcessContract>,
+  hub: EventHub,
+  defaultModelDir: string,
+  log: NonNullable<ServicesOptions['log']>,
+): ServiceImpl<typeof miningContract> {
+  const timeoutMs = 600_000;
+  const emit = hub.sinkFor(miningContract);
+  return createMiningService({ db, inference, timeoutMs, sweep: inferenceSweeper(inference, timeoutMs), emit, defaultModelDir, log });
+}
+
 /** Builds every service. To add one: create it below and push one `bind(contract, impl)` line. */
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const log = options.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
@@ -107,12 +122,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     cancel: (requestId) => inferenceImpl.cancel(requestId) === true,
     emit: hub.sinkFor(chatContract),
     defaultModelDir: options.defaultModelDir,
+    guard: createAnswerGuard(async (request) => inferenceImpl.embed(request)),
     log,
   });
 
   const settingsImpl = createSettingsService({
     store: new SettingsStore(options.dataDir),
     validateModel: async (dir) => inferenceImpl.validateModel(dir),
+    listModels: async (dirs) => inferenceImpl.listModels(dirs),
     defaultModelDir: options.defaultModelDir,
     emit: hub.sinkFor(settingsContract),
   });
@@ -134,18 +151,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     bind(settingsContract, settingsImpl),
     bind(modelCardContract, createModelCardService({ defaultModelDir: options.defaultModelDir, images })),
     bind(convertContract, convert.impl),
-    bind(
-      miningContract,
-      createMiningService({
-        db: dataset.worker.client,
-        inference: inferenceClient,
-        timeoutMs: 600_000,
-        sweep: inferenceSweeper(inferenceClient, 600_000),
-        emit: hub.sinkFor(miningContract),
-        defaultModelDir: options.defaultModelDir,
-        log,
-      }),
-    ),
+    bind(miningContract, miningService(dataset.worker.client, inferenceClient, hub, options.defaultModelDir, log)),
     // Add services here, one line each.
   ];
 

@@ -1,6 +1,7 @@
 // Implements the `dataset` contract (Node: Electron main, the CLI and tests): the dataset methods are forwarded to the
 // database worker unchanged (declared once in ipc/database.ts, implemented once by its reader/writer); main adds
-// image URLs, jobs (progress, cancel, long timeouts) and the detail score, and publishes `changed` events after writes.
+// jobs (progress, cancel, long timeouts) and the detail score, and publishes `changed` events after writes. Stored
+// images are shown at `/image/sha/<sha256>` (storedImages.ts), with no URL lookup.
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
 import type { DatasetChange, DatasetContract } from '../../shared/ipc/dataset.ts';
 import { datasetMethods } from '../../shared/ipc/database.ts';
@@ -19,8 +20,6 @@ export interface DatasetServiceDeps {
   scorer?: DetailScorer;
   /** Time limit of import/export jobs (ms, default 1 hour). */
   jobTimeoutMs?: number;
-  /** The app's image registry (serves stored images to the renderer); without it `imageUrl` fails with `internal`. */
-  images?: { urlFor(filePath: string): string };
 }
 
 type DatasetMethod = keyof typeof datasetMethods & string;
@@ -82,10 +81,6 @@ export function createDatasetService(deps: DatasetServiceDeps): ServiceImpl<Data
       jobs.run('import', options.jobId, (signal, onEvent) =>
         forward('importDataset', [options], { signal, timeoutMs: jobTimeoutMs, onEvent }),
       ),
-    imageUrl: async (sha256) => {
-      if (!deps.images) throw new AppFailure('internal', 'No image registry: stored images cannot be displayed here.');
-      return deps.images.urlFor(unwrap(await deps.worker.client.call('getImage', sha256)).path);
-    },
     scoreDetail: (options) =>
       jobs.run('score', options.jobId, async (signal, onEvent) => {
         if (!deps.scorer)

@@ -3,20 +3,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type {
-  AskRequest,
-  AskResult,
-  JobProgressEvent,
-  OcclusionResult,
-  StageEvent,
-  SweepResult,
-  TokenEvent,
-  inferenceContract,
-} from '../../shared/ipc/inference.ts';
+import type { JobProgressEvent, StageEvent, TokenEvent, inferenceContract } from '../../shared/ipc/inference.ts';
 import type { ContractClient } from '../../shared/process/client.ts';
 import type { InferenceProcessContract } from '../../shared/ipc/inferenceProcess.ts';
 import type { RequestOptions } from '../../shared/process/supervisor.ts';
-import { AppFailure, unwrapInference } from '../../shared/errors.ts';
+import { AppFailure, unwrapInference, type Result } from '../../shared/errors.ts';
 
 /** What the inference service needs from its host. */
 export interface InferenceServiceDeps {
@@ -51,100 +42,102 @@ export async function modelTimeoutMs(modelDir: string, baseMs: number): Promise<
 }
 
 type Impl = ServiceImpl<typeof inferenceContract>;
+type ImageRequest = { image: { path: string } | { hash: string }; modelDir?: string | undefined };
 
-/** Builds the `inference` service. */
-export function createInferenceService(deps: InferenceServiceDeps): Impl {
-  const running = new Map<string, AbortController>();
-  const timeoutMs = deps.timeoutMs ?? 600_000;
+/** What every call of the service shares: its host, the calls running by request id, the base timeout. */
+interface ServiceState {
+  deps: InferenceServiceDeps;
+  running: Map<string, AbortController>;
+  timeoutMs: number;
+}
 
-  function options(signal?: AbortSignal, onEvent?: (p: unknown) => void, limitMs = timeoutMs): RequestOptions {
-    return { timeoutMs: limitMs, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent, idleTimeout: true } : {}) };
-  }
-  const limitFor = (modelDir: string | undefined): Promise<number> => modelTimeoutMs(modelDir ?? deps.defaultModelDir, timeoutMs);
+/** Supervisor options: a time limit, the cancel signal, and progress-based timing when events are streamed. */
+function callOptions(limitMs: number, signal?: AbortSignal, onEvent?: (p: unknown) => void): RequestOptions {
+  return { timeoutMs: limitMs, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent, idleTimeout: true } : {}) };
+}
 
-  async function resolveImage<T extends { image: { path: string } | { hash: string } }>(req: T): Promise<T> {
-    if ('path' in req.image) return req;
-    const found = deps.resolveImageHash ? await deps.resolveImageHash(req.image.hash) : null;
-    if (!found) throw new AppFailure('image/not-found', `No image with hash ${req.image.hash} in the dataset store`);
-    return { ...req, image: { path: found } };
-  }
+/** The time limit for requests on `modelDir` (the default model when absent). */
+function limitFor(state: ServiceState, modelDir: string | undefined): Promise<number> {
+  return modelTimeoutMs(modelDir ?? state.deps.defaultModelDir, state.timeoutMs);
+}
 
-  function forward(payload: unknown): void {
+/** The request with its image hash resolved to a stored file. Errors: `image/not-found`. */
+async function resolveImage<T extends ImageRequest>(deps: InferenceServiceDeps, req: T): Promise<T> {
+  if ('path' in req.image) return req;
+  const found = deps.resolveImageHash ? await deps.resolveImageHash(req.image.hash) : null;
+  if (!found) throw new AppFailure('image/not-found', `No image with hash ${req.image.hash} in the dataset store`);
+  return { ...req, image: { path: found } };
+}
+
+/** The request with its image hash resolved and the default model filled in. */
+async function located<T extends ImageRequest>(deps: InferenceServiceDeps, req: T): Promise<T> {
+  const resolved = await resolveImage(deps, req);
+  return { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir };
+}
+
+/** Publishes the inference process's token, stage and progress events to the service's subscribers. */
+function forwarder(deps: InferenceServiceDeps): (payload: unknown) => void {
+  return (payload) => {
     if (typeof payload !== 'object' || payload === null || !deps.emit) return;
     const p = payload as { kind?: unknown };
     if (p.kind === 'token') deps.emit('token', payload as TokenEvent);
     else if (p.kind === 'stage') deps.emit('stage', payload as StageEvent);
     else if (p.kind === 'progress') deps.emit('progress', payload as JobProgressEvent);
-  }
+  };
+}
 
-  /** Runs a call under `requestId` so `cancel(requestId)` reaches it; one running call per id. */
-  async function tracked<T>(requestId: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (running.has(requestId)) throw new AppFailure('ipc/bad-args', `requestId ${requestId} is already running`);
-    const controller = new AbortController();
-    running.set(requestId, controller);
-    try {
-      return await run(controller.signal);
-    } finally {
-      running.delete(requestId);
-    }
+/** Runs a call under `requestId` so `cancel(requestId)` reaches it; one running call per id. */
+async function tracked<T>(state: ServiceState, requestId: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (state.running.has(requestId)) throw new AppFailure('ipc/bad-args', `requestId ${requestId} is already running`);
+  const controller = new AbortController();
+  state.running.set(requestId, controller);
+  try {
+    return await run(controller.signal);
+  } finally {
+    state.running.delete(requestId);
   }
+}
 
-  function askVia(methodName: 'ask' | 'reselect', request: Parameters<Impl['ask']>[0]): Promise<AskResult> {
-    return tracked(request.requestId, async (signal) => {
-      const resolved = await resolveImage(request);
-      const args: [AskRequest] = [{ ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }];
-      const limit = await limitFor(args[0].modelDir);
-      return unwrapInference(await deps.inference.callWith(methodName, args, options(signal, forward, limit)));
-    });
-  }
+/** Runs a cancellable call that streams events, with a progress-based time limit grown by the model's size. */
+function streamed<Q extends ImageRequest & { requestId: string }, R>(
+  state: ServiceState,
+  request: Q,
+  call: (located: Q, options: RequestOptions) => Promise<Result<R>>,
+): Promise<R> {
+  return tracked(state, request.requestId, async (signal) => {
+    const args = await located(state.deps, request);
+    const options = callOptions(await limitFor(state, args.modelDir), signal, forwarder(state.deps));
+    return unwrapInference(await call(args, options));
+  });
+}
 
-  /** The request with its image hash resolved and the default model filled in. */
-  async function located<T extends { image: { path: string } | { hash: string }; modelDir?: string | undefined }>(req: T): Promise<T> {
-    const resolved = await resolveImage(req);
-    return { ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir };
-  }
-
+/** Builds the `inference` service. */
+export function createInferenceService(deps: InferenceServiceDeps): Impl {
+  const state: ServiceState = { deps, running: new Map(), timeoutMs: deps.timeoutMs ?? 600_000 };
+  const call = callOptions(state.timeoutMs);
   return {
-    listModels: async (...[dirs]) => unwrapInference(await deps.inference.callWith('listModels', [dirs, deps.defaultModelDir], options())),
-    validateModel: async (...[dir]) =>
-      unwrapInference(await deps.inference.callWith('validateModel', [dir, deps.defaultModelDir], options())),
-    loadModel: async (...[load]) =>
-      unwrapInference(
-        await deps.inference.callWith(
-          'loadModel',
-          [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }],
-          options(undefined, undefined, await limitFor(load.modelDir)),
-        ),
-      ),
-    ask: (...[request]) => askVia('ask', request),
-    reselect: (...[request]) => askVia('reselect', request),
+    listModels: async (...[dirs]) => unwrapInference(await deps.inference.callWith('listModels', [dirs, deps.defaultModelDir], call)),
+    validateModel: async (...[dir]) => unwrapInference(await deps.inference.callWith('validateModel', [dir, deps.defaultModelDir], call)),
+    loadModel: async (...[load]) => {
+      const limit = callOptions(await limitFor(state, load.modelDir));
+      return unwrapInference(await deps.inference.callWith('loadModel', [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }], limit));
+    },
+    ask: (...[request]) => streamed(state, request, (args, o) => deps.inference.callWith('ask', [args], o)),
+    reselect: (...[request]) => streamed(state, request, (args, o) => deps.inference.callWith('reselect', [args], o)),
     cancel: (...[requestId]) => {
-      const controller = running.get(requestId);
+      const controller = state.running.get(requestId);
       controller?.abort();
       return controller !== undefined;
     },
-    status: async () => unwrapInference(await deps.inference.callWith('status', [], options())),
-    embed: async (...[request]) => unwrapInference(await deps.inference.callWith('embed', [await located(request)], options())),
-    sweep: (...[request]) =>
-      tracked(request.requestId, async (signal): Promise<SweepResult> => {
-        const args = [await located(request)] as const;
-        return unwrapInference(await deps.inference.callWith('sweep', [...args], options(signal, forward, await limitFor(args[0].modelDir))));
-      }),
-    occlusion: (...[request]) =>
-      tracked(request.requestId, async (signal): Promise<OcclusionResult> => {
-        const args = [await located(request)] as const;
-        return unwrapInference(await deps.inference.callWith('occlusion', [...args], options(signal, forward, await limitFor(args[0].modelDir))));
-      }),
+    status: async () => unwrapInference(await deps.inference.callWith('status', [], call)),
+    embed: async (...[request]) => unwrapInference(await deps.inference.callWith('embed', [await located(deps, request)], call)),
+    sweep: (...[request]) => streamed(state, request, (args, o) => deps.inference.callWith('sweep', [args], o)),
+    occlusion: (...[request]) => streamed(state, request, (args, o) => deps.inference.callWith('occlusion', [args], o)),
     score: async (...[request]) => {
-      const resolved = await resolveImage(request);
-      return unwrapInference(
-        await deps.inference.callWith(
-          'score',
-          [{ ...resolved, modelDir: resolved.modelDir ?? deps.defaultModelDir }],
-          // Two silent prefills (full, then global only).
-          options(undefined, undefined, 2 * (await limitFor(resolved.modelDir))),
-        ),
-      );
+      const args = [await located(deps, request)] as const;
+      // Two silent prefills (full, then global only).
+      const limit = callOptions(2 * (await limitFor(state, args[0].modelDir)));
+      return unwrapInference(await deps.inference.callWith('score', [...args], limit));
     },
   };
 }

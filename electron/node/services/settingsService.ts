@@ -1,5 +1,6 @@
 // Implements the `settings` contract in Node over the data folder's settings file; a model folder is validated by the
-// inference process before it is stored, and one that fails is refused with its error.
+// inference process before it is stored, and one that fails is refused with its error. The model list is built from
+// the stored folders here, so the page never sends them.
 import path from 'node:path';
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
 import type { SettingsContract } from '../../shared/ipc/settings.ts';
@@ -12,6 +13,8 @@ export interface SettingsServiceDeps {
   store: SettingsStore;
   /** Validates a model folder (the inference service's validateModel). */
   validateModel(dir: string): Promise<ModelSummary>;
+  /** The shipped model and the given folders, validated (the inference service's listModels). */
+  listModels(dirs: string[]): Promise<ModelSummary[]>;
   defaultModelDir: string;
   emit: EventSink<SettingsContract>;
 }
@@ -25,6 +28,7 @@ export function createSettingsService(deps: SettingsServiceDeps): ServiceImpl<Se
   };
   return {
     get: () => deps.store.read(),
+    models: async () => deps.listModels((await deps.store.read()).modelFolders),
     addModelFolder: async (dir) => {
       const absolute = path.resolve(dir);
       const summary = await deps.validateModel(absolute);

@@ -57,6 +57,8 @@ export const chatContract = defineContract(
   {
     /** Starts an answer and resolves at once with the ids; `token` and `end` events follow. Errors: `db/not-found`. */
     ask: method<ChatStarted, z.ZodTuple<[typeof chatAskSchema], null>>(z.tuple([chatAskSchema])),
+    /** The request ids of the answers running now (a page opening a chat follows a running answer). */
+    running: method<string[]>(),
     /** Stops a running answer (it is saved as stopped with what it had); false when it is not running. */
     stop: method<boolean, z.ZodTuple<[z.ZodString], null>>(z.tuple([z.string().min(1)])),
   },

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineContract, event, method, type MethodSpec } from './contract.ts';
 import { datasetMethods } from './database.ts';
 import type { DatasetChange, JobProgress, ScoreSummary } from './datasetTypes.ts';
-import { jobId, scoreOptionsSchema, sha } from './datasetSchemas.ts';
+import { jobId, scoreOptionsSchema } from './datasetSchemas.ts';
 
 export * from './datasetTypes.ts';
 export * from './datasetSchemas.ts';
@@ -16,8 +16,6 @@ function takes<R>(): <A extends z.ZodTuple>(args: A) => MethodSpec<A, R> {
 
 /** The methods main adds to the dataset methods. */
 export const datasetHostMethods = {
-  /** The URL (`/image/<token>`, see ipc/images.ts) that displays the stored image in the renderer. Errors: `db/not-found`. */
-  imageUrl: takes<string>()(z.tuple([sha])),
   /** Scores detail need of examples with the inference engine; resumable (skips scored ones), emits `jobProgress`. Errors: `inference/*`. A cancel resolves with `cancelled: true`. */
   scoreDetail: takes<ScoreSummary>()(z.tuple([scoreOptionsSchema])),
   /** Cancels a running import, export or score job; false when no such job runs. */

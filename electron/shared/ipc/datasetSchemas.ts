@@ -33,6 +33,11 @@ export const exampleQuerySchema = z.object({
   minDetail: z.number().optional(),
   maxDetail: z.number().optional(),
   imageSha256: sha.optional(),
+  /**
+   * Evidence coverage (examples with regions and a mined kept selection): true = the selector dropped the evidence
+   * (some region kept under half its cells), false = every region kept enough. Examples without coverage match neither.
+   */
+  evidenceDropped: z.boolean().optional(),
   sourceMessageId: id.optional(),
   /** 'live' (default), 'deleted' (the trash), or 'all'. */
   deleted: z.enum(['live', 'deleted', 'all']).optional(),

@@ -1,5 +1,6 @@
-// Dataset DTOs and their constant unions: images, conversations, messages, examples, regions, jobs. Pure types that
-// cross every boundary (renderer, main, CLI, database worker); the renderer imports them with `import type`.
+// Dataset DTOs and their constant unions: images, conversations, messages, examples, regions, jobs. Pure types and
+// constant lists (no imports) that cross every boundary; the renderer and the database worker import the lists too,
+// so each union is spelled once (the lint table lets the renderer import this file's values).
 
 /** Review states of a curated example. */
 export const REVIEW_STATUSES = ['draft', 'needs-review', 'accepted', 'rejected'] as const;

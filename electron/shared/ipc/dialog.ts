@@ -32,6 +32,8 @@ export interface DialogChoice {
 
 /** The `dialog` service. Errors: `dialog/unavailable` (browser mode, CLI: type a path instead). */
 export const dialogContract = defineContract('dialog', {
+  /** Whether there are native dialogs here (the app: true; browser mode, CLI: false — the page offers none). */
+  available: method<boolean>(),
   /** Asks for an existing file or folder. */
   open: method<DialogChoice, z.ZodTuple<[typeof openDialogSchema], null>>(z.tuple([openDialogSchema])),
   /** Asks where to save a file. */

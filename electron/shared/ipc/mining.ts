@@ -4,7 +4,16 @@ import { z } from 'zod';
 import { defineContract, event, method, type MethodSpec } from './contract.ts';
 import { id, sha, tagName } from './datasetSchemas.ts';
 import type { Page } from './datasetTypes.ts';
-import type { MiningJob, MiningProgress, PendingPair, ReasonedDuplicateGroup, ReviewItem, SimilarImage } from './miningTypes.ts';
+import type {
+  MiningJob,
+  MiningProgress,
+  PendingPair,
+  ReasonedDuplicateGroup,
+  RegionCoverage,
+  ReviewItem,
+  SignalsWork,
+  SimilarImage,
+} from './miningTypes.ts';
 
 export * from './miningTypes.ts';
 
@@ -42,6 +51,11 @@ export const miningSettingsSchema = z.object({
 export const askFolderSchema = z.object({
   folder: z.string().min(1).max(4000),
   modelDir: z.string().min(1).max(4000).optional(),
+  /**
+   * A questions file read in Node (the page cannot read files): one question per line (`#` comments), or JSON — a list,
+   * or `{ "questions": [...], "perImage": { "sub/a.png": [...] } }`. Merged into `settings`; the job stores the result.
+   */
+  questionsFile: z.string().min(1).max(4000).optional(),
   settings: miningSettingsSchema,
 });
 export type AskFolderOptions = z.input<typeof askFolderSchema>;
@@ -77,10 +91,24 @@ export const miningDataMethods = {
   getMiningJob: takes<MiningJob>()(z.tuple([id])),
   /** Examples with signals sorted by "needs local detail" (OOD rows always last), filterable. */
   reviewQueue: takes<Page<ReviewItem>>()(z.tuple([reviewQuerySchema])),
+  /**
+   * One example's evidence coverage (each region's share of kept selector cells) and whether the selector dropped the
+   * evidence (some region below `coverageBelow`, default 0.5); null when the example has no regions or no stored
+   * selection (not a mined answer).
+   */
+  evidenceCoverage: takes<{ coverage: RegionCoverage[]; dropped: boolean } | null>()(
+    z.tuple([id, z.object({ coverageBelow: z.number().min(0).max(1).optional() })]),
+  ),
   /** The `k` images most similar to an image (cosine of stored embeddings of the same model). Errors: `db/not-found`. */
   similarImages: takes<SimilarImage[]>()(z.tuple([sha, z.object({ k: z.number().int().min(1).max(200).optional() })])),
-  /** Near-duplicate groups that say why: same image + same question, same image, near-identical image (cosine ≥ `minCosine`). */
-  reasonedDuplicates: takes<ReasonedDuplicateGroup[]>()(z.tuple([z.object({ minCosine: z.number().min(0).max(1).optional() })])),
+  /**
+   * Near-duplicate groups that say why: same image + same question, same image (different questions: not duplicates),
+   * near-identical images (perceptual hashes within `maxDistance` bits, default 6; embedding cosine ≥ `minCosine`,
+   * default 0.98, when both images have one).
+   */
+  reasonedDuplicates: takes<ReasonedDuplicateGroup[]>()(
+    z.tuple([z.object({ minCosine: z.number().min(0).max(1).optional(), maxDistance: z.number().int().min(0).max(32).optional() })]),
+  ),
 };
 
 /** Worker-only mining methods (the job runner in Node calls them). */
@@ -115,6 +143,17 @@ export const miningWorkerMethods = {
       }),
     ]),
   ),
+  /**
+   * The job's live examples whose signals miss one of `wanted`, one image's examples together (the signals pass).
+   * The answer and question are the example's first turn as it is now (edits included).
+   */
+  examplesMissingSignals: takes<SignalsWork[]>()(z.tuple([id, z.array(z.enum(['detail', 'instability', 'margin', 'ood'])).min(1)])),
+  /** Stores what the signals pass computed for one example (signals row and detail score; kept selection unchanged). */
+  updateSignals: takes<boolean>()(
+    z.tuple([
+      z.object({ exampleId: id, detail: z.object({ full: z.number(), globalOnly: z.number() }).nullable(), signals: signalsSchema }),
+    ]),
+  ),
   /** Marks a pair failed with why (a resume retries failed pairs only when asked). */
   failMiningPair: takes<boolean>()(z.tuple([id, sha, question, z.string().max(4000)])),
   /** Stores an image's embedding for a model (replaces). */
@@ -128,10 +167,19 @@ export const miningContract = defineContract(
   'mining',
   {
     ...miningDataMethods,
-    /** Creates a job for a folder, scans it and starts answering; resolves once the job exists. Errors: `io/not-found`, `ipc/bad-args`. */
+    /**
+     * Creates a job for a folder, scans it and starts answering; resolves once the job exists. Errors: `io/not-found`
+     * (folder or questions file), `ipc/bad-args` (no question, a malformed questions file).
+     */
     askFolder: takes<MiningJob>()(z.tuple([askFolderSchema])),
     /** Resumes a paused, interrupted or ready job (pairs already done are never redone). Errors: `db/not-found`, `db/conflict`. */
     resumeJob: takes<MiningJob>()(z.tuple([id])),
+    /**
+     * Fills in the signals a job's examples miss (asked with signals off, or cut short), in the background with
+     * progress (`phase: 'signals'`); resumable by calling it again — what is stored stays, the rest is computed.
+     * Errors: `db/not-found`, `db/conflict` (the job is running here).
+     */
+    computeSignals: takes<MiningJob>()(z.tuple([id])),
     /** Pauses a running job after the pair in flight; false when it was not running here. */
     pauseJob: takes<boolean>()(z.tuple([id])),
     /** Cancels a job for good (done pairs stay); false when no such job. */

@@ -39,6 +39,8 @@ export interface MiningJob {
   /** Files the scan could not use, with why. */
   skipped: { file: string; reason: string }[];
   pairs: PairCounts;
+  /** Done examples of this job still missing a signal (detail, instability, margin, or OOD where the model has a guard). */
+  signalsMissing: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -141,6 +143,10 @@ export interface ReasonedDuplicateGroup {
 /** Progress of a running job. */
 export interface MiningProgress {
   jobId: number;
+  /** 'ask' answers the pairs; 'signals' fills in missing signals of the job's examples (done/total count examples). */
+  phase?: 'ask' | 'signals';
+  /** Set on the last event of a signals pass (finished or stopped). */
+  ended?: boolean;
   state: MiningJobState;
   done: number;
   failed: number;
@@ -151,4 +157,24 @@ export interface MiningProgress {
   etaSeconds: number | null;
   /** The file being asked about. */
   file: string | null;
+}
+
+/** A signal a later pass can fill in. */
+export type FillableSignal = 'detail' | 'instability' | 'margin' | 'ood';
+
+/** An example of a job whose signals row misses something: what the signals pass needs to compute it. */
+export interface SignalsWork {
+  exampleId: number;
+  imageSha256: string;
+  imagePath: string;
+  question: string;
+  answer: string;
+  signals: ExampleSignals;
+}
+
+/** What the signals pass stores for one example (the kept selection of the answer is left as it is). */
+export interface SignalsUpdate {
+  exampleId: number;
+  detail: { full: number; globalOnly: number } | null;
+  signals: ExampleSignals;
 }

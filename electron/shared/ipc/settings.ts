@@ -2,7 +2,7 @@
 // main in the data folder (so browser mode keeps them across ports and the CLI reads the same ones).
 import { z } from 'zod';
 import { defineContract, event, method } from './contract.ts';
-import { samplingSchema, selectorOverrideSchema } from './inference.ts';
+import { samplingSchema, selectorOverrideSchema, type ModelSummary } from './inference.ts';
 
 /** Defaults a new chat starts with. */
 export const chatDefaultsSchema = z.object({
@@ -39,6 +39,8 @@ export const settingsContract = defineContract(
   {
     /** The current settings. */
     get: method<Settings>(),
+    /** The shipped model and the stored model folders, each validated (a folder that stopped validating says why). */
+    models: method<ModelSummary[]>(),
     /** Validates a model folder and stores it (absolute). Errors: the folder's `inference/model-*` error; nothing is stored. */
     addModelFolder: method<Settings, z.ZodTuple<[typeof folder], null>>(z.tuple([folder])),
     /** Forgets a model folder (and the selection when it pointed there). */

@@ -1,5 +1,7 @@
 // Evidence coverage: for a region drawn on an example, the share of the selector's local cells under it that were
-// kept for the answer. Pure TypeScript (database worker computes it on read, so it follows region edits).
+// kept for the answer. Pure TypeScript: the database worker computes it on read (so it follows region edits) and the
+// inspector draws it from the same functions.
+import type { InspectionRecord } from '../ipc/inference.ts';
 import type { KeptSelection, RegionCoverage } from '../ipc/miningTypes.ts';
 
 /** A region box in original-image pixels. */
@@ -16,18 +18,25 @@ export const DROPPED_BELOW = 0.5;
 
 /**
  * Local cells whose canvas rectangle overlaps the box (mapped from original pixels onto the canvas where the resized
- * image sits). The local grid is (rows·q) × (cols·q) over the whole canvas, raster order.
+ * image sits). The local grid is (rows·q) × (cols·q) over the whole canvas, raster order. The box is normalised
+ * (corners in any order) and clipped to the image, so cells wholly on tile padding are never under it.
  */
-export function cellsUnder(sel: KeptSelection, box: Box): number[] {
+export function cellsUnder(sel: KeptSelection, box: Omit<Box, 'id'> & { id?: number }): number[] {
   const q = sel.localGrid;
   const gw = sel.grid.cols * q;
   const gh = sel.grid.rows * q;
-  const sx = sel.canvas.imageWidth / sel.original.width;
-  const sy = sel.canvas.imageHeight / sel.original.height;
-  const cx1 = sel.canvas.imageX + box.x1 * sx;
-  const cx2 = sel.canvas.imageX + box.x2 * sx;
-  const cy1 = sel.canvas.imageY + box.y1 * sy;
-  const cy2 = sel.canvas.imageY + box.y2 * sy;
+  const { width: W, height: H } = sel.original;
+  const x1 = Math.max(0, Math.min(box.x1, box.x2));
+  const x2 = Math.min(W, Math.max(box.x1, box.x2));
+  const y1 = Math.max(0, Math.min(box.y1, box.y2));
+  const y2 = Math.min(H, Math.max(box.y1, box.y2));
+  if (!(x2 > x1 && y2 > y1)) return [];
+  const sx = sel.canvas.imageWidth / W;
+  const sy = sel.canvas.imageHeight / H;
+  const cx1 = sel.canvas.imageX + x1 * sx;
+  const cx2 = sel.canvas.imageX + x2 * sx;
+  const cy1 = sel.canvas.imageY + y1 * sy;
+  const cy2 = sel.canvas.imageY + y2 * sy;
   const cw = sel.canvas.width / gw;
   const ch = sel.canvas.height / gh;
   const c0 = Math.max(0, Math.floor(cx1 / cw));
@@ -37,6 +46,17 @@ export function cellsUnder(sel: KeptSelection, box: Box): number[] {
   const cells: number[] = [];
   for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) cells.push(r * gw + c);
   return cells;
+}
+
+/** The selector's kept cells and the geometry to map regions onto them, from an inspection record; null when incomplete. */
+export function keptSelection(inspection: unknown): KeptSelection | null {
+  const r = inspection as Partial<InspectionRecord> | null;
+  if (!r?.original || !r.grid || !r.canvas || !r.localGrid || !Array.isArray(r.selector?.kept)) return null;
+  const kept: number[] = [];
+  r.selector.kept.forEach((k, j) => {
+    if (k) kept.push(j);
+  });
+  return { original: r.original, grid: { cols: r.grid.cols, rows: r.grid.rows }, localGrid: r.localGrid, canvas: r.canvas, kept };
 }
 
 /** Coverage of each region by the kept cells. */

@@ -25,7 +25,7 @@ def test_every_in_scope_question_of_the_data_matches_the_patterns() -> None:
 
 
 def test_no_out_of_scope_question_is_in_scope() -> None:
-    qs = {q.question for split in ("train", "heldout") for i in range(2000) for q in oos.questions(split, i, 2)}
+    qs = {q.question for split in oos.SPLITS for i in range(2000) for q in oos.questions(split, i, 2)}
     assert len(qs) > 500
     assert not [q for q in qs if _in_scope(q)]
 
@@ -41,8 +41,22 @@ def test_heldout_set_is_fixed_and_mostly_unseen_in_training() -> None:
 
 def test_split_pools_are_disjoint() -> None:
     for pool in (oos.FREE_FORM, oos.SCENE_QUESTIONS, oos.READING, oos.NOUNS, oos.OTHER_COLOURS, oos.OTHER_SHAPES):
-        tr, he = set(oos._half(pool, "train")), set(oos._half(pool, "heldout"))
-        assert tr and he and not tr & he
+        tr, va, he = (set(oos._half(pool, s)) for s in oos.SPLITS)
+        assert tr and va and he and not tr & he and not va & he and not tr & va
+        assert tr | va | he == set(pool)
+
+
+def test_val_set_shares_no_free_form_phrasing_or_unknown_word_with_heldout() -> None:
+    val = {q.question for _, q in oos.val_set()}
+    held = {q.question for _, q in oos.heldout_set()}
+    assert len(oos.val_set()) == 200 and not val & held
+
+
+def test_unknown_split_is_an_error() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="split"):
+        oos.questions("test", 0, 1)
 
 
 def test_val_split_is_distinct_from_heldout() -> None:

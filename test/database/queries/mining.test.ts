@@ -1,10 +1,11 @@
 // Unit (real SQLite): mining jobs and pairs — pairs keyed (job, image, question) are added once, a pair completes
 // exactly once (example + score + signals + done mark together), the review queue sorts by the rank with OOD rows
 // last, evidence coverage follows the regions, and similar images / reasoned duplicates come from stored embeddings.
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makePng, openTestDataset, type TestDataset } from '../fixtures.ts';
 import { needsDetail } from '../../../electron/shared/mining/rank.ts';
-import type { CompletedPair } from '../../../electron/shared/ipc/mining.ts';
+import type { CompletedPair, ReasonedDuplicateGroup } from '../../../electron/shared/ipc/mining.ts';
 import { migrate, schemaVersion } from '../../../database/migrations/runner.ts';
 
 const settings = { questions: ['What colour?', 'How many?'] };
@@ -24,7 +25,8 @@ function inspection(kept: number[]): unknown {
 
 async function setup(t: TestDataset, images = 3): Promise<{ jobId: number; shas: string[] }> {
   const shas: string[] = [];
-  for (let i = 0; i < images; i++) shas.push((await t.call('addImage', new Uint8Array(await makePng(i + 1, 224, 112)), `img${i}.png`)).sha256);
+  for (let i = 0; i < images; i++)
+    shas.push((await t.call('addImage', new Uint8Array(await makePng(i + 1, 224, 112)), `img${i}.png`)).sha256);
   const job = await t.call('createMiningJob', { folder: '/data/f', modelDir: '/m', manifestSha256: 'abc', settings });
   const pairs = shas.flatMap((sha, i) => settings.questions.map((question) => ({ imageSha256: sha, question, file: `img${i}.png` })));
   expect((await t.call('addMiningPairs', job.id, pairs)).added).toBe(pairs.length);
@@ -118,6 +120,17 @@ describe('mining queries', () => {
     const kept = await t.call('reviewQueue', { evidenceDropped: false });
     expect(kept.items.map((i) => i.exampleId)).toEqual([a.exampleId]);
     expect(kept.items[0]!.coverage![0]).toMatchObject({ cells: 4, kept: 4, share: 1 });
+    // The editor's view of one example: per-region coverage and the verdict; null without regions.
+    expect(await t.call('evidenceCoverage', b.exampleId, {})).toEqual({ coverage: dropped.items[0]!.coverage, dropped: true });
+    expect((await t.call('evidenceCoverage', a.exampleId, {}))?.dropped).toBe(false);
+    expect((await t.call('evidenceCoverage', b.exampleId, { coverageBelow: 0 }))?.dropped).toBe(false);
+    expect(await t.call('evidenceCoverage', c.exampleId, {})).toBeNull();
+    // The dataset list filters on the same verdict (c has no region: it matches neither), and follows region edits.
+    const listed = async (evidenceDropped: boolean) => (await t.call('listExamples', { evidenceDropped })).items.map((e) => e.id);
+    expect([await listed(true), await listed(false)]).toEqual([[b.exampleId], [a.exampleId]]);
+    expect((await t.call('listExamples', { evidenceDropped: true, status: ['accepted'] })).total).toBe(0);
+    await t.call('addRegion', a.exampleId, { x1: 120, y1: 0, x2: 220, y2: 20 });
+    expect([await listed(true), await listed(false)]).toEqual([[b.exampleId, a.exampleId].sort((x, y) => y - x), []]);
     t.close();
   });
 
@@ -138,6 +151,65 @@ describe('mining queries', () => {
     const groups = await t.call('reasonedDuplicates', {});
     expect(groups.find((g) => g.reason === 'same-image-same-question')?.exampleIds).toHaveLength(2);
     expect(groups.find((g) => g.reason === 'same-image')?.detail).toMatch(/2 different questions/);
+    t.close();
+  });
+
+  it('lists the examples missing signals, stores the pass result with its detail score, and counts what is left', async () => {
+    const t = openTestDataset();
+    const { jobId, shas } = await setup(t);
+    const withAll = completed(jobId, shas[0]!, 'What colour?', { detail: 1, inDist: true });
+    withAll.signals = { ...withAll.signals, instability: 0.25, margin: 0.5, missing: [] };
+    await t.call('completeMiningPair', withAll);
+    const partial = completed(jobId, shas[1]!, 'What colour?', { detail: 1, inDist: true, kept: [0] });
+    partial.detail = null;
+    partial.signals = { ...partial.signals, detail: null, missing: ['detail', 'instability', 'margin'] };
+    const { exampleId } = await t.call('completeMiningPair', partial);
+    expect((await t.call('getMiningJob', jobId)).signalsMissing).toBe(1);
+    expect(await t.call('examplesMissingSignals', jobId, ['ood'])).toEqual([]);
+    const [work] = await t.call('examplesMissingSignals', jobId, ['detail']);
+    expect(work).toMatchObject({ exampleId, imageSha256: shas[1], question: 'What colour?', answer: 'answer to What colour?' });
+    expect(work!.imagePath).toMatch(new RegExp(`${shas[1]}\\.png$`));
+    const signals = { ...work!.signals, detail: 2, instability: 0.5, margin: 0.1, needsDetail: 0.7, missing: [] };
+    await t.call('updateSignals', { exampleId, detail: { full: -1, globalOnly: -3 }, signals });
+    expect((await t.call('getMiningJob', jobId)).signalsMissing).toBe(0);
+    const item = (await t.call('reviewQueue', { jobId })).items.find((i) => i.exampleId === exampleId)!;
+    expect(item.signals).toMatchObject({ detail: 2, instability: 0.5, margin: 0.1, needsDetail: 0.7, missing: [] });
+    // The kept selection of the answer is left as it was (coverage still computable).
+    await t.call('addRegion', exampleId, { x1: 0, y1: 0, x2: 10, y2: 10 });
+    expect((await t.call('reviewQueue', { jobId, evidenceDropped: false })).items.map((i) => i.exampleId)).toContain(exampleId);
+    await expect(t.call('updateSignals', { exampleId: 9999, detail: null, signals })).rejects.toMatchObject({ code: 'db/not-found' });
+    t.close();
+  });
+
+  it('groups a re-encoded copy as a near-identical image, confirmed by the embeddings, with its ids sorted', async () => {
+    const t = openTestDataset();
+    const { shas } = await setup(t);
+    const jpeg = await sharp(await makePng(1, 224, 112))
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const copy = (await t.call('addImage', new Uint8Array(jpeg), 'copy.jpg')).sha256;
+    const later = await t.call('createExample', { imageSha256: copy, turns: [{ question: 'Where?', answer: 'left' }] });
+    const first = await t.call('createExample', { imageSha256: shas[0]!, turns: [{ question: 'What?', answer: 'a square' }] });
+    const near = (groups: ReasonedDuplicateGroup[]) => groups.filter((g) => g.reason === 'near-identical-image' && g.images.includes(copy));
+    // No embeddings: the perceptual hash alone decides.
+    const byHash = near(await t.call('reasonedDuplicates', {}));
+    expect(byHash).toHaveLength(1);
+    expect(byHash[0]!.images.sort()).toEqual([shas[0]!, copy].sort());
+    expect(byHash[0]!.exampleIds).toEqual([later.id, first.id].sort((a, b) => a - b));
+    expect(byHash[0]!.detail).toMatch(/within \d+ bits of perceptual hash$/);
+    // Both embedded: the cosine confirms (or vetoes) and is said.
+    await t.call('storeEmbedding', shas[0]!, 'abc', [1, 0, 0, 0]);
+    await t.call('storeEmbedding', copy, 'abc', [0.995, Math.sqrt(1 - 0.995 ** 2), 0, 0]);
+    expect(near(await t.call('reasonedDuplicates', {}))[0]!.detail).toMatch(/embedding cosine 0\.9950$/);
+    expect(near(await t.call('reasonedDuplicates', { minCosine: 0.999 }))).toEqual([]);
+    // A third copy joins the same group (transitively), not a second pair.
+    const third = (await t.call('addImage', new Uint8Array(await sharp(jpeg).jpeg({ quality: 60 }).toBuffer()), 'third.jpg')).sha256;
+    const last = await t.call('createExample', { imageSha256: third, turns: [{ question: 'Which?', answer: 'one' }] });
+    const grouped = near(await t.call('reasonedDuplicates', {}));
+    expect(grouped).toHaveLength(1);
+    expect(grouped[0]!.images.sort()).toEqual([shas[0]!, copy, third].sort());
+    expect(grouped[0]!.exampleIds).toContain(last.id);
+    expect(grouped[0]!.detail).toMatch(/^3 images, each within \d+ bits of perceptual hash of another, embedding cosine ≥ 0\.9950$/);
     t.close();
   });
 });

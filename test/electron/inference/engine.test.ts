@@ -75,7 +75,7 @@ describe('Engine', () => {
     expect(engine.status()).toMatchObject({ busy: false, queued: 0 });
   });
 
-  it('treats a literal <image> in the question or history as text, not a second placeholder', async () => {
+  it('drops a literal <image> in the question or history, keeping the one image placeholder', async () => {
     const r = await engine.ask(
       {
         requestId: 'lit',
@@ -90,6 +90,23 @@ describe('Engine', () => {
       none,
     );
     expect(r.inspection.tokens.prompt).toBeGreaterThan(10);
+    // The same request with the literals removed by hand: the same prompt and (greedy) the same answer.
+    const clean = await engine.ask(
+      {
+        requestId: 'lit-clean',
+        image: { path: IMAGE },
+        question: 'What is  here?',
+        history: [
+          { role: 'user', content: '\nHi' },
+          { role: 'assistant', content: 'Hello.' },
+        ],
+      },
+      live(),
+      none,
+    );
+    expect(r.inspection.tokens.prompt).toBe(clean.inspection.tokens.prompt);
+    expect(r.inspection.tokens.prefill).toBe(clean.inspection.tokens.prefill);
+    expect(r.tokenIds).toEqual(clean.tokenIds);
   });
 
   it('names bad arguments', async () => {

@@ -21,6 +21,7 @@ describe('dialog service', () => {
     });
     expect(await router.dispatch('dialog:save', [{ defaultPath: 'export.json' }])).toEqual({ ok: true, value: { path: null } });
     expect(calls).toEqual([{ title: 'Model folder', properties: ['openDirectory'] }, { defaultPath: 'export.json' }]);
+    expect(await router.dispatch('dialog:available', [])).toEqual({ ok: true, value: true });
   });
 
   it('is unavailable in browser mode with a message that says to type the path', async () => {
@@ -28,5 +29,6 @@ describe('dialog service', () => {
     const r = await router.dispatch('dialog:open', [{}]);
     expect(r).toMatchObject({ ok: false, error: { code: 'dialog/unavailable' } });
     expect(!r.ok && r.error.message).toContain('type the path');
+    expect(await router.dispatch('dialog:available', [])).toEqual({ ok: true, value: false });
   });
 });

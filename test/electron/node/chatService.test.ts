@@ -44,11 +44,47 @@ describe('chat service', () => {
     const read = async (): Promise<Message> => unwrap(await worker.client.call('getConversation', started.conversationId)).messages[1]!;
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await read()).text).toBe('It is ');
+    // While it runs, main lists it (a page opening the chat follows it); once ended, it is gone.
+    expect(await service.running()).toEqual([started.requestId]);
+    expect((await read()).provenance).toMatchObject({ requestId: started.requestId });
+    expect((await read()).provenance?.['outcome']).toBeUndefined();
     release();
     await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await service.running()).toEqual([]);
     const final = await read();
     expect(final).toMatchObject({ text: 'It is red.', perf: { totalMs: 5, generated: 3, stopped: false } });
     expect(final.provenance).toMatchObject({ model: 'none', modelDir: '/models/none', manifestHash: null, executionProvider: 'cpu' });
+    await worker.stop();
+  });
+
+  it('saves the OOD guard verdict with a finished answer; a failing guard leaves it null and the answer stands', async () => {
+    const worker = startDatasetWorker({ dataDir: tempDir('slime-chat-ood-unit-') });
+    const image = unwrap(await worker.client.call('addImage', new Uint8Array(await makePng(2)), 'b.png'));
+    const inspection = { timings: { total: 5, ttft: 1 }, tokens: { generated: 1 }, providers: [], selector: {}, sampling: {} };
+    const asked: string[] = [];
+    const verdicts = [{ score: 900, inDist: false, method: 'mahalanobis' as const, threshold: 570 }, null];
+    const service = createChatService({
+      db: worker.client,
+      defaultModelDir: '/models/none',
+      emit: () => undefined,
+      cancel: () => false,
+      guard: async (sha, dir, manifestHash) => {
+        asked.push(`${sha}|${dir}|${manifestHash}`);
+        const v = verdicts.shift();
+        if (v === null) throw new Error('ood.json unreadable');
+        return v!;
+      },
+      ask: async (request) =>
+        ({ requestId: request.requestId, answer: 'red', tokenIds: [], model: { dir: '/models/none', name: 'none' }, inspection }) as unknown as AskResult,
+    });
+    for (const expected of [{ score: 900, inDist: false, method: 'mahalanobis', threshold: 570 }, null]) {
+      const started = await service.ask({ imageSha256: image.sha256, question: 'Colour?', history: [], sampling: {}, selector: {} });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const answer = unwrap(await worker.client.call('getConversation', started.conversationId)).messages[1]!;
+      expect(answer.text).toBe('red');
+      expect(answer.provenance?.['ood']).toEqual(expected);
+    }
+    expect(asked).toEqual([`${image.sha256}|/models/none|null`, `${image.sha256}|/models/none|null`]);
     await worker.stop();
   });
 });

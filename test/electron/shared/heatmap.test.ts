@@ -48,5 +48,10 @@ describe('shared heatmap', () => {
     const png = await sharp(Buffer.from(occ)).png().toBuffer();
     const meta = await sharp(png).metadata();
     expect([meta.width, meta.height]).toEqual([Math.max(i.original.width, LEGEND_MIN_WIDTH), i.original.height + LEGEND_HEIGHT]);
+    // A caption longer than the band is cut with an ellipsis instead of running off the image.
+    const long = heatmapSvg(i, { kind: 'selector' }, { legend: true, caption: 'q'.repeat(500) });
+    const shown = /(q+)…<\/text>/.exec(long)?.[1] ?? '';
+    expect(shown.length).toBeGreaterThan(20);
+    expect(shown.length * 6.2).toBeLessThan(Math.max(i.original.width, LEGEND_MIN_WIDTH));
   });
 });

@@ -12,6 +12,7 @@ import { fromWireJson, toWireJson } from '../../../electron/node/web/wireJson.ts
 import { createRouter } from '../../../electron/shared/ipc/router.ts';
 import { apiDescriptors } from '../../../electron/shared/ipc/registry.ts';
 import { buildApi, type ApiTransport } from '../../../electron/shared/ipc/buildApi.ts';
+import type { DialogHost } from '../../../electron/node/services/dialogService.ts';
 
 /** The shipped SliME-Nano model. */
 export const NANO_DIR = path.join(REPO_ROOT, 'models', 'nano');
@@ -24,8 +25,8 @@ export interface RealApi {
   close(): Promise<void>;
 }
 
-/** Starts the services in a fresh data folder and installs `globalThis.api` over them. */
-export async function installRealApi(prefix: string): Promise<RealApi> {
+/** Starts the services in a fresh data folder and installs `globalThis.api` over them (`dialogs`: the app's native ones). */
+export async function installRealApi(prefix: string, extra: { dialogs?: DialogHost } = {}): Promise<RealApi> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `slime-state-${prefix}-`));
   const services = await createServices({
     spawnInference: forkSpawner(INFERENCE_ENTRY),
@@ -33,6 +34,7 @@ export async function installRealApi(prefix: string): Promise<RealApi> {
     defaultModelDir: NANO_DIR,
     version: readAppVersion(),
     electronVersion: null,
+    ...extra,
   });
   const router = createRouter(services.bindings);
   const listeners = new Map<string, Set<(payload: unknown) => void>>();

@@ -1,8 +1,9 @@
 // Renderer: review-status and answer-source names for display (the contract's unions, spelled for people).
 import type { AnswerSource, ReviewStatus } from '$shared/ipc/dataset.ts';
+import { REVIEW_STATUSES } from '$shared/ipc/datasetTypes.ts';
 
-/** Review statuses in display order. */
-export const STATUSES = ['draft', 'needs-review', 'accepted', 'rejected'] as const satisfies readonly ReviewStatus[];
+/** Review statuses in display order (the contract's list). */
+export const STATUSES = REVIEW_STATUSES;
 
 /** Display names of review statuses. */
 export const STATUS_LABELS: Record<ReviewStatus, string> = {

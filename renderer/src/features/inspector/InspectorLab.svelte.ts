@@ -7,9 +7,9 @@ import { toErrorView, type ErrorView } from '../../lib/components/errorView.ts';
 import { newRequestId } from '../../lib/state/ChatStream.ts';
 import type { InspectorState } from '../../lib/state/InspectorState.svelte.ts';
 import { keptIndices, tileTokens } from './geometry.ts';
+import { keepSetFor, type InterventionKind } from './interventions.ts';
 
-/** What an intervention does to the original kept set. */
-export type InterventionKind = 'keep-only' | 'drop' | 'add' | 'global';
+export { KIND_LABEL, keepSetFor, type InterventionKind } from './interventions.ts';
 
 /** One re-ask with an explicit kept set. */
 export interface Intervention {
@@ -39,28 +39,6 @@ export interface LabJob {
   done: number;
   total: number;
   label: string;
-}
-
-/** Words for each intervention kind (history and buttons). */
-export const KIND_LABEL: Record<InterventionKind, string> = {
-  'keep-only': 'keep only these',
-  drop: 'drop these',
-  add: 'add these to the kept set',
-  global: 'global view only',
-};
-
-/** The kept set `kind` makes from the original kept set and the selection (ascending). */
-export function keepSetFor(kind: InterventionKind, original: readonly number[], selected: readonly number[]): number[] {
-  const sel = new Set(selected);
-  const out =
-    kind === 'keep-only'
-      ? [...sel]
-      : kind === 'drop'
-        ? original.filter((j) => !sel.has(j))
-        : kind === 'add'
-          ? [...new Set([...original, ...sel])]
-          : [];
-  return out.sort((a, b) => a - b);
 }
 
 /** Lab state (one per inspector). */

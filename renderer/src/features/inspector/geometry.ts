@@ -1,6 +1,7 @@
 // Renderer: maps the inspection record's token indices to rectangles of the original image (pure functions).
 // (Relative type imports, not $shared: unit tests type-check this file under the root tsconfig, which has no alias.)
 import type { InspectionRecord } from '../../../../electron/shared/ipc/inference.ts';
+import { cellsUnder, keptSelection } from '../../../../electron/shared/mining/coverage.ts';
 
 /** A rectangle in original-image pixels. */
 export interface Rect {
@@ -85,12 +86,13 @@ export function boxRect(b: Box): Rect {
   return { x: Math.min(b.x1, b.x2), y: Math.min(b.y1, b.y2), width: Math.abs(b.x2 - b.x1), height: Math.abs(b.y2 - b.y1) };
 }
 
-/** Local tokens whose cells overlap `box` (stored with a region). */
+/**
+ * Local tokens whose cells overlap `box` (stored with a region): the evidence-coverage code's `cellsUnder`, so the
+ * inspector, the save dialog and the review queue count the same cells.
+ */
 export function tokensInBox(record: InspectionRecord, box: Box): number[] {
-  const r = boxRect(box);
-  const out: number[] = [];
-  for (let j = 0; j < record.selector.scores.length; j++) if (intersects(tokenRect(record, j), r)) out.push(j);
-  return out;
+  const sel = keptSelection(record);
+  return sel ? cellsUnder(sel, box) : [];
 }
 
 /** Kept local tokens per tile. */

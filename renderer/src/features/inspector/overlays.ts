@@ -2,6 +2,7 @@
 // onto a 2D canvas laid over the original image; `scale` = canvas pixels per original pixel.
 import type { InspectionRecord } from '$shared/ipc/inference.ts';
 import { rampColor } from '$shared/heatmap.ts';
+import type { RegionEvidence } from './evidence.ts';
 import {
   boxRect,
   canvasToOriginal,
@@ -29,7 +30,10 @@ export function heatColor(t: number): [number, number, number] {
   return rampColor(t);
 }
 
-/** Dropped cells: dark with light diagonal hatching, told apart from the ramp's dark end in greyscale too. */
+/**
+ * Dropped cells: a dark wash with light diagonal stripes, told apart from the ramp's dark end in greyscale too; the wash
+ * is at most 0.4 opaque so the photo under a dropped cell stays visible.
+ */
 function hatch(ctx: CanvasRenderingContext2D, alpha: number): CanvasPattern | string {
   const tile = document.createElement('canvas');
   tile.width = tile.height = 8;
@@ -37,7 +41,7 @@ function hatch(ctx: CanvasRenderingContext2D, alpha: number): CanvasPattern | st
   if (!t) return `rgba(20,20,24,${alpha})`;
   t.fillStyle = `rgba(20,20,24,${alpha})`;
   t.fillRect(0, 0, 8, 8);
-  t.strokeStyle = `rgba(255,255,255,${alpha * 0.45})`;
+  t.strokeStyle = `rgba(255,255,255,${Math.min(0.85, alpha * 1.4)})`;
   t.lineWidth = 1.5;
   t.beginPath();
   t.moveTo(0, 8);
@@ -88,7 +92,7 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scale
   }
   const values = o.heatValue === 'prob' ? rec.selector.probs : rec.selector.scores;
   const { min, span } = range(values);
-  const dropped = hatch(ctx, Math.min(0.7, o.opacity + 0.15));
+  const dropped = hatch(ctx, Math.min(0.4, o.opacity));
   for (let j = 0; j < values.length; j++) {
     const r = tokenRect(rec, j);
     if (r.width <= 0 || r.height <= 0) continue;
@@ -173,7 +177,80 @@ function drawSelected(ctx: CanvasRenderingContext2D, rec: InspectionRecord, scal
   ctx.setLineDash([]);
 }
 
-/** Clears `ctx` and draws the overlays that are on, then the cells selected for an intervention, then the region. */
+/** A line drawn twice: a dark halo under a light stroke (visible on any colour and in greyscale). */
+function haloLine(ctx: CanvasRenderingContext2D, path: () => void, w: number, light: string): void {
+  ctx.lineWidth = w * 2.2;
+  ctx.strokeStyle = 'rgba(0,0,0,0.75)';
+  ctx.beginPath();
+  path();
+  ctx.stroke();
+  ctx.lineWidth = w;
+  ctx.strokeStyle = light;
+  ctx.beginPath();
+  path();
+  ctx.stroke();
+}
+
+/**
+ * Evidence coverage: each region's outline with its number and kept count, and every cell under it marked by shape —
+ * a kept cell gets a solid light frame, a dropped cell a cross — so the states read in greyscale too.
+ */
+export function drawEvidence(
+  ctx: CanvasRenderingContext2D,
+  rec: InspectionRecord,
+  scale: number,
+  evidence: readonly RegionEvidence[],
+): void {
+  const w = Math.max(1.5, 2 * scale);
+  const labels: { e: RegionEvidence; b: Rect }[] = [];
+  for (const e of evidence) {
+    for (const j of e.cells) {
+      const r = tokenRect(rec, j);
+      if (r.width <= 0 || r.height <= 0) continue;
+      const [x, y, cw, ch] = [r.x * scale + 2 * w, r.y * scale + 2 * w, r.width * scale - 4 * w, r.height * scale - 4 * w];
+      if (rec.selector.kept[j]) haloLine(ctx, () => ctx.rect(x, y, cw, ch), w, '#ffffff');
+      else
+        haloLine(
+          ctx,
+          () => {
+            ctx.moveTo(x, y);
+            ctx.lineTo(x + cw, y + ch);
+            ctx.moveTo(x + cw, y);
+            ctx.lineTo(x, y + ch);
+          },
+          w,
+          '#ffb224',
+        );
+    }
+    const b = boxRect(e.region);
+    // The box drawn in the inspector (id 0) keeps its own dashed outline; stored regions get the dataset's orange.
+    if (e.region.id !== 0) haloLine(ctx, () => ctx.rect(b.x * scale, b.y * scale, b.width * scale, b.height * scale), w * 1.3, '#ffb224');
+    labels.push({ e, b });
+  }
+  drawEvidenceLabels(ctx, scale, labels);
+}
+
+/**
+ * A small "R1" tag just outside each region's top-left corner (inside the image), matching the evidence list below the
+ * image; kept under half a cell so it never hides a cell's centre mark. Counts are in the list.
+ */
+function drawEvidenceLabels(ctx: CanvasRenderingContext2D, scale: number, labels: { e: RegionEvidence; b: Rect }[]): void {
+  const size = Math.max(10, Math.round(11 * scale));
+  ctx.font = `700 ${size}px system-ui, sans-serif`;
+  for (const { e, b } of labels) {
+    const text = `R${e.n}`;
+    const w = ctx.measureText(text).width + size * 0.6;
+    const h = size * 1.25;
+    const x = Math.max(0, b.x * scale - w);
+    const y = Math.max(0, b.y * scale - h);
+    ctx.fillStyle = '#ffb224';
+    ctx.fillRect(x, y, w, h);
+    ctx.fillStyle = '#000';
+    ctx.fillText(text, x + size * 0.3, y + size);
+  }
+}
+
+/** Clears `ctx` and draws the overlays that are on, the evidence coverage, the cells selected for an intervention, then the region. */
 export function drawOverlays(
   ctx: CanvasRenderingContext2D,
   rec: InspectionRecord | null,
@@ -181,6 +258,7 @@ export function drawOverlays(
   o: OverlayOptions,
   region: Box | null,
   selected: readonly number[] = [],
+  evidence: readonly RegionEvidence[] = [],
 ): void {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   if (rec) {
@@ -190,6 +268,7 @@ export function drawOverlays(
     if (o.heatmap) drawHeatmap(ctx, rec, scale, layered);
     if (o.grid) drawGrid(ctx, rec, scale);
     if (o.heatmap) drawHottest(ctx, rec, scale);
+    if (evidence.length) drawEvidence(ctx, rec, scale, evidence);
     if (selected.length) drawSelected(ctx, rec, scale, selected);
   }
   if (region) drawBox(ctx, region, scale);

@@ -7,11 +7,29 @@ import { describeError } from '../../lib/components/errorView.ts';
 /** The form of a new ask-a-folder job. */
 export interface AskFolderForm {
   folder: string;
+  /** Model folder; '' = the shipped default; null until the form first shows (then the model chosen in Chat). */
+  modelDir: string | null;
   questions: string;
+  /** A questions file (one per line, or JSON with optional per-image lists), read by the app; '' = none. */
+  questionsFile: string;
   topP: string;
+  /** Selector mode; '' = the model's. */
+  mode: '' | 'legacy' | 'single';
   maxNewTokens: string;
   signals: boolean;
 }
+
+/** The form as last typed: kept while the app runs, so leaving the Mining page and coming back keeps it. */
+export const askFolderDraft: AskFolderForm = $state({
+  folder: '',
+  modelDir: null,
+  questions: '',
+  questionsFile: '',
+  topP: '',
+  mode: '',
+  maxNewTokens: '',
+  signals: true,
+});
 
 /** Splits typed questions: one per line, blanks dropped. */
 export function parseQuestions(text: string): string[] {
@@ -44,7 +62,8 @@ export class MiningState {
   start(): () => void {
     this.unsubscribe = api.mining.onProgress((p) => {
       this.progress = { ...this.progress, [p.jobId]: p };
-      if (p.state !== 'running') void this.refresh();
+      const passEnded = p.phase === 'signals' && p.ended === true;
+      if ((p.phase !== 'signals' && p.state !== 'running') || passEnded) void this.refresh();
     });
     void this.refresh();
     return () => this.unsubscribe?.();
@@ -72,9 +91,11 @@ export class MiningState {
     await this.act(() =>
       api.mining.askFolder({
         folder: form.folder.trim(),
+        ...(form.modelDir ? { modelDir: form.modelDir } : {}),
+        ...(form.questionsFile.trim() ? { questionsFile: form.questionsFile.trim() } : {}),
         settings: {
           questions: parseQuestions(form.questions),
-          selector: topP === undefined ? {} : { topP },
+          selector: { ...(topP === undefined ? {} : { topP }), ...(form.mode ? { mode: form.mode } : {}) },
           sampling: maxNewTokens === undefined ? {} : { maxNewTokens },
           signals: { detail: form.signals, stability: form.signals, embedding: form.signals },
         },
@@ -90,6 +111,10 @@ export class MiningState {
   }
   cancel(id: number): Promise<void> {
     return this.act(() => api.mining.cancelJob(id));
+  }
+  /** Fills in the signals the job's examples miss (the signals pass). */
+  computeSignals(id: number): Promise<void> {
+    return this.act(() => api.mining.computeSignals(id));
   }
 
   /** Changes the queue filter and reloads it. */

@@ -30,11 +30,27 @@ const HINTS: Record<string, string> = {
   internal: 'This is a bug in SliME Studio; please report it.',
 };
 
+/** What to do when a background process died, by how it died (`details.reason` of a crashed error; process/exitReason.ts). */
+const EXIT_HINTS: Record<string, string> = {
+  'out-of-memory': 'Close other programs or pick a smaller model in Settings → Models; the process restarts on the next request.',
+  killed: 'The system may have stopped it when memory ran low. It restarts on the next request: try again.',
+  'launch-failed': 'It could not start. Reinstall SliME Studio if this repeats; it is tried again on the next request.',
+};
+
+/** The hint for `code`, made precise by the exit reason of a dead process. */
+function hintFor(code: string | undefined, details: Record<string, unknown> | undefined): string | undefined {
+  if (!code) return undefined;
+  const reason = details?.['reason'];
+  if (code.endsWith('/crashed') && typeof reason === 'string' && EXIT_HINTS[reason]) return EXIT_HINTS[reason];
+  return HINTS[code];
+}
+
 /** The view of `thrown`; `context` (e.g. "Could not attach the image") prefixes the message. */
 export function toErrorView(thrown: unknown, context?: string): ErrorView {
   const code = thrown instanceof ApiError ? thrown.code : undefined;
   const raw = thrown instanceof Error ? thrown.message : String(thrown);
-  return { message: context ? `${context}: ${raw}` : raw, code, hint: code ? HINTS[code] : undefined };
+  const details = thrown instanceof ApiError ? thrown.details : undefined;
+  return { message: context ? `${context}: ${raw}` : raw, code, hint: hintFor(code, details) };
 }
 
 /** One readable sentence for anything a call threw (views that show a plain string): the message, then the ErrorCode in brackets. */

@@ -40,9 +40,8 @@ export interface Streaming {
 
 type Held = { kind: 'token'; e: ChatToken } | { kind: 'stage'; e: StageEvent } | { kind: 'end'; e: ChatEnd };
 
-/** Asks main to answer `request`; `started` rejects with ApiError when it was refused (then `ended` rejects too). */
-export function startChatRun(request: ChatAsk, handlers: ChatRunHandlers): ChatRun {
-  let id: string | null = null;
+/** Listens to the events of one request id, holding them while the id is not known yet. */
+function listen(handlers: ChatRunHandlers, id: string | null) {
   const held: Held[] = [];
   let finish: (end: ChatEnd) => void = () => undefined;
   let fail: (error: unknown) => void = () => undefined;
@@ -50,11 +49,12 @@ export function startChatRun(request: ChatAsk, handlers: ChatRunHandlers): ChatR
     finish = resolve;
     fail = reject;
   });
+  ended.catch(() => undefined);
   const deliver = (h: Held): void => {
     if (h.kind === 'token') handlers.ontoken(h.e);
     else if (h.kind === 'stage') handlers.onstage(h.e.stage);
     else {
-      offs.forEach((off) => off());
+      off();
       finish(h.e);
     }
   };
@@ -67,18 +67,44 @@ export function startChatRun(request: ChatAsk, handlers: ChatRunHandlers): ChatR
     api.inference.onStage((e) => take({ kind: 'stage', e })),
     api.chat.onEnd((e) => take({ kind: 'end', e })),
   ];
+  const off = (): void => offs.splice(0).forEach((o) => o());
+  return {
+    ended,
+    know(requestId: string): void {
+      id = requestId;
+      for (const h of held.splice(0)) if (h.e.requestId === id) deliver(h);
+    },
+    abandon(error: unknown): void {
+      off();
+      fail(error);
+    },
+  };
+}
+
+/** Asks main to answer `request`; `started` rejects with ApiError when it was refused (then `ended` rejects too). */
+export function startChatRun(request: ChatAsk, handlers: ChatRunHandlers): ChatRun {
+  const events = listen(handlers, null);
   const started = api.chat.ask(request).then(
     (ids) => {
-      id = ids.requestId;
-      for (const h of held.splice(0)) if (h.e.requestId === id) deliver(h);
+      events.know(ids.requestId);
       return ids;
     },
     (thrown: unknown) => {
-      offs.forEach((off) => off());
-      fail(thrown);
+      events.abandon(thrown);
       throw thrown;
     },
   );
-  ended.catch(() => undefined);
-  return { started, ended };
+  return { started, ended: events.ended };
+}
+
+/**
+ * Follows an answer main is running for another page (or for this page before a reload): resolves at its end, or
+ * null when it is not running (it ended before this listened, or main was closed while it answered).
+ */
+export async function followChatRun(requestId: string, handlers: ChatRunHandlers): Promise<ChatEnd | null> {
+  const events = listen(handlers, requestId);
+  const running = await api.chat.running().catch(() => [] as string[]);
+  if (running.includes(requestId)) return events.ended;
+  events.abandon(new Error('not running'));
+  return null;
 }

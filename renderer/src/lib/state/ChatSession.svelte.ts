@@ -2,13 +2,13 @@
 // per-chat settings, and streaming answers with stop, regenerate and edit-and-resend. The page sends ids and the
 // question; main's chat service persists the answer and its records, and the page reloads the chat when it ends.
 import type { Conversation, ImageRecord, Message } from '$shared/ipc/dataset.ts';
-import type { ChatAsk } from '$shared/ipc/chat.ts';
+import type { ChatAsk, ChatToken } from '$shared/ipc/chat.ts';
 import { storedImageUrl } from '$shared/ipc/images.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
-import { startChatRun, type ShownImage, type Streaming } from './ChatRun.ts';
-import { versionsOf, withShownVersions } from './ChatVersions.ts';
-import { requestFor, visiblePath } from './ChatThread.ts';
+import { followChatRun, startChatRun, type ShownImage, type Streaming } from './ChatRun.ts';
+import { chooseVersion, versionsAt, withShownVersions } from './ChatVersions.ts';
+import { NO_IMAGE, requestFor, unfinishedAnswer, visiblePath } from './ChatThread.ts';
 import { replayContext } from './ChatReplay.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
@@ -19,13 +19,6 @@ export type { ShownImage, Streaming } from './ChatRun.ts';
 
 /** What one question sends, less what every question shares (chat, model, settings). */
 type Question = Pick<ChatAsk, 'question' | 'history' | 'imageSha256' | 'userMessageId' | 'replaces' | 'attachImage'>;
-
-const NO_IMAGE = {
-  message: 'Attach an image first: SliME answers questions about an image.',
-  code: undefined,
-  hint: 'Drop an image here, paste one, or use Attach image.',
-  retry: false,
-};
 
 /** State of the open chat. */
 export class ChatSession {
@@ -83,8 +76,30 @@ export class ChatSession {
     this.attachment = null;
     this.error = null;
     this.settings = loadChatSettings(id);
-    if (!(await this.reload(id, this.epoch))) this.conversation = null;
-    else if (this.conversation?.id === id) this.settings = loadChatSettings(id, this.messages);
+    const epoch = this.epoch;
+    if (!(await this.reload(id, epoch))) this.conversation = null;
+    else if (epoch === this.epoch) {
+      this.settings = loadChatSettings(id, this.messages);
+      void this.followRunning(id, epoch);
+    }
+  }
+
+  /** Shows an answer main is still running in chat `id` (asked before a reload, or by another page) until it ends. */
+  private async followRunning(id: number, epoch: number): Promise<void> {
+    const live = unfinishedAnswer(this.messages);
+    if (!live || this.streaming) return;
+    const { requestId, message } = live;
+    this.streaming = { requestId, assistantMessageId: message.id, text: message.text, generated: 0, stage: message.text ? 'generate' : 'queued', replaces: null };
+    const mine = (): boolean => epoch === this.epoch && this.streaming?.requestId === requestId;
+    const ontoken = (t: ChatToken): void => {
+      if (mine()) this.streaming = { ...this.streaming!, text: t.answer, generated: t.generated, stage: 'generate' };
+    };
+    const onstage = (stage: Streaming['stage']): void => {
+      if (mine() && this.streaming!.stage !== 'generate') this.streaming = { ...this.streaming!, stage };
+    };
+    await followChatRun(requestId, { ontoken, onstage });
+    await this.reload(id, epoch);
+    if (mine()) this.streaming = null;
   }
 
   /** Starts an empty chat (created in the store with the first question). */
@@ -175,19 +190,12 @@ export class ChatSession {
 
   /** The versions of the answer at `m`'s place in the thread, oldest first, and which one is shown. */
   versions(m: Message): { versions: Message[]; index: number } {
-    const latest = this.latestPath[this.path.findIndex((x) => x.id === m.id)];
-    if (!latest || latest.role !== 'assistant') return { versions: [m], index: 0 };
-    const versions = versionsOf(this.messages, latest);
-    return { versions, index: Math.max(0, versions.findIndex((v) => v.id === m.id)) };
+    return versionsAt(this.latestPath, this.path, this.messages, m);
   }
 
   /** Shows version `index` (0 = the first) of the answer at `m`'s place. */
   showVersion(m: Message, index: number): void {
-    const { versions } = this.versions(m);
-    const chosen = versions[Math.min(Math.max(0, index), versions.length - 1)]!;
-    const latest = versions.at(-1)!;
-    const { [latest.id]: _dropped, ...rest } = this.shown;
-    this.shown = chosen.id === latest.id ? rest : { ...rest, [latest.id]: chosen.id };
+    this.shown = chooseVersion(this.shown, this.versions(m).versions, index);
   }
 
   /** Answers the failed question again (a failed answer is saved, marked failed, and left out of the thread). */

@@ -14,15 +14,46 @@ export interface AnswerPerf {
   stopped: boolean;
 }
 
+/** Why a question was refused before any image was attached (the text stays in the composer). */
+export const NO_IMAGE = {
+  message: 'Attach an image first: SliME answers questions about an image.',
+  code: undefined,
+  hint: 'Drop an image here, paste one, or use Attach image.',
+  retry: false,
+};
+
 /** The id of the message `m` replaces (edit or regenerate), or null. */
 export function replacedId(m: Message): number | null {
   const r = m.provenance?.['replaces'];
   return typeof r === 'number' ? r : null;
 }
 
+/** The notice shown on an answer whose image the model's OOD guard flagged (main's chat service saves the verdict as
+ * `provenance.ood`), or null: no verdict, or the image is like the training images. */
+export function oodNotice(m: Message): string | null {
+  const ood = m.provenance?.['ood'] as { inDist?: unknown } | null | undefined;
+  if (m.role !== 'assistant' || !ood || ood.inDist !== false) return null;
+  const model = m.provenance?.['model'];
+  return `This image is unlike what ${typeof model === 'string' && model ? model : 'this model'} was trained on: the answer is likely a guess.`;
+}
+
 /** Whether main saved `m` as a failed answer (kept in the store, left out of the thread; the error says why). */
 export function isFailed(m: Message): boolean {
   return m.role === 'assistant' && m.provenance?.['outcome'] === 'failed';
+}
+
+/** Whether main saved `m` as an answer it has not finished (a request id, no outcome): running, or cut off. */
+export function isUnfinished(m: Message): boolean {
+  return m.role === 'assistant' && typeof m.provenance?.['requestId'] === 'string' && m.provenance['outcome'] === undefined;
+}
+
+/**
+ * The last answer main saved as not finished: running now, or cut off when main closed mid-answer. Null when the
+ * last answer has ended (answers saved before they had request ids count as ended).
+ */
+export function unfinishedAnswer(messages: readonly Message[]): { message: Message; requestId: string } | null {
+  const message = messages.findLast((m) => m.role === 'assistant' && m.provenance?.['outcome'] === undefined);
+  return message && isUnfinished(message) ? { message, requestId: message.provenance!['requestId'] as string } : null;
 }
 
 /** The messages the user sees: each replacement cuts the path at the message it replaces. */

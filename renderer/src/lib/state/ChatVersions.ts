@@ -26,6 +26,27 @@ export function withShownVersions(path: readonly Message[], messages: readonly M
   });
 }
 
+/** The versions of the answer shown at `m`'s place in `path` (latest versions in `latestPath`), and which is shown. */
+export function versionsAt(
+  latestPath: readonly Message[],
+  path: readonly Message[],
+  messages: readonly Message[],
+  m: Message,
+): { versions: Message[]; index: number } {
+  const latest = latestPath[path.findIndex((x) => x.id === m.id)];
+  if (!latest || latest.role !== 'assistant') return { versions: [m], index: 0 };
+  const versions = versionsOf(messages, latest);
+  return { versions, index: Math.max(0, versions.findIndex((v) => v.id === m.id)) };
+}
+
+/** `shown` with version `index` of `versions` chosen (the latest version is shown by default, so it is not kept). */
+export function chooseVersion(shown: Record<number, number>, versions: readonly Message[], index: number): Record<number, number> {
+  const chosen = versions[Math.min(Math.max(0, index), versions.length - 1)]!;
+  const latest = versions.at(-1)!;
+  const { [latest.id]: _dropped, ...rest } = shown;
+  return chosen.id === latest.id ? rest : { ...rest, [latest.id]: chosen.id };
+}
+
 /** Whether answer `m` was decoded greedily (temperature 0: the same question always gives the same answer). */
 export function isGreedy(m: Message): boolean {
   const generation = m.provenance?.generation as { temperature?: unknown } | undefined;

@@ -17,13 +17,17 @@ export interface DatasetFilters {
   /** Detail-score bounds as typed (empty = unbounded). */
   minDetail: string;
   maxDetail: string;
+  /** Only examples of this image (sha256; '' = any) — set from "similar images". */
+  image: string;
+  /** Evidence coverage: '' any, 'dropped' = the selector dropped a region's evidence, 'kept' = every region kept. */
+  evidence: '' | 'dropped' | 'kept';
   sort: ExampleSort;
   order: 'asc' | 'desc';
 }
 
 /** Default filters: everything, newest first (creation order stays put while reviewing). */
 export function defaultFilters(): DatasetFilters {
-  return { search: '', status: '', tag: '', minDetail: '', maxDetail: '', sort: 'created', order: 'desc' };
+  return { search: '', status: '', tag: '', minDetail: '', maxDetail: '', image: '', evidence: '', sort: 'created', order: 'desc' };
 }
 
 function toQuery(f: DatasetFilters): ExampleQuery {
@@ -35,6 +39,8 @@ function toQuery(f: DatasetFilters): ExampleQuery {
   const max = Number.parseFloat(f.maxDetail);
   if (Number.isFinite(min)) q.minDetail = min;
   if (Number.isFinite(max)) q.maxDetail = max;
+  if (f.image) q.imageSha256 = f.image;
+  if (f.evidence) q.evidenceDropped = f.evidence === 'dropped';
   return q;
 }
 

@@ -1,6 +1,7 @@
 // Renderer: the inspector beside an answer — which record is shown, overlay toggles, the drawn region, and
 // re-selection runs (another top-p / selector mode on the same image and question, answered again).
-import type { Message } from '$shared/ipc/dataset.ts';
+import type { Example, Message } from '$shared/ipc/dataset.ts';
+import type { RegionCoverage } from '$shared/ipc/miningTypes.ts';
 import type { AskRequest, InspectionRecord } from '$shared/ipc/inference.ts';
 import { api } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
@@ -8,6 +9,8 @@ import type { OverlayOptions } from '../../features/inspector/overlays.ts';
 import { hottestToken, tokenRect, type Box } from '../../features/inspector/geometry.ts';
 import { askStreaming, newRequestId } from './ChatStream.ts';
 import { asInspection } from './ChatThread.ts';
+import type { EvidenceRegion } from '../../features/inspector/evidence.ts';
+import { exampleRegions, exampleRequest, type ExampleInspection } from './exampleInspection.ts';
 
 /** One re-selection run. */
 export interface ReselectRun {
@@ -39,6 +42,18 @@ export class InspectorState {
   runs: ReselectRun[] = $state([]);
   running: string | null = $state(null);
   error: ErrorView | null = $state(null);
+  /** Set when a dataset example is inspected (e.g. from the review queue's "dropped evidence" flag). */
+  example: ExampleInspection | null = $state(null);
+  private exampleTurn = 0;
+  /** Whether regions are drawn with the kept/dropped state of the cells under them. */
+  showEvidence = $state(true);
+
+  /** Regions whose evidence coverage is shown: the example's, then the box drawn here (id 0). */
+  get evidenceRegions(): EvidenceRegion[] {
+    const own = this.example?.regions ?? [];
+    const drawn = this.region;
+    return drawn ? [...own, { id: 0, ...drawn }] : own;
+  }
 
   /** The region drawn on the inspected answer, if any. */
   get region(): Box | null {
@@ -46,8 +61,9 @@ export class InspectorState {
   }
 
   /** Shows answer `message` (with its image and the request it answered). */
-  show(message: Message, imageUrl: string | null, context: AnswerContext | null): void {
+  show(message: Message, imageUrl: string | null, context: AnswerContext | null, example: ExampleInspection | null = null): void {
     if (this.running) this.stop();
+    this.example = example;
     this.message = message;
     this.original = asInspection(message.inspection);
     this.record = this.original;
@@ -67,6 +83,58 @@ export class InspectorState {
     this.message = null;
     this.record = null;
     this.original = null;
+    this.example = null;
+    this.exampleTurn++;
+  }
+
+  /**
+   * Inspects dataset example `example`: asks its first question again on its image with the model folder and
+   * selector setting its provenance records (greedy), and shows that answer with the example's regions.
+   * `storedCoverage`: the review queue's coverage of its regions, to compare with.
+   */
+  async showExample(example: Example, storedCoverage: RegionCoverage[] | null = null): Promise<void> {
+    const plan = exampleRequest(example);
+    this.close();
+    if (!plan) {
+      this.error = { message: 'This example cannot be inspected: it has no image or no question.', code: undefined, hint: undefined };
+      return;
+    }
+    const base: ExampleInspection = {
+      exampleId: example.id,
+      regions: exampleRegions(example),
+      storedAnswer: example.turns[0]?.answer ?? '',
+      storedCoverage,
+      answer: '',
+      selector: plan.selector,
+      loading: true,
+    };
+    // $state wraps `base` in a proxy, so a plain counter tells whether another example was opened meanwhile.
+    const turn = ++this.exampleTurn;
+    this.example = base;
+    this.imageUrl = plan.url;
+    this.context = plan.context;
+    this.error = null;
+    try {
+      const id = newRequestId('reselect');
+      const r = await askStreaming('reselect', { ...plan.context, requestId: id, selector: plan.selector }, { ontext: () => undefined });
+      if (turn !== this.exampleTurn) return;
+      const message: Message = {
+        id: -example.id,
+        conversationId: 0,
+        role: 'assistant',
+        text: r.answer,
+        images: [example.image!.sha256],
+        inspection: r.inspection,
+        perf: null,
+        provenance: example.provenance,
+        createdAt: Date.now(),
+      };
+      this.show(message, plan.url, plan.context, { ...base, answer: r.answer, loading: false });
+    } catch (thrown) {
+      if (turn !== this.exampleTurn) return;
+      this.example = { ...base, loading: false };
+      this.error = toErrorView(thrown, 'Could not ask the example again');
+    }
   }
 
   /** Sets (or clears) the region of the inspected answer. */

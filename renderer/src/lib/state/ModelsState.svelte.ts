@@ -36,7 +36,7 @@ export class ModelsState {
     this.listing = true;
     try {
       await appSettings.ready();
-      this.models = await api.inference.listModels(this.userDirs);
+      this.models = await api.settings.models();
       this.error = null;
       if (this.selectedDir !== null && !this.models.some((m) => m.dir === this.selectedDir)) await this.select(null);
     } catch (thrown) {

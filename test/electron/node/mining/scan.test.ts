@@ -8,11 +8,11 @@ import { tempDir } from '../../../database/fixtures.ts';
 describe('listImageFiles', () => {
   it('finds images recursively in a stable order and skips other files and hidden entries', async () => {
     const dir = tempDir('slime-scan-');
-    for (const f of ['b.png', 'a.JPG', 'sub/c.webp', 'sub/deeper/d.bmp', 'notes.txt', '.hidden/e.png', 'sub/.f.png']) {
+    for (const f of ['b.png', 'a.JPG', 'sub/c.webp', 'sub/deeper/d.bmp', 'sub/e.TGA', 'notes.txt', '.hidden/e.png', 'sub/.f.png']) {
       fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
       fs.writeFileSync(path.join(dir, f), 'x');
     }
-    expect((await listImageFiles(dir)).map((f) => f.relative)).toEqual(['a.JPG', 'b.png', 'sub/c.webp', 'sub/deeper/d.bmp']);
+    expect((await listImageFiles(dir)).map((f) => f.relative)).toEqual(['a.JPG', 'b.png', 'sub/c.webp', 'sub/deeper/d.bmp', 'sub/e.TGA']);
   });
   it('fails with io/not-found for a missing folder', async () => {
     await expect(listImageFiles('/no/such/folder')).rejects.toMatchObject({ code: 'io/not-found' });

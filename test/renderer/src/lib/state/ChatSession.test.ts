@@ -3,11 +3,15 @@
 // visible path, reopening the chat, and the replay context the inspector asks again with.
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRealApi, NANO_DIR, type RealApi } from '../../../harness/realApi.ts';
+import { REPO_ROOT } from '../../../../../electron/node/paths.ts';
 import type { Api } from '../../../../../renderer/src/lib/api/client.ts';
 import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
 import type { ChatSession as SessionType } from '../../../../../renderer/src/lib/state/ChatSession.svelte.ts';
+
+const TINY_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'slime-tiny');
 
 interface Sample {
   image: string;
@@ -105,7 +109,11 @@ describe('ChatSession', () => {
 
   it('keeps an answer stopped while cutting tiles — marked stopped, with what it had — and regenerates it', async () => {
     const chat = new ChatSession();
-    const file = new File([await readFile(other.image)], path.basename(other.image), { type: 'image/png' });
+    // The sample scaled up 12× (same picture, same answer): cutting its tiles takes long enough for the stop to land
+    // before the first token on a loaded machine (the 112×224 original is cut in ~20 ms).
+    const { width, height } = await sharp(other.image).metadata();
+    const large = await sharp(other.image).resize(width * 12, height * 12, { kernel: 'lanczos3' }).png().toBuffer();
+    const file = new File([new Uint8Array(large)], `large-${path.basename(other.image)}`, { type: 'image/png' });
     expect(await chat.attach(file)).toBe(true);
     const stages: string[] = [];
     const off = api.inference.onStage((e) => {
@@ -180,5 +188,71 @@ describe('ChatSession', () => {
     expect(chat.path[1]!.text.toLowerCase()).toContain(other.answer.toLowerCase());
     expect(chat.messages.filter((m) => m.role === 'user')).toHaveLength(1);
   });
+
+  it('says how the inference process died when it is killed mid-answer, and answers again after it restarts', async () => {
+    const chat = new ChatSession();
+    const file = new File([await readFile(other.image)], path.basename(other.image), { type: 'image/png' });
+    expect(await chat.attach(file)).toBe(true);
+    const off = api.inference.onStage((e) => {
+      if (e.stage === 'queued' && real.services.inference.pid) process.kill(real.services.inference.pid, 'SIGKILL');
+    });
+    try {
+      expect(await chat.send(other.question)).toBe(true);
+    } finally {
+      off();
+    }
+    expect(chat.error).toMatchObject({ code: 'inference/crashed', retry: true });
+    expect(chat.error!.message).toContain('was killed (signal SIGKILL)');
+    expect(chat.error!.hint).toMatch(/memory ran low/);
+    const failed = chat.messages.findLast((m) => m.role === 'assistant')!;
+    expect(failed.provenance).toMatchObject({ outcome: 'failed', error: { code: 'inference/crashed', details: { reason: 'killed' } } });
+    await chat.retry();
+    expect(chat.error).toBeNull();
+    expect(chat.path.at(-1)!.text.toLowerCase()).toContain(other.answer.toLowerCase());
+  });
+
+  it('follows an answer main is still running when another page opens the chat, until it ends', async () => {
+    // The tiny fixture model writes until maxNewTokens: long enough for a second page to open the chat mid-answer.
+    const { models } = await import('../../../../../renderer/src/lib/state/ModelsState.svelte.ts');
+    expect(await models.addFolder(TINY_DIR)).toBe(true);
+    await models.select(TINY_DIR);
+    const asker = new ChatSession();
+    const file = new File([await readFile(path.join(TINY_DIR, 'images', 'wide.png'))], 'wide.png', { type: 'image/png' });
+    expect(await asker.attach(file)).toBe(true);
+    asker.updateSettings({ ...asker.settings, maxNewTokens: 4000 });
+    const sent = asker.send('Describe everything you see.');
+    await until(() => (asker.streaming?.generated ?? 0) > 0);
+    const requestId = asker.streaming!.requestId!;
+    const page = new ChatSession();
+    await page.open(asker.conversation!.id);
+    expect(page.streaming).toMatchObject({ requestId, assistantMessageId: asker.streaming!.assistantMessageId });
+    const seen: number[] = [];
+    await until(() => {
+      if (page.streaming) seen.push(page.streaming.generated);
+      return page.streaming === null;
+    });
+    expect(await sent).toBe(true);
+    // The page received the tokens as they came, then showed the saved answer.
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+    expect(page.path.at(-1)!.provenance).toMatchObject({ requestId, outcome: 'done' });
+    expect(page.path.map((m) => m.text)).toEqual(asker.path.map((m) => m.text));
+    expect(await api.chat.running()).toEqual([]);
+    await models.select(null);
+  });
+
+  it('does not follow an answer that is not running (it ended, or main closed mid-answer)', async () => {
+    const { followChatRun } = await import('../../../../../renderer/src/lib/state/ChatRun.ts');
+    const tokens: unknown[] = [];
+    expect(await followChatRun('chat-not-running', { ontoken: (t) => tokens.push(t), onstage: () => undefined })).toBeNull();
+    expect(tokens).toEqual([]);
+  });
 });
 
+/** Resolves once `ready()` holds (polled every 20 ms; fails after 60 s). */
+async function until(ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

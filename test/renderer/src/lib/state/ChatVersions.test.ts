@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
 import { visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
-import { identicalNote, identicalTo, versionsOf, withShownVersions } from '../../../../../renderer/src/lib/state/ChatVersions.ts';
+import { chooseVersion, identicalNote, identicalTo, versionsAt, versionsOf, withShownVersions } from '../../../../../renderer/src/lib/state/ChatVersions.ts';
 
 let next = 1;
 function msg(role: Message['role'], text: string, provenance: Message['provenance'] = null): Message {
@@ -42,5 +42,25 @@ describe('answer versions', () => {
     expect(identicalNote(versions, 2)).toMatch(/^Identical to version 1: decoding is greedy \(temperature 0\)/);
     expect(identicalNote(versions, 3)).toBe('Identical to version 3 (same settings and seed).');
     expect(identicalNote(versions, 1)).toBeNull();
+  });
+
+  it('finds the versions at a place in the thread, and which one is shown', () => {
+    const latestPath = visiblePath(messages);
+    const path = withShownVersions(latestPath, messages, { [a4.id]: a2.id });
+    expect(versionsAt(latestPath, path, messages, path[1]!)).toEqual({ versions: [a1, a2, a3, a4], index: 1 });
+    expect(versionsAt(latestPath, latestPath, messages, a4)).toEqual({ versions: [a1, a2, a3, a4], index: 3 });
+    // A question has one version: itself; so has a message not on the path.
+    expect(versionsAt(latestPath, path, messages, q)).toEqual({ versions: [q], index: 0 });
+    expect(versionsAt(latestPath, path, messages, failed)).toEqual({ versions: [failed], index: 0 });
+  });
+
+  it('chooses a version by its place, clamped, keeping the other answers\' choices and forgetting the latest', () => {
+    const versions = versionsOf(messages, a4);
+    const other = { 999: 998 };
+    expect(chooseVersion(other, versions, 0)).toEqual({ ...other, [a4.id]: a1.id });
+    expect(chooseVersion(other, versions, -5)).toEqual({ ...other, [a4.id]: a1.id });
+    expect(chooseVersion({ ...other, [a4.id]: a1.id }, versions, 2)).toEqual({ ...other, [a4.id]: a3.id });
+    expect(chooseVersion({ ...other, [a4.id]: a1.id }, versions, 3)).toEqual(other);
+    expect(chooseVersion({ ...other, [a4.id]: a1.id }, versions, 99)).toEqual(other);
   });
 });
