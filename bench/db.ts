@@ -116,6 +116,40 @@ async function timed(count: number, run: () => Promise<unknown>): Promise<{ wall
   return { wall, cpu };
 }
 
+/** Random pages of 50 (any sort and order; 30% filtered to accepted examples): wall and CPU ms per page. */
+async function timePages(worker: DatasetWorker): Promise<{ wall: number[]; cpu: number[] }> {
+  const sorts = ['created', 'updated', 'detail', 'status'] as const;
+  const accepted = unwrap(await worker.client.call('listExamples', { status: ['accepted'], limit: 1 })).total;
+  return timed(QUERIES, async () => {
+    const filtered = random() < 0.3;
+    const offset = Math.floor(random() * ((filtered ? accepted : EXAMPLES) - 50));
+    unwrap(
+      await worker.client.call('listExamples', {
+        sort: pick(sorts),
+        order: random() < 0.5 ? 'asc' : 'desc',
+        offset,
+        limit: 50,
+        ...(filtered ? { status: ['accepted' as const] } : {}),
+      }),
+    );
+  });
+}
+
+/** Exports the 10k `export-set` examples as LLaVA JSON; wall and CPU seconds of this process. */
+async function timeExport(worker: DatasetWorker, dir: string) {
+  const out = path.join(dir, 'export');
+  const e0 = performance.now();
+  const ec0 = process.cpuUsage();
+  const summary = unwrap(
+    await worker.client.callWith('exportDataset', [{ format: 'llava', outDir: out, filter: { tags: ['export-set'] }, valFraction: 0.1 }], {
+      timeoutMs: 600_000,
+    }),
+  );
+  const exportS = (performance.now() - e0) / 1000;
+  const ec = process.cpuUsage(ec0);
+  return { summary, exportS, exportCpuS: (ec.user + ec.system) / 1e6 };
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slime-bench-db-'));
@@ -136,33 +170,8 @@ async function main(): Promise<void> {
     const search = await timed(QUERIES, async () =>
       unwrap(await worker.client.call('listExamples', { search: `${pick(VOCAB)} ${pick(COMMON)}`, limit: 50 })),
     );
-    const sorts = ['created', 'updated', 'detail', 'status'] as const;
-    const accepted = unwrap(await worker.client.call('listExamples', { status: ['accepted'], limit: 1 })).total;
-    const page = await timed(QUERIES, async () => {
-      const filtered = random() < 0.3;
-      const offset = Math.floor(random() * ((filtered ? accepted : EXAMPLES) - 50));
-      unwrap(
-        await worker.client.call('listExamples', {
-          sort: pick(sorts),
-          order: random() < 0.5 ? 'asc' : 'desc',
-          offset,
-          limit: 50,
-          ...(filtered ? { status: ['accepted' as const] } : {}),
-        }),
-      );
-    });
-    const out = path.join(dir, 'export');
-    const e0 = performance.now();
-    const ec0 = process.cpuUsage();
-    const summary = unwrap(
-      await worker.client.callWith(
-        'exportDataset',
-        [{ format: 'llava', outDir: out, filter: { tags: ['export-set'] }, valFraction: 0.1 }],
-        { timeoutMs: 600_000 },
-      ),
-    );
-    const exportS = (performance.now() - e0) / 1000;
-    const ec = process.cpuUsage(ec0);
+    const page = await timePages(worker);
+    const { summary, exportS, exportCpuS } = await timeExport(worker, dir);
     if (summary.exported !== EXPORT) throw new Error(`exported ${summary.exported}, expected ${EXPORT}`);
     const result = {
       examples: EXAMPLES,
@@ -177,7 +186,7 @@ async function main(): Promise<void> {
       insert_per_cpu_s: Math.round(insertPerS.cpu),
       search_p95_cpu_ms: +percentile(search.cpu, 95).toFixed(2),
       page_p95_cpu_ms: +percentile(page.cpu, 95).toFixed(2),
-      export_10k_cpu_s: +((ec.user + ec.system) / 1e6).toFixed(2),
+      export_10k_cpu_s: +exportCpuS.toFixed(2),
       open_with_integrity_check_ms: Math.round(openMs),
       export_images: summary.images,
       db_bytes: fs.statSync(path.join(dir, 'dataset.sqlite')).size,

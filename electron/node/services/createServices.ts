@@ -104,6 +104,25 @@ function miningService(
 }
 
 /** Builds every service. To add one: create it below and push one `bind(contract, impl)` line. */
+/** The settings service (model folders validated by the engine) and the converter, which adds the folders it makes. */
+function settingsAndConvert(options: ServicesOptions, inferenceImpl: ReturnType<typeof createInferenceService>, hub: EventHub) {
+  const settingsImpl = createSettingsService({
+    store: new SettingsStore(options.dataDir),
+    validateModel: async (dir) => inferenceImpl.validateModel(dir),
+    listModels: async (dirs) => inferenceImpl.listModels(dirs),
+    defaultModelDir: options.defaultModelDir,
+    emit: hub.sinkFor(settingsContract),
+  });
+  const convert = createConvertService({
+    dataDir: options.dataDir,
+    converterRoot: options.converterRoot ?? REPO_ROOT,
+    ...(options.python ? { python: options.python } : {}),
+    addModelFolder: async (dir) => settingsImpl.addModelFolder(dir),
+    emit: hub.sinkFor(convertContract),
+  });
+  return { settingsImpl, convert };
+}
+
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const log = options.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
   const hub = new EventHub();
@@ -126,20 +145,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     log,
   });
 
-  const settingsImpl = createSettingsService({
-    store: new SettingsStore(options.dataDir),
-    validateModel: async (dir) => inferenceImpl.validateModel(dir),
-    listModels: async (dirs) => inferenceImpl.listModels(dirs),
-    defaultModelDir: options.defaultModelDir,
-    emit: hub.sinkFor(settingsContract),
-  });
-  const convert = createConvertService({
-    dataDir: options.dataDir,
-    converterRoot: options.converterRoot ?? REPO_ROOT,
-    ...(options.python ? { python: options.python } : {}),
-    addModelFolder: async (dir) => settingsImpl.addModelFolder(dir),
-    emit: hub.sinkFor(convertContract),
-  });
+  const { settingsImpl, convert } = settingsAndConvert(options, inferenceImpl, hub);
   disposers.push(() => convert.dispose());
 
   const bindings: Binding[] = [
