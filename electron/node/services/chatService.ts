@@ -9,10 +9,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventSink, ServiceImpl } from '../../shared/ipc/contract.ts';
-import type { ChatContract, ChatEnd, ParsedChatAsk } from '../../shared/ipc/chat.ts';
+import type { ChatContract, ChatEnd, ChatStarted, ParsedChatAsk } from '../../shared/ipc/chat.ts';
 import type { AskResult, ParsedAskRequest, TokenEvent } from '../../shared/ipc/inference.ts';
 import type { MessagePatch } from '../../shared/ipc/dataset.ts';
-import { toAppError, unwrap } from '../../shared/errors.ts';
+import { AppFailure, toAppError, unwrap } from '../../shared/errors.ts';
 import type { DatabaseClient } from '../../../database/client.ts';
 import type { AnswerGuard, AnswerOod } from './answerGuard.ts';
 
@@ -116,10 +116,13 @@ async function runAnswer(deps: ChatServiceDeps, state: RunState, job: AnswerJob)
     () => void save().catch((e: unknown) => deps.log?.('warn', `chat: saving the answer failed: ${String(e)}`)),
     deps.saveEveryMs ?? 1000,
   );
-  const { conversationId: _c, imageSha256, userMessageId: _u, replaces: _r, attachImage: _a, ...rest } = request;
+  const { conversationId: _c, imageSha256, userMessageId: _u, replaces: _r, attachImage: _a, requestId: _q, ...rest } = request;
   let end: ChatEnd = { requestId, assistantMessageId: messageId, outcome: 'done', error: null };
   try {
+    // Stopped while the question was being saved: nothing is asked; the answer is kept empty and stopped.
+    if (stopped.has(requestId)) throw new AppFailure('inference/cancelled', 'Stopped before the model started');
     const onToken = (t: TokenEvent): void => {
+      if (stopped.has(requestId)) deps.cancel(requestId);
       answer += t.text;
       generated = t.generated;
       deps.emit('token', { requestId, assistantMessageId: messageId, text: t.text, answer, generated });
@@ -154,28 +157,43 @@ async function saveQuestion(db: DatabaseClient, conversationId: number, request:
   return unwrap(await db.call('appendMessage', conversationId, message)).id;
 }
 
+/** Saves the question and the (empty) answer, then runs the answer in the background; resolves with the ids. */
+async function startAnswer(deps: ChatServiceDeps, state: RunState, requestId: string, request: ParsedChatAsk): Promise<ChatStarted> {
+  const conversationId =
+    request.conversationId ?? unwrap(await deps.db.call('createConversation', { title: request.question.slice(0, 60) })).id;
+  const userMessageId = await saveQuestion(deps.db, conversationId, request);
+  const modelDir = path.resolve(request.modelDir ?? deps.defaultModelDir);
+  // A regeneration's answer replaces the answer it regenerates (an edited question carries `replaces` itself).
+  const regenerates = request.userMessageId !== undefined && request.replaces !== undefined ? { replaces: request.replaces } : {};
+  const base = { modelDir, manifestHash: await manifestSha256(modelDir), requestId, ...regenerates };
+  const assistant = unwrap(await deps.db.call('appendMessage', conversationId, { role: 'assistant', text: '', provenance: base }));
+  void runAnswer(deps, state, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
+  return { requestId, conversationId, userMessageId, assistantMessageId: assistant.id };
+}
+
 /** Builds the `chat` service. */
 export function createChatService(deps: ChatServiceDeps): ServiceImpl<ChatContract> {
   const state: RunState = { running: new Set(), stopped: new Set() };
   return {
     ask: async (request) => {
-      const requestId = `chat-${randomUUID()}`;
-      const conversationId =
-        request.conversationId ?? unwrap(await deps.db.call('createConversation', { title: request.question.slice(0, 60) })).id;
-      const userMessageId = await saveQuestion(deps.db, conversationId, request);
-      const modelDir = path.resolve(request.modelDir ?? deps.defaultModelDir);
-      // A regeneration's answer replaces the answer it regenerates (an edited question carries `replaces` itself).
-      const regenerates = request.userMessageId !== undefined && request.replaces !== undefined ? { replaces: request.replaces } : {};
-      const base = { modelDir, manifestHash: await manifestSha256(modelDir), requestId, ...regenerates };
-      const assistant = unwrap(await deps.db.call('appendMessage', conversationId, { role: 'assistant', text: '', provenance: base }));
-      void runAnswer(deps, state, { requestId, messageId: assistant.id, request: { ...request, modelDir }, base });
-      return { requestId, conversationId, userMessageId, assistantMessageId: assistant.id };
+      const requestId = request.requestId ?? `chat-${randomUUID()}`;
+      if (state.running.has(requestId)) throw new AppFailure('ipc/bad-args', `requestId ${requestId} is already running`);
+      // Running from here on, so a stop that arrives while the question is being saved is honoured.
+      state.running.add(requestId);
+      try {
+        return await startAnswer(deps, state, requestId, request);
+      } catch (thrown) {
+        state.running.delete(requestId);
+        state.stopped.delete(requestId);
+        throw thrown;
+      }
     },
     running: () => [...state.running],
     stop: (requestId) => {
-      const found = deps.cancel(requestId);
-      if (found) state.stopped.add(requestId);
-      return found;
+      if (!state.running.has(requestId)) return false;
+      state.stopped.add(requestId);
+      deps.cancel(requestId);
+      return true;
     },
   };
 }

@@ -18,6 +18,14 @@ export const chatAskSchema = askRequestSchema.omit({ requestId: true, image: tru
   replaces: messageId.optional(),
   /** Whether a new question message carries the image (false: it asks about an image attached earlier). Default true. */
   attachImage: z.boolean().optional(),
+  /**
+   * The id the page chose for this answer (`chat-` + a UUID), so it can stop the answer before `ask` has replied
+   * (browser mode: the reply and the first events travel apart). Main chooses one when omitted.
+   */
+  requestId: z
+    .string()
+    .regex(/^chat-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    .optional(),
 });
 /** Input of {@link chatAskSchema}. */
 export type ChatAsk = z.input<typeof chatAskSchema>;
@@ -59,7 +67,7 @@ export const chatContract = defineContract(
     ask: method<ChatStarted, z.ZodTuple<[typeof chatAskSchema], null>>(z.tuple([chatAskSchema])),
     /** The request ids of the answers running now (a page opening a chat follows a running answer). */
     running: method<string[]>(),
-    /** Stops a running answer (it is saved as stopped with what it had); false when it is not running. */
+    /** Stops an answer that is starting or running (it is saved as stopped with what it had); false when it is neither. */
     stop: method<boolean, z.ZodTuple<[z.ZodString], null>>(z.tuple([z.string().min(1)])),
   },
   {

@@ -87,4 +87,34 @@ describe('chat service', () => {
     expect(asked).toEqual([`${image.sha256}|/models/none|null`, `${image.sha256}|/models/none|null`]);
     await worker.stop();
   });
+
+  it('stops an answer under the id the page chose before ask has replied: saved stopped, the model never asked', async () => {
+    const worker = startDatasetWorker({ dataDir: tempDir('slime-chat-early-stop-') });
+    const image = unwrap(await worker.client.call('addImage', new Uint8Array(await makePng(3)), 'c.png'));
+    const asked: string[] = [];
+    const service = createChatService({
+      db: worker.client,
+      defaultModelDir: '/models/none',
+      emit: () => undefined,
+      cancel: () => false,
+      ask: async (request) => {
+        asked.push(request.requestId);
+        throw new Error('the model must not be asked');
+      },
+    });
+    const requestId = 'chat-0b7c2a7e-9d1f-4c3b-8e2a-5f6d7c8b9a01';
+    const request = { requestId, imageSha256: image.sha256, question: 'Colour?', history: [], sampling: {}, selector: {} };
+    const pending = service.ask(request);
+    expect(service.stop(requestId)).toBe(true);
+    await expect(service.ask(request)).rejects.toMatchObject({ code: 'ipc/bad-args' });
+    const started = await pending;
+    expect(started.requestId).toBe(requestId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const answer = unwrap(await worker.client.call('getConversation', started.conversationId)).messages[1]!;
+    expect(answer.provenance).toMatchObject({ outcome: 'stopped', stopped: true, requestId });
+    expect(answer.perf).toMatchObject({ generated: 0, stopped: true });
+    expect(asked).toEqual([]);
+    expect(service.stop(requestId)).toBe(false);
+    await worker.stop();
+  });
 });

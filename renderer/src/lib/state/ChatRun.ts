@@ -83,7 +83,7 @@ function listen(handlers: ChatRunHandlers, id: string | null) {
 
 /** Asks main to answer `request`; `started` rejects with ApiError when it was refused (then `ended` rejects too). */
 export function startChatRun(request: ChatAsk, handlers: ChatRunHandlers): ChatRun {
-  const events = listen(handlers, null);
+  const events = listen(handlers, request.requestId ?? null);
   const started = api.chat.ask(request).then(
     (ids) => {
       events.know(ids.requestId);

@@ -59,9 +59,7 @@ export class ChatSession {
   }
 
   /** The display URL of a stored image (served by hash; no lookup needed). */
-  urlFor(sha256: string): string {
-    return storedImageUrl(sha256);
-  }
+  readonly urlFor = (sha256: string): string => storedImageUrl(sha256);
 
   /** The image URL and the request answer `message` replied to, so the inspector can ask it again. */
   replayOf(message: Message): { url: string | null; context: AnswerContext | null } {
@@ -244,7 +242,8 @@ export class ChatSession {
     const epoch = this.epoch;
     const s = this.settings;
     const newChat = this.conversation === null;
-    this.streaming = { requestId: null, assistantMessageId: null, text: '', generated: 0, stage: 'queued', replaces };
+    const requestId = globalThis.crypto?.randomUUID ? `chat-${globalThis.crypto.randomUUID()}` : null; // Stop works at once
+    this.streaming = { requestId, assistantMessageId: null, text: '', generated: 0, stage: 'queued', replaces };
     this.stopWanted = false;
     this.error = null;
     this.again = null;
@@ -255,6 +254,7 @@ export class ChatSession {
         ...(this.conversation ? { conversationId: this.conversation.id } : {}),
         ...(models.modelDir ? { modelDir: models.modelDir } : {}),
         ...(s.systemPrompt.trim() ? { systemPrompt: s.systemPrompt } : {}),
+        ...(requestId ? { requestId } : {}),
         sampling: toSampling(s),
       },
       {
