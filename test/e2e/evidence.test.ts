@@ -1,8 +1,9 @@
 // e2e (browser mode, real services, SliME-Nano): evidence coverage — a mined example gets two regions, one over a
 // cell the selector dropped and one over a cell it kept; the review queue flags "dropped evidence", and one click on
 // the flag opens the inspector beside the queue with the example re-asked at its recorded setting, its regions drawn
-// with the kept (framed) and dropped (crossed) cells under them, and the same counts the queue computed.
-// Screenshots: evidence-1440.png, evidence-1024.png.
+// with the kept (framed) and dropped (crossed) cells under them, and the same counts the queue computed; the
+// example editor's evidence section opens the same drawer. Screenshots: evidence-1440, evidence-dataset-1440,
+// evidence-1024.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -118,6 +119,20 @@ describe('evidence coverage', () => {
     await page.getByTestId('evidence-toggle').uncheck();
     expect(orange(await overlayAt(cells.dropped))).toBe(false);
     await page.getByTestId('evidence-toggle').check();
+  });
+
+  it('the example editor’s evidence section opens the same inspector', async () => {
+    const { page } = app;
+    await page.getByTestId('inspector-close').click();
+    expect(await page.getByTestId('inspector-drawer').count()).toBe(0);
+    await page.getByTestId('queue-open').first().click();
+    await expect.poll(() => page.getByTestId('example-editor').getAttribute('data-example-id')).toBe(String(item.exampleId));
+    await expect.poll(() => page.getByTestId('evidence-coverage').getAttribute('data-dropped'), { timeout: 10_000 }).toBe('true');
+    await page.getByTestId('evidence-inspect').click();
+    await page.getByTestId('evidence-answer').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('evidence-share').allInnerTexts()).toEqual(['0 of 1 cell kept (0%)', '1 of 1 cell kept (100%)']);
+    expect(orange(await overlayAt(cells.dropped))).toBe(true);
+    await app.screenshot('evidence-dataset-1440');
   });
 
   it('stays legible at 1024×700', async () => {
