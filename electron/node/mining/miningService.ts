@@ -45,6 +45,32 @@ export function withQuestionFile(settings: MiningSettings, file: QuestionFile): 
   return merged.data;
 }
 
+/** The data methods of the contract, answered by the database worker as they are. */
+function forwardData(db: MiningServiceDeps['db']): Pick<ServiceImpl<MiningContract>, DataMethod> {
+  return Object.fromEntries(
+    Object.keys(miningDataMethods).map((name) => [
+      name,
+      async (...args: unknown[]) => unwrap(await (db.call as (m: string, ...a: unknown[]) => Promise<Result<unknown>>)(name, ...args)),
+    ]),
+  ) as unknown as Pick<ServiceImpl<MiningContract>, DataMethod>;
+}
+
+/** Checks an ask-a-folder request (folder readable, at least one question) and saves its job row. */
+async function createAskFolderJob(
+  deps: MiningServiceDeps,
+  { folder, modelDir, questionsFile, settings: typed }: Parameters<ServiceImpl<MiningContract>['askFolder']>[0],
+): Promise<MiningJob> {
+  const root = path.resolve(folder);
+  await listImageFiles(root);
+  const settings = questionsFile ? withQuestionFile(typed, await readQuestionFile(path.resolve(questionsFile))) : typed;
+  if (settings.questions.length === 0 && Object.keys(settings.perImage).length === 0)
+    throw new AppFailure('ipc/bad-args', 'Ask a folder needs at least one question (typed or from a file).');
+  const dir = path.resolve(modelDir ?? deps.defaultModelDir);
+  return unwrap(
+    await deps.db.call('createMiningJob', { folder: root, modelDir: dir, manifestSha256: await manifestSha256(dir), settings }),
+  );
+}
+
 /** Builds the `mining` service. */
 export function createMiningService(deps: MiningServiceDeps): MiningService {
   const running = new Map<number, { controller: AbortController; done: Promise<MiningJob | null> }>();
@@ -68,25 +94,10 @@ export function createMiningService(deps: MiningServiceDeps): MiningService {
     return run !== undefined;
   }
 
-  const forwarded = Object.fromEntries(
-    Object.keys(miningDataMethods).map((name) => [
-      name,
-      async (...args: unknown[]) => unwrap(await (deps.db.call as (m: string, ...a: unknown[]) => Promise<Result<unknown>>)(name, ...args)),
-    ]),
-  ) as unknown as Pick<ServiceImpl<MiningContract>, DataMethod>;
-
   return {
-    ...forwarded,
-    askFolder: async ({ folder, modelDir, questionsFile, settings: typed }) => {
-      const root = path.resolve(folder);
-      await listImageFiles(root);
-      const settings = questionsFile ? withQuestionFile(typed, await readQuestionFile(path.resolve(questionsFile))) : typed;
-      if (settings.questions.length === 0 && Object.keys(settings.perImage).length === 0)
-        throw new AppFailure('ipc/bad-args', 'Ask a folder needs at least one question (typed or from a file).');
-      const dir = path.resolve(modelDir ?? deps.defaultModelDir);
-      const job = unwrap(
-        await deps.db.call('createMiningJob', { folder: root, modelDir: dir, manifestSha256: await manifestSha256(dir), settings }),
-      );
+    ...forwardData(deps.db),
+    askFolder: async (request) => {
+      const job = await createAskFolderJob(deps, request);
       start(job.id);
       return job;
     },

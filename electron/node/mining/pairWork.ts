@@ -119,15 +119,26 @@ export async function askPair(
     inspection: result.inspection,
     tags: s.tags,
     detail,
-    signals: {
-      detail: detail ? detail.full - detail.globalOnly : null,
-      instability: swept?.instability ?? null,
-      sweep: swept?.settings ?? null,
-      margin,
-      oodScore: facts.ood?.score ?? null,
-      inDist: facts.ood?.inDist ?? null,
-      needsDetail: rank.needs,
-      missing: rank.missing,
-    },
+    signals: pairSignals(detail, swept, margin, facts, rank),
+  };
+}
+
+/** The stored signals of one pair. */
+function pairSignals(
+  detail: CompletedPair['detail'],
+  swept: Awaited<ReturnType<Sweeper>> | null,
+  margin: number | null,
+  facts: ImageFacts,
+  rank: ReturnType<typeof needsDetail>,
+): CompletedPair['signals'] {
+  return {
+    detail: detail ? detail.full - detail.globalOnly : null,
+    instability: swept?.instability ?? null,
+    sweep: swept?.settings ?? null,
+    margin,
+    oodScore: facts.ood?.score ?? null,
+    inDist: facts.ood?.inDist ?? null,
+    needsDetail: rank.needs,
+    missing: rank.missing,
   };
 }

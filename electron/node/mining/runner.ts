@@ -134,16 +134,8 @@ export async function runJob(
     // A scan cut short stays `scanning` when paused, so the resume finishes it.
     const state = reason === 'cancel' ? 'cancelled' : job.state === 'scanning' ? 'scanning' : 'paused';
     job = unwrap(await deps.db.call('setMiningJobState', jobId, state));
-    onProgress({
-      jobId,
-      state: job.state,
-      done: job.pairs.done,
-      failed: job.pairs.failed,
-      total: job.pairs.total,
-      rate: null,
-      etaSeconds: null,
-      file: null,
-    });
+    const { done, failed, total } = job.pairs;
+    onProgress({ jobId, state: job.state, done, failed, total, rate: null, etaSeconds: null, file: null });
     return job;
   }
 }
