@@ -30,9 +30,9 @@ describe('convert dialog', () => {
     const page = app.page;
     await page.getByTestId('convert-open').click();
     const dialog = page.getByTestId('convert-dialog');
-    // Browser mode: no native dialog, so the page says to type paths.
-    await dialog.getByRole('button', { name: 'Browse…' }).first().click();
+    // Browser mode: no native dialog, so the page says to type paths and offers no "Choose…" beside them.
     await expect.poll(() => dialog.getByText('File dialogs are not available in browser mode').count()).toBe(1);
+    for (const field of ['checkpoint', 'clip', 'out']) expect(await page.getByTestId(`convert-${field}-choose`).count()).toBe(0);
 
     await page.getByTestId('convert-checkpoint').fill(tiny.clip);
     await page.getByTestId('convert-clip').fill(tiny.clip);
