@@ -1,8 +1,10 @@
 // The heatmap renderer shared by `slime ask --heatmap` (composited onto the photo by sharp) and the inspector
 // (drawn over the photo on screen and exported as PNG): one SVG in original-image pixels — one cell per local token
 // (kept cells coloured by value, dropped cells dark and hatched), the tile grid with tile numbers, and an optional
-// legend band below. Pure TypeScript (runs in the CLI, main and the renderer).
+// legend band below, and optionally an example's regions with the kept/dropped state of the selector cells under them
+// (the inspector's evidence-coverage overlay). Pure TypeScript (runs in the CLI, main and the renderer).
 import type { InspectionRecord } from './ipc/inference.ts';
+import { cellsUnder, keptSelection } from './mining/coverage.ts';
 
 /**
  * A sequential ramp whose lightness rises monotonically (viridis stops: dark purple → blue → teal → green → yellow),
@@ -45,7 +47,26 @@ export interface HeatmapOptions {
   legend?: boolean;
   /** A caption for the legend band (e.g. the question). */
   caption?: string;
+  /**
+   * Regions (original-image pixels) drawn with the cells under them: a kept cell framed, a dropped cell crossed, each
+   * region outlined and tagged "R1", "R2"… in the order given (the inspector's evidence coverage). None or [] draws nothing.
+   */
+  regions?: readonly HeatRegion[];
 }
+
+/** A region box in original-image pixels (corners in any order); id 0 is the box drawn in the inspector (no outline). */
+export interface HeatRegion {
+  id?: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** Extra legend height when regions are drawn (one more line: the frame, the cross and the region tag). */
+export const LEGEND_REGIONS_HEIGHT = 18;
+/** Colour of crossed (dropped) cells, region outlines and tags — the inspector's dataset orange. */
+export const EVIDENCE_COLOR = '#ffb224';
 
 /** Height of the legend band in pixels (three lines: the scale, the hatching and grid, the caption). */
 export const LEGEND_HEIGHT = 60;
@@ -85,6 +106,80 @@ function legendBand(i: InspectionRecord, layer: HeatLayer, width: number, captio
     `<rect x="8" y="${y + 26}" width="12" height="12" fill="url(#hatch)" stroke="#000" stroke-width="0.5"/>`,
     `<text x="24" y="${y + 36}" font-family="sans-serif" font-size="11" fill="#000">not kept · ${i.grid.cols}×${i.grid.rows} tiles (numbered), ${i.tokens.localAfter}/${i.tokens.localBefore} cells kept</text>`,
     caption ? `<text x="8" y="${y + 53}" font-family="sans-serif" font-size="11" fill="#000">${esc(fit(caption, width - 16))}</text>` : '',
+  ].join('');
+}
+
+/** Original-image rectangle of local cell `j` (raster order over the whole canvas), clipped to the image. */
+function cellBox(i: InspectionRecord, j: number): { x: number; y: number; w: number; h: number } {
+  const perRow = i.grid.cols * i.localGrid;
+  const cell = i.tileSize / i.localGrid;
+  const sx = i.original.width / i.canvas.imageWidth;
+  const sy = i.original.height / i.canvas.imageHeight;
+  const x1 = Math.max(0, ((j % perRow) * cell - i.canvas.imageX) * sx);
+  const y1 = Math.max(0, (Math.floor(j / perRow) * cell - i.canvas.imageY) * sy);
+  const x2 = Math.min(i.original.width, ((j % perRow) * cell + cell - i.canvas.imageX) * sx);
+  const y2 = Math.min(i.original.height, (Math.floor(j / perRow) * cell + cell - i.canvas.imageY) * sy);
+  return { x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
+}
+
+/** A path drawn twice: a dark halo, then the line, so it reads on any photo. */
+const haloPath = (d: string, w: number, color: string): string =>
+  `<path d="${d}" fill="none" stroke="#000" stroke-opacity="0.8" stroke-width="${f2(w * 2.2)}"/>` +
+  `<path d="${d}" fill="none" stroke="${color}" stroke-width="${f2(w)}"/>`;
+
+/** Frames (kept) and crosses (dropped) for the cells under one region, inset by 2·w from the cell edges. */
+function evidenceCells(i: InspectionRecord, cells: readonly number[], w: number): string {
+  const out: string[] = [];
+  for (const j of cells) {
+    const b = cellBox(i, j);
+    const [x, y, cw, ch] = [b.x + 2 * w, b.y + 2 * w, b.w - 4 * w, b.h - 4 * w];
+    if (cw <= 0 || ch <= 0) continue;
+    const d = i.selector.kept[j]
+      ? `M${f2(x)} ${f2(y)}h${f2(cw)}v${f2(ch)}h${f2(-cw)}Z`
+      : `M${f2(x)} ${f2(y)}L${f2(x + cw)} ${f2(y + ch)}M${f2(x + cw)} ${f2(y)}L${f2(x)} ${f2(y + ch)}`;
+    out.push(haloPath(d, w, i.selector.kept[j] ? '#fff' : EVIDENCE_COLOR));
+  }
+  return out.join('');
+}
+
+/** The evidence layer: per region, its cells' frames and crosses, its outline (not for id 0) and an "Rn" tag. */
+function evidenceLayer(i: InspectionRecord, regions: readonly HeatRegion[]): string {
+  const sel = keptSelection(i);
+  if (!sel) return '';
+  const { width: W, height: H } = i.original;
+  const w = Math.max(1.5, W / 200);
+  const font = Math.max(10, Math.round(Math.min(W, H) / 30));
+  const out: string[] = [];
+  regions.forEach((r, n) => {
+    out.push(evidenceCells(i, cellsUnder(sel, r), w));
+    const [x, y] = [Math.max(0, Math.min(r.x1, r.x2)), Math.max(0, Math.min(r.y1, r.y2))];
+    const [x2, y2] = [Math.min(W, Math.max(r.x1, r.x2)), Math.min(H, Math.max(r.y1, r.y2))];
+    if (r.id !== 0) out.push(haloPath(`M${f2(x)} ${f2(y)}H${f2(x2)}V${f2(y2)}H${f2(x)}Z`, w * 1.3, EVIDENCE_COLOR));
+    const text = `R${n + 1}`;
+    const [tw, th] = [font * (0.62 * text.length + 0.6), font * 1.25];
+    const [tx, ty] = [Math.max(0, x - tw), Math.max(0, y - th)];
+    out.push(`<rect class="evidence-tag" x="${f2(tx)}" y="${f2(ty)}" width="${f2(tw)}" height="${f2(th)}" fill="${EVIDENCE_COLOR}"/>`);
+    out.push(
+      `<text x="${f2(tx + font * 0.3)}" y="${f2(ty + font)}" font-family="sans-serif" font-weight="700" font-size="${font}" fill="#000">${text}</text>`,
+    );
+  });
+  return `<g data-layer="evidence">${out.join('')}</g>`;
+}
+
+/** The legend line for the evidence layer: a framed and a crossed swatch, and the region tag. */
+function evidenceLegend(y: number): string {
+  const t = (x: number, s: string): string =>
+    `<text x="${x}" y="${y + 10}" font-family="sans-serif" font-size="11" fill="#000">${s}</text>`;
+  return [
+    `<rect x="8" y="${y}" width="12" height="12" fill="#777"/>`,
+    `<path d="M10 ${y + 2}h8v8h-8Z" fill="none" stroke="#fff" stroke-width="1.5"/>`,
+    t(24, 'kept cell under a region'),
+    `<rect x="160" y="${y}" width="12" height="12" fill="#777"/>`,
+    `<path d="M162 ${y + 2}L170 ${y + 10}M170 ${y + 2}L162 ${y + 10}" stroke="${EVIDENCE_COLOR}" stroke-width="1.5"/>`,
+    t(176, 'dropped cell'),
+    `<rect x="256" y="${y}" width="18" height="12" fill="${EVIDENCE_COLOR}"/>`,
+    `<text x="258" y="${y + 10}" font-family="sans-serif" font-weight="700" font-size="9" fill="#000">R1</text>`,
+    t(278, 'region (outlined)'),
   ].join('');
 }
 
@@ -128,8 +223,16 @@ export function heatmapSvg(i: InspectionRecord, layer: HeatLayer = { kind: 'sele
       `<text x="${f2(lx + font * 0.35)}" y="${f2(ly + font)}" font-family="sans-serif" font-size="${font}" fill="#fff">${t.index + 1}</text>`,
     );
   }
+  const regions = o.regions ?? [];
+  if (regions.length > 0) parts.push(evidenceLayer(i, regions));
+  const extra = regions.length > 0 ? LEGEND_REGIONS_HEIGHT : 0;
   const width = o.legend ? Math.max(original.width, LEGEND_MIN_WIDTH) : original.width;
-  const height = original.height + (o.legend ? LEGEND_HEIGHT : 0);
+  const height = original.height + (o.legend ? LEGEND_HEIGHT + extra : 0);
   if (o.legend) parts.push(legendBand(i, layer, width, o.caption));
+  if (o.legend && extra)
+    parts.push(
+      `<rect x="0" y="${original.height + LEGEND_HEIGHT}" width="${width}" height="${extra}" fill="#fff"/>`,
+      evidenceLegend(original.height + LEGEND_HEIGHT + 2),
+    );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
 }

@@ -2,8 +2,9 @@
 // cell the selector dropped and one over a cell it kept; the review queue flags "dropped evidence", and one click on
 // the flag opens the inspector beside the queue with the example re-asked at its recorded setting, its regions drawn
 // with the kept (framed) and dropped (crossed) cells under them, and the same counts the queue computed; the
-// example editor's evidence section opens the same drawer. Screenshots: evidence-1440, evidence-dataset-1440,
-// evidence-1024.
+// example editor’s evidence section opens the same drawer; the selector figure behind "Export PNG" carries the same
+// regions (evidence layer of the shared heatmap renderer) while they are shown. Screenshots: evidence-1440,
+// evidence-dataset-1440, evidence-1024.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -116,8 +117,22 @@ describe('evidence coverage', () => {
     expect(orange(await overlayAt(cells.dropped))).toBe(true);
     expect(orange(await overlayAt(cells.kept))).toBe(false);
     await app.screenshot('evidence-1440');
+    // The selector figure (what "Export PNG" rasterises) carries the same regions through the shared renderer.
+    const figSvg = async () => {
+      await page.getByTestId('tab-depends').click();
+      const src = decodeURIComponent((await page.getByTestId('fig-selector-overlay').getAttribute('src')) ?? '');
+      const legend = await page.getByTestId('fig-selector-regions').count();
+      await page.getByTestId('tab-image').click();
+      return { src, legend };
+    };
+    const shown = await figSvg();
+    expect(shown.src).toMatch(/data-layer="evidence".*>R1<\/text>.*>R2<\/text>/);
+    expect(shown.legend).toBe(1);
     await page.getByTestId('evidence-toggle').uncheck();
     expect(orange(await overlayAt(cells.dropped))).toBe(false);
+    const hidden = await figSvg();
+    expect(hidden.src).not.toContain('data-layer="evidence"');
+    expect(hidden.legend).toBe(0);
     await page.getByTestId('evidence-toggle').check();
   });
 

@@ -1,7 +1,7 @@
 // Renderer: heatmap figures as images — the shared SVG renderer (electron/shared/heatmap.ts, also behind
 // `slime ask --heatmap`) as a data URL for the screen, and photo + SVG rasterised to a PNG download.
 import type { InspectionRecord } from '$shared/ipc/inference.ts';
-import { heatmapSvg, type HeatLayer, type HeatmapOptions } from '$shared/heatmap.ts';
+import { heatmapSvg, type HeatLayer, type HeatmapOptions, type HeatRegion } from '$shared/heatmap.ts';
 
 /** The heatmap as an SVG data URL (drawn over the photo at the photo's size). */
 export function heatmapDataUrl(record: InspectionRecord, layer: HeatLayer, options: HeatmapOptions = {}): string {
@@ -17,9 +17,18 @@ function loadImage(src: string): Promise<HTMLImageElement> {
   });
 }
 
-/** Photo + heatmap (with tile grid and legend band) as a PNG blob at the photo's original pixel size. */
-export async function heatmapPng(photoUrl: string, record: InspectionRecord, layer: HeatLayer, caption?: string): Promise<Blob> {
-  const svg = heatmapDataUrl(record, layer, { legend: true, ...(caption ? { caption } : {}) });
+/**
+ * Photo + heatmap (with tile grid and legend band) as a PNG blob at the photo's original pixel size; `regions`: an
+ * example's regions, drawn with the kept/dropped state of the cells under them (the evidence coverage on screen).
+ */
+export async function heatmapPng(
+  photoUrl: string,
+  record: InspectionRecord,
+  layer: HeatLayer,
+  caption?: string,
+  regions: readonly HeatRegion[] = [],
+): Promise<Blob> {
+  const svg = heatmapDataUrl(record, layer, { legend: true, regions, ...(caption ? { caption } : {}) });
   const [photo, overlay] = await Promise.all([loadImage(photoUrl), loadImage(svg)]);
   const canvas = document.createElement('canvas');
   canvas.width = overlay.naturalWidth || overlay.width;
