@@ -12,19 +12,12 @@ import type {
 } from '../../electron/shared/ipc/mining.ts';
 import { DROPPED_BELOW, evidenceDropped, regionCoverage, type Box } from '../../electron/shared/mining/coverage.ts';
 import { all, get, join, sql, trusted, type Sql } from '../sql.ts';
+import type { SignalColumns } from './miningSignals.ts';
 
-interface Row {
+interface Row extends SignalColumns {
   id: number;
   image_sha256: string | null;
   status: string;
-  detail_score: number | null;
-  instability: number | null;
-  diverge_at: string | null;
-  margin: number | null;
-  ood_score: number | null;
-  in_dist: number | null;
-  needs_detail: number;
-  missing: string;
   selection: string | null;
   question: string;
   answer: string;

@@ -7,12 +7,8 @@ import { storedPath } from '../imageStore.ts';
 import { all, run, sql } from '../sql.ts';
 import { recordScore } from './scores.ts';
 
-interface WorkRow {
-  id: number;
-  image_sha256: string;
-  ext: string;
-  question: string;
-  answer: string;
+/** The columns of `example_signals` as the mining queries read them (joined to an example). */
+export interface SignalColumns {
   detail_score: number | null;
   instability: number | null;
   diverge_at: string | null;
@@ -21,6 +17,14 @@ interface WorkRow {
   in_dist: number | null;
   needs_detail: number;
   missing: string;
+}
+
+interface WorkRow extends SignalColumns {
+  id: number;
+  image_sha256: string;
+  ext: string;
+  question: string;
+  answer: string;
 }
 
 /** The job's live examples whose signals miss one of `wanted`, ordered by image (then id). */
