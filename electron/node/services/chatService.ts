@@ -119,10 +119,10 @@ async function runAnswer(deps: ChatServiceDeps, state: RunState, job: AnswerJob)
   const { conversationId: _c, imageSha256, userMessageId: _u, replaces: _r, attachImage: _a, requestId: _q, ...rest } = request;
   let end: ChatEnd = { requestId, assistantMessageId: messageId, outcome: 'done', error: null };
   try {
-    // Stopped while the question was being saved: nothing is asked; the answer is kept empty and stopped.
+    // Stopped while the question was being saved: nothing is asked; the answer is kept empty and stopped. From this
+    // check to the inference service registering `requestId` nothing awaits, so a later stop's cancel finds the ask.
     if (stopped.has(requestId)) throw new AppFailure('inference/cancelled', 'Stopped before the model started');
     const onToken = (t: TokenEvent): void => {
-      if (stopped.has(requestId)) deps.cancel(requestId);
       answer += t.text;
       generated = t.generated;
       deps.emit('token', { requestId, assistantMessageId: messageId, text: t.text, answer, generated });
