@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, TINY_DIR, callRouter, nanoSamples, type NanoSample } from './harness/nano.ts';
+import { NANO_DIR, callRouter, nanoSamples, type NanoSample, pickTinyModel } from './harness/nano.ts';
 import type { Example } from '../../electron/shared/ipc/dataset.ts';
 
 function firstSample(): NanoSample {
@@ -99,12 +99,7 @@ describe('chat', () => {
     // SliME-Nano answers in one token and stops (about 10 ms): there is no stream to interrupt. The tiny random
     // fixture (a real exported SliME graph set) talks until its context is full, so this test adds it as a user
     // model folder in Settings, picks it in the chat's model picker, stops it, and switches back.
-    await page.getByTestId('nav-settings').click();
-    await page.getByTestId('model-folder-input').fill(TINY_DIR);
-    await page.getByTestId('model-folder-add').click();
-    await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
-    await page.getByTestId('nav-chat').click();
-    await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
+    await pickTinyModel(app);
     await page.getByTestId('chat-settings').click();
     await page.getByTestId('chat-settings-maxNewTokens').fill('4000');
     await page.getByTestId('chat-settings-maxNewTokens').dispatchEvent('change');

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, TINY_DIR, callRouter } from './harness/nano.ts';
+import { NANO_DIR, TINY_DIR, callRouter, pickTinyModel } from './harness/nano.ts';
 import { eventChannel } from '../../electron/shared/ipc/contract.ts';
 import type { ChatEnd, ChatToken } from '../../electron/shared/ipc/chat.ts';
 import type { Message } from '../../electron/shared/ipc/dataset.ts';
@@ -30,12 +30,7 @@ afterAll(async () => {
 describe('an answer outlives its page', () => {
   it('saves the finished answer after the page was closed mid-stream', async () => {
     const { page } = app;
-    await page.getByTestId('nav-settings').click();
-    await page.getByTestId('model-folder-input').fill(TINY_DIR);
-    await page.getByTestId('model-folder-add').click();
-    await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
-    await page.getByTestId('nav-chat').click();
-    await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
+    await pickTinyModel(app);
     await page.getByTestId('chat-settings').click();
     await page.getByTestId('chat-settings-maxNewTokens').fill('4000');
     await page.getByTestId('chat-settings-maxNewTokens').dispatchEvent('change');

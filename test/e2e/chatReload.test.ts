@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, TINY_DIR, callRouter } from './harness/nano.ts';
+import { NANO_DIR, TINY_DIR, callRouter, pickTinyModel } from './harness/nano.ts';
 import { eventChannel } from '../../electron/shared/ipc/contract.ts';
 import type { ChatEnd, ChatToken } from '../../electron/shared/ipc/chat.ts';
 import type { Message } from '../../electron/shared/ipc/dataset.ts';
@@ -40,12 +40,7 @@ function queueBlockers(count: number): { ids: string[]; done: Promise<unknown> }
 describe('a reloaded page follows the running answer', () => {
   it('follows the answer main is still running after the page was reloaded, until it is saved', async () => {
     const { page } = app;
-    await page.getByTestId('nav-settings').click();
-    await page.getByTestId('model-folder-input').fill(TINY_DIR);
-    await page.getByTestId('model-folder-add').click();
-    await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
-    await page.getByTestId('nav-chat').click();
-    await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
+    await pickTinyModel(app);
     // The chat's answer waits in the engine's queue behind these until the reloaded page follows it.
     const blockers = queueBlockers(60);
     const ends: ChatEnd[] = [];

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from './harness/startApp.ts';
-import { NANO_DIR, TINY_DIR, nanoSamples } from './harness/nano.ts';
+import { NANO_DIR, nanoSamples, pickTinyModel } from './harness/nano.ts';
 import { REPO_ROOT } from '../../electron/node/paths.ts';
 
 const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'chelsea.png');
@@ -85,12 +85,7 @@ describe('model card on first run', () => {
     expect(await page.getByTestId('model-card-popover').getByTestId('sample-gallery').count()).toBe(0);
     await app.screenshot('model-card-popover');
     await page.getByTestId('model-card-toggle').click();
-    await page.getByTestId('nav-settings').click();
-    await page.getByTestId('model-folder-input').fill(TINY_DIR);
-    await page.getByTestId('model-folder-add').click();
-    await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
-    await page.getByTestId('nav-chat').click();
-    await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
+    await pickTinyModel(app);
     await page.getByTestId('chat-new').click();
     await page.getByTestId('model-card-missing').waitFor();
     expect(await page.getByTestId('model-card-missing').innerText()).toMatch(/no card\.json/);

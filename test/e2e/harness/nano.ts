@@ -57,3 +57,14 @@ export async function askAndInspect(app: RunningApp, sample: NanoSample): Promis
   const { messages } = await callRouter<{ messages: Message[] }>(app, 'dataset:getConversation', list.items[0]!.id);
   return messages.find((m) => m.id === id)!.inspection as InspectionRecord;
 }
+
+/** Adds the tiny fixture model as a user model folder in Settings and picks it in the chat's model picker. */
+export async function pickTinyModel(app: RunningApp): Promise<void> {
+  const { page } = app;
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('model-folder-input').fill(TINY_DIR);
+  await page.getByTestId('model-folder-add').click();
+  await page.getByText('SliME-tiny-fixture', { exact: true }).waitFor();
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('model-picker').selectOption({ label: 'SliME-tiny-fixture' });
+}
