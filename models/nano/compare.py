@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,31 @@ def run(variant: str, seed: int, budget: int) -> dict[str, Any]:
     return res
 
 
+def _claim(run_dir: Path) -> bool:
+    """True when this process may train ``run_dir``: not finished, and not claimed by a queue process still
+    alive. The claim is a file created with O_EXCL holding the claimer's pid; a dead claimer's claim is taken
+    over (its partial checkpoints resume)."""
+    if (run_dir / "eval.json").exists():
+        return False
+    run_dir.mkdir(parents=True, exist_ok=True)
+    claim = run_dir / "claim"
+    for _ in range(2):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(claim.read_text() or "0")
+                os.kill(pid, 0)
+                return pid == os.getpid()
+            except (ValueError, ProcessLookupError):
+                claim.unlink(missing_ok=True)  # the claimer died: take the run over
+                continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -118,8 +144,10 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("variant", choices=SCHEDULES)
     r.add_argument("seed", type=int)
     r.add_argument("--budget", type=int, default=160)
-    q = sub.add_parser("queue", help="run VARIANTS x SEEDS one after the other (seed-major), skipping finished runs")
-    q.add_argument("--variants", default=",".join(SCHEDULES))
+    q = sub.add_parser("queue", help="run VARIANTS x SEEDS (seed-major), skipping finished runs and runs another "
+                                     "queue process has claimed: start one per core to share the list")
+    # longest first, so that two queue processes finish close together
+    q.add_argument("--variants", default="hd_uncompressed,alternating,staged,joint,global_only")
     q.add_argument("--seeds", default="0,1,2")
     q.add_argument("--budget", type=int, default=160)
     sub.add_parser("report")
@@ -133,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     elif a.cmd == "queue":
         for seed in (int(x) for x in a.seeds.split(",")):
             for v in a.variants.split(","):
-                if not (CMP / f"{v}-b{a.budget}-s{seed}" / "eval.json").exists():
+                if _claim(CMP / f"{v}-b{a.budget}-s{seed}"):
                     run(v, seed, a.budget)
     else:
         from models.nano.compare_report import update

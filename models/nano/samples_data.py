@@ -8,6 +8,7 @@ training and at inference time.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,9 @@ def cache_scenes(model: torch.nn.Module, cfg: SlimeConfig, split: str, start: in
             print(f"  cached {i - start + 1}/{count} {split} scenes", flush=True)
     if key is not None:
         key.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"feats": [c.feats for c in out], "grids": [list(c.grid) for c in out]}, key)
+        tmp = key.with_name(f"{key.name}.{os.getpid()}.tmp")  # another process may be reading or writing it
+        torch.save({"feats": [c.feats for c in out], "grids": [list(c.grid) for c in out]}, tmp)
+        os.replace(tmp, key)
     return out
 
 

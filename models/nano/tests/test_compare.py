@@ -1,0 +1,61 @@
+"""The fair comparison's bookkeeping (models.nano.compare / compare_report): mean ± SE over seeds, the claim verdicts,
+and the queue's run claims that let one queue process per core share the list."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from models.nano import compare, compare_report, data
+
+
+def _run(variant: str, seed: int, acc: float, glyph: float = 50.0) -> dict:
+    fam = {f: acc for f in data.FAMILIES} | {"glyph": glyph}
+    split = {"accuracy": acc, "accuracy_by_family": fam, "questions": 600}
+    return {"variant": variant, "seed": seed, "budget": 160, "steps": {"x": 160}, "train_seconds": 1,
+            "val": split, "heldout": split, "hard": split}
+
+
+def test_aggregate_gives_mean_and_standard_error_over_seeds() -> None:
+    runs = [_run("staged", s, a) for s, a in enumerate((70.0, 72.0, 74.0))]
+    agg = compare_report.aggregate(runs)
+    h = agg["staged"]["heldout"]
+    assert h["mean"] == 72.0 and h["n"] == 3
+    assert math.isclose(h["se"], 2.0 / math.sqrt(3), abs_tol=0.01)  # s.d. 2 over 3 seeds
+
+
+def test_claim_verdicts_follow_the_two_se_rule() -> None:
+    staged = [_run("staged", s, a, glyph=g) for s, (a, g) in enumerate(((80, 60), (81, 62), (79, 61)))]
+    joint = [_run("joint", s, a) for s, a in enumerate((75.0, 76.0, 74.0))]
+    glob = [_run("global_only", s, a, glyph=g) for s, (a, g) in enumerate(((80, 10), (70, 12), (90, 11)))]
+    hd = [_run("hd_uncompressed", s, a) for s, a in enumerate((83.0, 84.0, 82.0))]
+    runs = staged + joint + glob + hd
+    out = {(c["a"], c["b"], c["family"]): c for c in compare_report.claims(compare_report.aggregate(runs), runs)}
+    assert out[("staged", "joint", None)]["verdict"] == "holds"  # +5 with SE(Δ) ~0.8
+    assert out[("staged", "global_only", None)]["verdict"] == "not resolved"  # +0 with a wide global_only spread
+    assert out[("staged", "global_only", "glyph")]["verdict"] == "holds"  # per-family figures, not overall
+    assert out[("staged", "hd_uncompressed", None)]["verdict"] == "does not hold"  # −3, beyond its error
+    assert ("alternating", "joint", None) not in out  # a variant without runs makes no claim
+
+
+def test_queue_claims_a_run_once_and_takes_over_a_dead_claimers(tmp_path: Path) -> None:
+    run_dir = tmp_path / "joint-b160-s0"
+    assert compare._claim(run_dir)
+    assert compare._claim(run_dir)  # the claimer itself may go on (a resumed queue in the same process)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (run_dir / "claim").write_text(dead.stdout.strip())
+    assert compare._claim(run_dir)  # its claimer exited: taken over
+    assert (run_dir / "claim").read_text() == str(os.getpid())
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (run_dir / "claim").write_text(str(other.pid))
+        assert not compare._claim(run_dir)  # a live queue process owns it
+    finally:
+        other.kill()
+        other.wait()
+    (run_dir / "eval.json").write_text("{}")
+    (run_dir / "claim").unlink()
+    assert not compare._claim(run_dir)  # finished runs are never claimed
