@@ -47,8 +47,9 @@ def _tok() -> Tokenizer:
     return Tokenizer.from_file(str(TOK))
 
 
-def stage0(llm_steps: int, connector_steps: int) -> None:
-    """Shared stage 0 under work/cmp/: shipped vision tower, fresh 0b LLM, fresh 0c connector."""
+def stage0(llm_steps: int, connector_steps: int, llm_from: Path | None = None) -> None:
+    """Shared stage 0 under CMP: shipped vision tower, fresh 0b LLM (or ``llm_from`` continued for ``llm_steps``
+    more), fresh 0c connector."""
     tok = _tok()
     cfg = nano_config(tok)
     CMP.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def stage0(llm_steps: int, connector_steps: int) -> None:
         torch.save({"vision." + k: v for k, v in shipped.vision.state_dict().items()}, vision)
     t = time.time()
     if not (CMP / "stage0_llm.pt").exists():
-        stage_llm(cfg, tok, CMP / "stage0_llm.pt", llm_steps, 16)
+        stage_llm(cfg, tok, CMP / "stage0_llm.pt", llm_steps, 16, init=llm_from)
     times["stage0_llm"] = time.time() - t
     model = load_base(cfg, vision, CMP / "stage0_llm.pt")
     cache = sd.cache_scenes(model, cfg, "train", 0, 3000, store=WORK / "features" / "train.pt")
@@ -67,8 +68,12 @@ def stage0(llm_steps: int, connector_steps: int) -> None:
     if not (CMP / "stage0_connector.pt").exists():
         stage_connector(model, tok, cache, CMP / "stage0_connector.pt", connector_steps, 16)
     times["stage0_connector"] = time.time() - t
-    meta = {"llm_steps": llm_steps, "connector_steps": connector_steps, "seconds": {k: round(v) for k, v in
-                                                                                    times.items()}}
+    meta: dict[str, Any] = {"llm_steps": llm_steps, "connector_steps": connector_steps,
+                            "seconds": {k: round(v) for k, v in times.items()}}
+    if llm_from is not None:  # a continuation: the steps of the LLM it started from count too
+        before = json.loads((llm_from.parent / "stage0.json").read_text())
+        meta |= {"llm_from": str(llm_from.relative_to(WORK)), "llm_steps": before["llm_steps"] + llm_steps,
+                 "llm_continued_steps": llm_steps}
     old = CMP / "stage0.json"
     if old.exists():  # keep the seconds of the run that actually trained them
         meta = {**meta, **json.loads(old.read_text())}
@@ -101,10 +106,12 @@ def run(variant: str, seed: int, budget: int) -> dict[str, Any]:
     res: dict[str, Any] = {"variant": variant, "seed": seed, "budget": budget,
                            "steps": {st.name: st.steps for st in stages}, "train_seconds": round(seconds),
                            "threads": torch.get_num_threads()}
+    t0 = time.time()
     for split, n in EVAL_SCENES.items():
         caches = sd.cache_scenes(model, cfg, split, 0, n, store=WORK / "features" / f"{split}.pt")
         res[split] = evaluate_variant(model, tok, caches, EVAL_OPTS[variant])
         print(f"[{variant} s{seed}] {split} {res[split]['accuracy']}", flush=True)
+    res["eval_seconds"] = round(time.time() - t0)
     (run_dir / "eval.json").write_text(json.dumps(res, indent=1) + "\n")
     return res
 
@@ -140,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     s0 = sub.add_parser("stage0")
     s0.add_argument("--llm-steps", type=int, default=600)
     s0.add_argument("--connector-steps", type=int, default=1000)
+    s0.add_argument("--llm-from", type=Path, default=None,
+                    help="continue this stage0_llm.pt (of another comparison folder) for --llm-steps more")
     r = sub.add_parser("run")
     r.add_argument("variant", choices=SCHEDULES)
     r.add_argument("seed", type=int)
@@ -152,10 +161,13 @@ def main(argv: list[str] | None = None) -> None:
     q.add_argument("--budget", type=int, default=160)
     sub.add_parser("report")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cmp", default="cmp", help="comparison folder under work/ (one per stage 0; report reads all)")
     a = ap.parse_args(argv)
+    global CMP
+    CMP = WORK / a.cmp
     torch.set_num_threads(a.threads)
     if a.cmd == "stage0":
-        stage0(a.llm_steps, a.connector_steps)
+        stage0(a.llm_steps, a.connector_steps, a.llm_from)
     elif a.cmd == "run":
         run(a.variant, a.seed, a.budget)
     elif a.cmd == "queue":

@@ -3,6 +3,7 @@ and the queue's run claims that let one queue process per core share the list.""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -59,3 +60,28 @@ def test_queue_claims_a_run_once_and_takes_over_a_dead_claimers(tmp_path: Path) 
     (run_dir / "eval.json").write_text("{}")
     (run_dir / "claim").unlink()
     assert not compare._claim(run_dir)  # finished runs are never claimed
+
+
+def test_one_seed_gives_no_verdict() -> None:
+    runs = [_run("staged", 0, 80.0), _run("joint", 0, 70.0)]
+    (c,) = [c for c in compare_report.claims(compare_report.aggregate(runs), runs) if c["b"] == "joint"]
+    assert c["verdict"] == "needs ≥ 2 seeds" and c["se_delta"] is None
+
+
+def test_update_reports_every_comparison_folder(tmp_path: Path) -> None:
+    nano = Path(compare.__file__).parent
+    results = tmp_path / "results.json"
+    results.write_text((nano / "results.json").read_text())
+    for folder, llm_steps, acc in (("cmp", 600, 50.0), ("cmp-long", 1500, 70.0)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "stage0.json").write_text(json.dumps({"llm_steps": llm_steps, "connector_steps": 10}))
+        for v in ("staged", "joint"):
+            for s in range(3):
+                d = tmp_path / folder / f"{v}-b160-s{s}"
+                d.mkdir()
+                (d / "eval.json").write_text(json.dumps(_run(v, s, acc + s + (5 if v == "staged" else 0))))
+    fc = compare_report.update(results, cmp_root=tmp_path)
+    assert list(fc["budgets"]) == ["stage 0b 600 + 160", "stage 0b 1500 + 160"]
+    assert fc["budgets"]["stage 0b 1500 + 160"]["variants"]["staged"]["heldout"]["mean"] == 76.0
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "Verdict per comparison" in text and "### stage 0b 1500 + 160" in text
