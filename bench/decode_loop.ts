@@ -48,14 +48,20 @@ const prompt = Array.from({ length: ROWS }, (_, i) => 6 + ((i * 37 + 11) % 300))
 function inPlace(model: LoadedModel, embeds: Float32Array): Loop {
   return async () => {
     const stamps: number[] = [];
-    const r = await generateLoop(model, emptyKv(model), embeds, prompt.map((i) => `t${i}`), {
-      maxNewTokens: TOKENS,
-      stopIds: new Set<number>(),
-      signal: new AbortController().signal,
-      pick: (l) => argmax(l),
-      onToken: () => void stamps.push(performance.now()),
-      contextLimit: Infinity,
-    });
+    const r = await generateLoop(
+      model,
+      emptyKv(model),
+      embeds,
+      prompt.map((i) => `t${i}`),
+      {
+        maxNewTokens: TOKENS,
+        stopIds: new Set<number>(),
+        signal: new AbortController().signal,
+        pick: (l) => argmax(l),
+        onToken: () => void stamps.push(performance.now()),
+        contextLimit: Infinity,
+      },
+    );
     const decode = (TOKENS - 1) / (r.decodeMs / 1e3);
     return { prefill: ROWS / (r.prefillMs / 1e3), decode, tokens: r.tokens, steps: gaps(stamps) };
   };
@@ -71,7 +77,8 @@ function concat(session: InferenceSession, model: LoadedModel, embeds: Float32Ar
   return async () => {
     let past: Record<string, Tensor> = {};
     for (let l = 0; l < layers; l++)
-      for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = new Tensor('float32', new Float32Array(0), [1, kvH, 0, hd]);
+      for (const kind of ['key', 'value'])
+        past[`past_key_values.${l}.${kind}`] = new Tensor('float32', new Float32Array(0), [1, kvH, 0, hd]);
     let total = 0;
     const step = async (e: Float32Array): Promise<Float32Array> => {
       const S = e.length / H;
@@ -80,7 +87,12 @@ function concat(session: InferenceSession, model: LoadedModel, embeds: Float32Ar
         attention_mask: new Tensor('int64', new BigInt64Array(total + S).fill(1n), [1, total + S]),
         ...past,
       };
-      if (positions) feeds.position_ids = new Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(total + i)), [1, S]);
+      if (positions)
+        feeds.position_ids = new Tensor(
+          'int64',
+          BigInt64Array.from({ length: S }, (_, i) => BigInt(total + i)),
+          [1, S],
+        );
       const out = await session.run(feeds);
       past = Object.fromEntries(Object.keys(past).map((n) => [n, out[n.replace('past_key_values', 'present')]!]));
       total += S;
@@ -158,7 +170,10 @@ const result = Object.fromEntries(
       decode_tok_s: median(rs.map((x) => x.decode)),
       best_decode_tok_s: Math.max(...rs.map((x) => x.decode)),
       step_ms_min: Math.min(...rs.flatMap((x) => x.steps)),
-      step_ms_p10: quantile(rs.flatMap((x) => x.steps), 0.1),
+      step_ms_p10: quantile(
+        rs.flatMap((x) => x.steps),
+        0.1,
+      ),
       prefill_rows_s: median(rs.map((x) => x.prefill)),
     },
   ]),
@@ -173,11 +188,22 @@ const ratios = Object.fromEntries(
 // Loops on the same graph must agree token for token (the v1 graph is another export, so it is not compared).
 const v2 = [...runs].filter(([n]) => !n.includes('v1')).map(([, rs]) => JSON.stringify(rs[0]!.tokens));
 const same = v2.every((t) => t === v2[0]);
-const meta = { decode_ratios: ratios, rows: ROWS, tokens: TOKENS, rounds, threads, model: values.model, same_tokens: same, load: os.loadavg()[0] };
+const meta = {
+  decode_ratios: ratios,
+  rows: ROWS,
+  tokens: TOKENS,
+  rounds,
+  threads,
+  model: values.model,
+  same_tokens: same,
+  load: os.loadavg()[0],
+};
 if (values.json) process.stdout.write(`${JSON.stringify({ ...meta, result })}\n`);
 else {
   for (const [n, r] of Object.entries(result))
-    log(`${n.padEnd(32)} decode ${r.decode_tok_s.toFixed(1).padStart(7)} tok/s (best ${r.best_decode_tok_s.toFixed(1)}; step min/p10 ${r.step_ms_min.toFixed(2)}/${r.step_ms_p10.toFixed(2)} ms)   prefill ${r.prefill_rows_s.toFixed(0).padStart(6)} rows/s`);
+    log(
+      `${n.padEnd(32)} decode ${r.decode_tok_s.toFixed(1).padStart(7)} tok/s (best ${r.best_decode_tok_s.toFixed(1)}; step min/p10 ${r.step_ms_min.toFixed(2)}/${r.step_ms_p10.toFixed(2)} ms)   prefill ${r.prefill_rows_s.toFixed(0).padStart(6)} rows/s`,
+    );
   log(`greedy tokens identical across loops: ${same}; ${JSON.stringify(meta)}`);
 }
 for (const m of models) await releaseModel(m);

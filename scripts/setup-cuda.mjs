@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.error(`setup:cuda: the CUDA execution provider of onnxruntime-node exists only for linux/x64 (this is ${process.platform}/${process.arch}).`);
+  console.error(
+    `setup:cuda: the CUDA execution provider of onnxruntime-node exists only for linux/x64 (this is ${process.platform}/${process.arch}).`,
+  );
   process.exit(1);
 }
 

@@ -10,14 +10,7 @@ import { migration0006 } from './0006-mining.ts';
 import { AppFailure } from '../../electron/shared/errors.ts';
 
 /** Every migration, in order. Append only: never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [
-  migration0001,
-  migration0002,
-  migration0003,
-  migration0004,
-  migration0005,
-  migration0006,
-];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006];
 
 /** The schema version this build writes. */
 export const LATEST_VERSION = MIGRATIONS.length;

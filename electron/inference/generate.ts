@@ -37,14 +37,18 @@ function attentionMask(total: number): Tensor {
  * Runs the decoder on `embeds` [S,H] after the rows `kv` holds; GroupQueryAttention writes the S new rows into the
  * cache's buffers in place (grown first when they would not fit) and `newRows` names them. Returns last-position logits.
  */
-export async function decoderStep(model: LoadedModel, kv: KvCache, embeds: Float32Array, newRows: readonly string[]): Promise<Float32Array> {
+export async function decoderStep(
+  model: LoadedModel,
+  kv: KvCache,
+  embeds: Float32Array,
+  newRows: readonly string[],
+): Promise<Float32Array> {
   const H = model.manifest.llm.hidden;
   const S = embeds.length / H;
   if (S !== newRows.length) throw new AppFailure('inference/failed', `${S} embedding rows but ${newRows.length} row names`);
   const total = kv.length + S;
   const limit = model.manifest.llm.max_positions;
-  if (total > limit)
-    throw new AppFailure('prompt/too-long', `${total} rows exceed the ${limit} positions this model's decoder can encode`);
+  if (total > limit) throw new AppFailure('prompt/too-long', `${total} rows exceed the ${limit} positions this model's decoder can encode`);
   kv.reserve(total);
   const feeds: Record<string, Tensor> = {
     inputs_embeds: new Tensor('float32', embeds, [1, S, H]),

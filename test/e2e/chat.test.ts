@@ -163,7 +163,9 @@ describe('chat', () => {
     expect([...example.tags].sort()).toEqual(['chat', 'e2e']);
     expect(example.image?.sha256).toMatch(/^[0-9a-f]{64}$/);
     // Main saved the answer with the exact model: the manifest's sha256 travels into the example.
-    const manifestHash = createHash('sha256').update(readFileSync(path.join(NANO_DIR, 'manifest.json'))).digest('hex');
+    const manifestHash = createHash('sha256')
+      .update(readFileSync(path.join(NANO_DIR, 'manifest.json')))
+      .digest('hex');
     expect(example.provenance).toMatchObject({ manifestHash, modelDir: NANO_DIR });
     await app.screenshot('chat');
     await page.emulateMedia({ colorScheme: 'dark' });

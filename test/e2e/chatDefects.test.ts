@@ -124,7 +124,10 @@ describe('chat defects', () => {
     // token even on a loaded machine.
     const large = path.join(dataDir, `large-${path.basename(fresh.image)}`);
     const { width, height } = await sharp(fresh.image).metadata();
-    await sharp(fresh.image).resize(width * 12, height * 12, { kernel: 'lanczos3' }).png().toFile(large);
+    await sharp(fresh.image)
+      .resize(width * 12, height * 12, { kernel: 'lanczos3' })
+      .png()
+      .toFile(large);
     await page.getByTestId('attach-input').setInputFiles(large);
     await page.getByTestId('attachment').waitFor();
     await page.getByTestId('chat-input').fill(fresh.question);
@@ -173,4 +176,3 @@ describe('chat defects', () => {
     expect(app.pageErrors).toEqual([]);
   });
 });
-

@@ -114,11 +114,15 @@ describe('inspector', () => {
     await page.getByTestId('model-saw').waitFor();
     expect(await page.getByTestId('saw-tile').count()).toBe(record.grid.tiles);
     // The global view is drawn once its pixels arrive, after the panel itself renders: wait for ink (fails on timeout).
-    const globalInk = await page.waitForFunction(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="saw-global"]');
-      const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-      return d ? d.some((v, i) => i % 4 !== 3 && v > 0) : false;
-    }, undefined, { timeout: 10_000 });
+    const globalInk = await page.waitForFunction(
+      () => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid="saw-global"]');
+        const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+        return d ? d.some((v, i) => i % 4 !== 3 && v > 0) : false;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await globalInk.jsonValue()).toBe(true);
     await app.screenshot('inspector-saw');
     await page.getByTestId('tab-image').click();

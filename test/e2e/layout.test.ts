@@ -81,7 +81,7 @@ describe('layout at 1440×900 and 1024×700', () => {
     });
   }
 
-  it('shows thumbnails and the open example\'s image from /image/sha/<sha256> (no URL lookups)', async () => {
+  it("shows thumbnails and the open example's image from /image/sha/<sha256> (no URL lookups)", async () => {
     const page = app.page;
     await page.getByTestId('nav-dataset').click();
     const thumb = page.getByTestId('example-row').first().locator('img');

@@ -40,7 +40,9 @@ describe('model card on first run', () => {
     const tiles = page.getByTestId('sample-ask');
     expect(await tiles.count()).toBe(samples.length);
     await expect
-      .poll(() => tiles.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 10_000 })
+      .poll(() => tiles.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), {
+        timeout: 10_000,
+      })
       .toBe(samples.length);
     expect(await tiles.first().innerText()).toContain(samples[0]!.question);
     await app.screenshot('first-run-card-1440');
@@ -49,7 +51,7 @@ describe('model card on first run', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
-  it('asks a sample with one click and shows the model\'s answer', async () => {
+  it("asks a sample with one click and shows the model's answer", async () => {
     const { page } = app;
     const sample = samples[1]!;
     await page.getByTestId('sample-ask').nth(1).click();
@@ -78,7 +80,7 @@ describe('model card on first run', () => {
     await app.screenshot('chat-ood-notice-photo');
   });
 
-  it('shows the card behind the model picker\'s About, and says when a model folder has none', async () => {
+  it("shows the card behind the model picker's About, and says when a model folder has none", async () => {
     const { page } = app;
     await page.getByTestId('model-card-toggle').click();
     await page.getByTestId('model-card-popover').getByTestId('model-card-name').waitFor();

@@ -63,7 +63,9 @@ describe('settings in the data folder', () => {
 
   it('offers no native folder dialog in browser mode: the path is typed', async () => {
     const { page } = app!;
-    const answer = await page.evaluate(() => (window as unknown as { api: { dialog: { available(): Promise<unknown> } } }).api.dialog.available());
+    const answer = await page.evaluate(() =>
+      (window as unknown as { api: { dialog: { available(): Promise<unknown> } } }).api.dialog.available(),
+    );
     expect(answer).toEqual({ ok: true, value: false });
     await page.getByTestId('model-folder-input').waitFor();
     expect(await page.getByTestId('model-folder-choose').count()).toBe(0);

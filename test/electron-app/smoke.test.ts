@@ -45,7 +45,9 @@ describe.skipIf(skipReason !== null)(`Electron app smoke${skipReason ? ` (skippe
   let app: ElectronApplication;
   let page: Page;
   let home: string;
-  const sample = (JSON.parse(readFileSync(path.join(SAMPLES, 'samples.json'), 'utf8')) as { image: string; question: string; answer: string }[])[0]!;
+  const sample = (
+    JSON.parse(readFileSync(path.join(SAMPLES, 'samples.json'), 'utf8')) as { image: string; question: string; answer: string }[]
+  )[0]!;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {

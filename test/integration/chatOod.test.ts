@@ -39,7 +39,9 @@ describe('chat answer OOD verdict', () => {
     for (const file of [PHOTO, SCENE]) {
       const image = value<ImageRecord>(await router.dispatch('dataset:addImageFile', [file]));
       const started = value<ChatStarted>(
-        await router.dispatch('chat:ask', [{ imageSha256: image.sha256, question: 'What colour is the star?', sampling: { temperature: 0 } }]),
+        await router.dispatch('chat:ask', [
+          { imageSha256: image.sha256, question: 'What colour is the star?', sampling: { temperature: 0 } },
+        ]),
       );
       while (!ends.some((e) => e.requestId === started.requestId)) await new Promise((resolve) => setTimeout(resolve, 20));
       const { messages } = value<{ messages: Message[] }>(await router.dispatch('dataset:getConversation', [started.conversationId]));

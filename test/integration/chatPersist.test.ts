@@ -127,11 +127,14 @@ describe('chat service', () => {
     ]);
     const byId = new Map(messages.map((m) => [m.id, m]));
     expect(byId.get(first.assistantMessageId)!.provenance).toMatchObject({ generation: { systemPrompt: 'Be brief.', temperature: 0 } });
-    expect(byId.get(first.assistantMessageId)!.perf).toMatchObject({ generated: expect.any(Number), stopped: false, ttftMs: expect.any(Number) });
+    expect(byId.get(first.assistantMessageId)!.perf).toMatchObject({
+      generated: expect.any(Number),
+      stopped: false,
+      ttftMs: expect.any(Number),
+    });
     expect(byId.get(again.assistantMessageId)!.provenance).toMatchObject({ replaces: first.assistantMessageId, outcome: 'done' });
     expect(byId.get(again.assistantMessageId)!.text).toBe(byId.get(first.assistantMessageId)!.text);
     expect(byId.get(edited.userMessageId)).toMatchObject({ text: 'What else?', images: [], provenance: { replaces: first.userMessageId } });
     expect(byId.get(edited.assistantMessageId)!.provenance).not.toHaveProperty('replaces');
   });
 });
-

@@ -61,7 +61,13 @@ describe('model card', () => {
     expect(view.card).not.toHaveProperty('extra_key');
     expect(view.missingSamples).toBe(1);
     expect(view.samples).toEqual([
-      { path: path.join(dir, 'samples', 'a.png'), url: expect.stringMatching(/^\/image\//), question: 'What colour is the square?', answer: 'red', family: 'colour' },
+      {
+        path: path.join(dir, 'samples', 'a.png'),
+        url: expect.stringMatching(/^\/image\//),
+        question: 'What colour is the square?',
+        answer: 'red',
+        family: 'colour',
+      },
     ]);
     const served = await resolveImagePath(view.samples[0]!.url, services!.images, services!.storedImage);
     expect(served?.path).toBe(path.join(dir, 'samples', 'a.png'));
@@ -80,7 +86,9 @@ describe('model card', () => {
     expect((await get(await folder('{ not json', 'none'))).problem).toMatch(/not valid JSON/);
     expect((await get(await folder({ ...CARD, version: 2 }, 'none'))).problem).toMatch(/malformed at version/);
     const escape = { ...CARD, samples: [{ image: '../secret.png', question: 'q' }] };
-    expect((await get(await folder(escape, 'none'))).problem).toMatch(/malformed at samples\.0\.image: must be a path inside the model folder/);
+    expect((await get(await folder(escape, 'none'))).problem).toMatch(
+      /malformed at samples\.0\.image: must be a path inside the model folder/,
+    );
   });
 
   it('reads the shipped model by default', async () => {

@@ -11,7 +11,11 @@ afterEach(async () => {
 });
 
 function make(timeoutMs = 30_000): Supervisor {
-  return new Supervisor({ spawn: forkSpawner(INFERENCE_ENTRY, { env: { SLIME_TEST_HOOKS: '1' } }), name: 'inference', defaultTimeoutMs: timeoutMs });
+  return new Supervisor({
+    spawn: forkSpawner(INFERENCE_ENTRY, { env: { SLIME_TEST_HOOKS: '1' } }),
+    name: 'inference',
+    defaultTimeoutMs: timeoutMs,
+  });
 }
 
 describe('inference process host', () => {

@@ -207,7 +207,10 @@ describe('browser-mode server', () => {
     if (!added.result.ok) return;
     expect(added.result.value.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     // Stored images need no URL lookup: the hash is the address (dataset.imageUrl and its tokens are gone).
-    expect((await call('dataset:imageUrl', [added.result.value.sha256])).result).toMatchObject({ ok: false, error: { code: 'ipc/unknown-method' } });
+    expect((await call('dataset:imageUrl', [added.result.value.sha256])).result).toMatchObject({
+      ok: false,
+      error: { code: 'ipc/unknown-method' },
+    });
     const url = storedImageUrl(added.result.value.sha256);
     const served = await request('GET', url, auth());
     expect(served.status).toBe(200);

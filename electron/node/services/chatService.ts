@@ -67,7 +67,12 @@ export function finalPatch(result: AskResult, base: Record<string, unknown>, sys
 }
 
 /** The guard's verdict, or null when there is no guard or it failed (logged: the answer itself stands). */
-async function verdict(deps: ChatServiceDeps, imageSha256: string, modelDir: string | undefined, manifestHash: unknown): Promise<AnswerOod | null> {
+async function verdict(
+  deps: ChatServiceDeps,
+  imageSha256: string,
+  modelDir: string | undefined,
+  manifestHash: unknown,
+): Promise<AnswerOod | null> {
   if (!deps.guard || !modelDir) return null;
   return deps.guard(imageSha256, modelDir, typeof manifestHash === 'string' ? manifestHash : null).catch((e: unknown) => {
     deps.log?.('warn', `chat: the OOD guard failed on ${imageSha256.slice(0, 12)}: ${String(e)}`);

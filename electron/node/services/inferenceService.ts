@@ -120,7 +120,9 @@ export function createInferenceService(deps: InferenceServiceDeps): Impl {
     validateModel: async (...[dir]) => unwrapInference(await deps.inference.callWith('validateModel', [dir, deps.defaultModelDir], call)),
     loadModel: async (...[load]) => {
       const limit = callOptions(await limitFor(state, load.modelDir));
-      return unwrapInference(await deps.inference.callWith('loadModel', [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }], limit));
+      return unwrapInference(
+        await deps.inference.callWith('loadModel', [{ ...load, modelDir: load.modelDir ?? deps.defaultModelDir }], limit),
+      );
     },
     ask: (...[request]) => streamed(state, request, (args, o) => deps.inference.callWith('ask', [args], o)),
     reselect: (...[request]) => streamed(state, request, (args, o) => deps.inference.callWith('reselect', [args], o)),

@@ -26,7 +26,13 @@ export function createModelCardService(deps: ModelCardServiceDeps): ServiceImpl<
           missingSamples += 1;
           continue;
         }
-        samples.push({ path: file, url: deps.images.urlFor(file), question: s.question, answer: s.answer ?? null, family: s.family ?? null });
+        samples.push({
+          path: file,
+          url: deps.images.urlFor(file),
+          question: s.question,
+          answer: s.answer ?? null,
+          family: s.family ?? null,
+        });
       }
       return { dir, card, problem, samples, missingSamples };
     },

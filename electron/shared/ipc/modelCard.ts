@@ -25,7 +25,10 @@ export const modelCardSchema = z.object({
         title: z.string().max(200),
         description: text.optional(),
         accuracy: z.number().nullable().optional(),
-        examples: z.array(z.object({ question: text, answer: text.optional() })).max(50).optional(),
+        examples: z
+          .array(z.object({ question: text, answer: text.optional() }))
+          .max(50)
+          .optional(),
       }),
     )
     .max(100)

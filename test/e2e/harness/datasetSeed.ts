@@ -66,4 +66,3 @@ export async function seedDataset(app: RunningApp, dataDir: string): Promise<num
   });
   return example.id;
 }
-

@@ -75,7 +75,13 @@ describe('chat service', () => {
         return v!;
       },
       ask: async (request) =>
-        ({ requestId: request.requestId, answer: 'red', tokenIds: [], model: { dir: '/models/none', name: 'none' }, inspection }) as unknown as AskResult,
+        ({
+          requestId: request.requestId,
+          answer: 'red',
+          tokenIds: [],
+          model: { dir: '/models/none', name: 'none' },
+          inspection,
+        }) as unknown as AskResult,
     });
     for (const expected of [{ score: 900, inDist: false, method: 'mahalanobis', threshold: 570 }, null]) {
       const started = await service.ask({ imageSha256: image.sha256, question: 'Colour?', history: [], sampling: {}, selector: {} });

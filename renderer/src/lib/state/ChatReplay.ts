@@ -6,7 +6,11 @@ import { asInspection, requestFor } from './ChatThread.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 
 /** The request answer `message` replied to, or null when it has no question with an image before it. */
-export function replayContext(path: readonly Message[], message: Message, fallback: SamplingSettings): (AnswerContext & { image: { hash: string } }) | null {
+export function replayContext(
+  path: readonly Message[],
+  message: Message,
+  fallback: SamplingSettings,
+): (AnswerContext & { image: { hash: string } }) | null {
   const at = path.findIndex((m) => m.id === message.id);
   const userIndex = path.slice(0, at).findLastIndex((m) => m.role === 'user');
   const req = userIndex >= 0 ? requestFor([...path], userIndex) : null;

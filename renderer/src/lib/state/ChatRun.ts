@@ -2,12 +2,20 @@
 // before the call's reply (browser mode: SSE and fetch travel apart), so they are held until the request id is known.
 import type { ChatAsk, ChatEnd, ChatStarted, ChatToken } from '$shared/ipc/chat.ts';
 import type { StageEvent } from '$shared/ipc/inference.ts';
+import type { Message } from '$shared/ipc/dataset.ts';
 import { api } from '../api/client.ts';
 
 /** Callbacks of a running answer. */
 export interface ChatRunHandlers {
   ontoken: (token: ChatToken) => void;
   onstage: (stage: StageEvent['stage']) => void;
+}
+
+/** The streaming state of an answer main is still running (`unfinishedAnswer`), as far as it has been saved. */
+export function followedStreaming(live: { message: Message; requestId: string }): Streaming {
+  const { message, requestId } = live;
+  const stage = message.text ? 'generate' : 'queued';
+  return { requestId, assistantMessageId: message.id, text: message.text, generated: 0, stage, replaces: null };
 }
 
 /** A started run: its ids once main saved the question, and its end (the database then holds the final message). */

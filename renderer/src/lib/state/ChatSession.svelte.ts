@@ -2,13 +2,13 @@
 // per-chat settings, and streaming answers with stop, regenerate and edit-and-resend. The page sends ids and the
 // question; main's chat service persists the answer and its records, and the page reloads the chat when it ends.
 import type { Conversation, ImageRecord, Message } from '$shared/ipc/dataset.ts';
-import type { ChatAsk, ChatToken } from '$shared/ipc/chat.ts';
+import type { ChatAsk } from '$shared/ipc/chat.ts';
 import { storedImageUrl } from '$shared/ipc/images.ts';
 import { api, ApiError } from '../api/client.ts';
 import { toErrorView, type ErrorView } from '../components/errorView.ts';
-import { followChatRun, startChatRun, type ShownImage, type Streaming } from './ChatRun.ts';
+import { followChatRun, followedStreaming, startChatRun, type ChatRunHandlers, type ShownImage, type Streaming } from './ChatRun.ts';
 import { chooseVersion, versionsAt, withShownVersions } from './ChatVersions.ts';
-import { NO_IMAGE, requestFor, unfinishedAnswer, visiblePath } from './ChatThread.ts';
+import { draftQuestion, NO_IMAGE, requestFor, unfinishedAnswer, visiblePath } from './ChatThread.ts';
 import { replayContext } from './ChatReplay.ts';
 import type { AnswerContext } from './InspectorState.svelte.ts';
 import { loadChatSettings, saveChatSettings, toSampling, type ChatSettings } from './ChatSettings.svelte.ts';
@@ -86,16 +86,10 @@ export class ChatSession {
   private async followRunning(id: number, epoch: number): Promise<void> {
     const live = unfinishedAnswer(this.messages);
     if (!live || this.streaming) return;
-    const { requestId, message } = live;
-    this.streaming = { requestId, assistantMessageId: message.id, text: message.text, generated: 0, stage: message.text ? 'generate' : 'queued', replaces: null };
+    const { requestId } = live;
+    this.streaming = followedStreaming(live);
     const mine = (): boolean => epoch === this.epoch && this.streaming?.requestId === requestId;
-    const ontoken = (t: ChatToken): void => {
-      if (mine()) this.streaming = { ...this.streaming!, text: t.answer, generated: t.generated, stage: 'generate' };
-    };
-    const onstage = (stage: Streaming['stage']): void => {
-      if (mine() && this.streaming!.stage !== 'generate') this.streaming = { ...this.streaming!, stage };
-    };
-    await followChatRun(requestId, { ontoken, onstage });
+    await followChatRun(requestId, this.handlers(mine));
     await this.reload(id, epoch);
     if (mine()) this.streaming = null;
   }
@@ -161,8 +155,7 @@ export class ChatSession {
     }
     const attachImage = this.attachment !== null;
     const images = attachImage ? [image] : [];
-    const draft: Message = { id: -1, conversationId: -1, role: 'user', text, images, inspection: null, perf: null, provenance: null, createdAt: 0 };
-    const path = [...this.path, draft];
+    const path = [...this.path, draftQuestion(text, images)];
     const { history } = requestFor(path, path.length - 1);
     return this.ask({ question: text, history, imageSha256: image, attachImage }, null, () => (this.attachment = null));
   }
@@ -223,6 +216,18 @@ export class ChatSession {
     await this.ask({ question, history, imageSha256: image, userMessageId, ...(replaces !== null ? { replaces } : {}) }, replaces);
   }
 
+  /** Token and stage events shown while `mine()` says the answer is still this page's. */
+  private handlers(mine: () => boolean): ChatRunHandlers {
+    return {
+      ontoken: (t) => {
+        if (mine()) this.streaming = { ...this.streaming!, text: t.answer, generated: t.generated, stage: 'generate' };
+      },
+      onstage: (stage) => {
+        if (mine() && this.streaming!.stage !== 'generate') this.streaming = { ...this.streaming!, stage };
+      },
+    };
+  }
+
   /** Loads chat `id` into the page unless another chat was opened since `epoch`; false when it could not be read. */
   private async reload(id: number, epoch: number): Promise<boolean> {
     try {
@@ -257,14 +262,7 @@ export class ChatSession {
         ...(requestId ? { requestId } : {}),
         sampling: toSampling(s),
       },
-      {
-        ontoken: (t) => {
-          if (mine()) this.streaming = { ...this.streaming!, text: t.answer, generated: t.generated, stage: 'generate' };
-        },
-        onstage: (stage) => {
-          if (mine() && this.streaming!.stage !== 'generate') this.streaming = { ...this.streaming!, stage };
-        },
-      },
+      this.handlers(mine),
     );
     let started;
     try {

@@ -22,6 +22,11 @@ export const NO_IMAGE = {
   retry: false,
 };
 
+/** A question not yet saved (no ids), to build the history the request sends with it. */
+export function draftQuestion(text: string, images: string[]): Message {
+  return { id: -1, conversationId: -1, role: 'user', text, images, inspection: null, perf: null, provenance: null, createdAt: 0 };
+}
+
 /** The id of the message `m` replaces (edit or regenerate), or null. */
 export function replacedId(m: Message): number | null {
   const r = m.provenance?.['replaces'];

@@ -9,7 +9,7 @@ import { replacedId } from './ChatThread.ts';
 export function versionsOf(messages: readonly Message[], latest: Message): Message[] {
   const byId = new Map(messages.map((m) => [m.id, m]));
   const out = [latest];
-  for (let cur = latest; ; ) {
+  for (let cur = latest; ;) {
     const prev = byId.get(replacedId(cur) ?? -1);
     if (!prev || prev.role !== 'assistant' || out.includes(prev)) break;
     out.unshift(prev);
@@ -36,7 +36,13 @@ export function versionsAt(
   const latest = latestPath[path.findIndex((x) => x.id === m.id)];
   if (!latest || latest.role !== 'assistant') return { versions: [m], index: 0 };
   const versions = versionsOf(messages, latest);
-  return { versions, index: Math.max(0, versions.findIndex((v) => v.id === m.id)) };
+  return {
+    versions,
+    index: Math.max(
+      0,
+      versions.findIndex((v) => v.id === m.id),
+    ),
+  };
 }
 
 /** `shown` with version `index` of `versions` chosen (the latest version is shown by default, so it is not kept). */

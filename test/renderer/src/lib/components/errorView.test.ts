@@ -13,7 +13,11 @@ describe('toErrorView', () => {
     expect(toErrorView(died('killed')).hint).toMatch(/memory ran low/);
     expect(toErrorView(died('launch-failed')).hint).toMatch(/could not start/);
     expect(toErrorView(died('crashed')).hint).toBe('The inference process restarts on the next request. Try again.');
-    const worker = new ApiError({ code: 'process/crashed', message: 'The database process ran out of memory.', details: { reason: 'out-of-memory' } });
+    const worker = new ApiError({
+      code: 'process/crashed',
+      message: 'The database process ran out of memory.',
+      details: { reason: 'out-of-memory' },
+    });
     expect(toErrorView(worker).hint).toMatch(/smaller model/);
   });
 

@@ -112,7 +112,10 @@ describe('ChatSession', () => {
     // The sample scaled up 12× (same picture, same answer): cutting its tiles takes long enough for the stop to land
     // before the first token on a loaded machine (the 112×224 original is cut in ~20 ms).
     const { width, height } = await sharp(other.image).metadata();
-    const large = await sharp(other.image).resize(width * 12, height * 12, { kernel: 'lanczos3' }).png().toBuffer();
+    const large = await sharp(other.image)
+      .resize(width * 12, height * 12, { kernel: 'lanczos3' })
+      .png()
+      .toBuffer();
     const file = new File([new Uint8Array(large)], `large-${path.basename(other.image)}`, { type: 'image/png' });
     expect(await chat.attach(file)).toBe(true);
     const stages: string[] = [];

@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../../../electron/shared/ipc/dataset.ts';
 import { visiblePath } from '../../../../../renderer/src/lib/state/ChatThread.ts';
-import { chooseVersion, identicalNote, identicalTo, versionsAt, versionsOf, withShownVersions } from '../../../../../renderer/src/lib/state/ChatVersions.ts';
+import {
+  chooseVersion,
+  identicalNote,
+  identicalTo,
+  versionsAt,
+  versionsOf,
+  withShownVersions,
+} from '../../../../../renderer/src/lib/state/ChatVersions.ts';
 
 let next = 1;
 function msg(role: Message['role'], text: string, provenance: Message['provenance'] = null): Message {
@@ -54,7 +61,7 @@ describe('answer versions', () => {
     expect(versionsAt(latestPath, path, messages, failed)).toEqual({ versions: [failed], index: 0 });
   });
 
-  it('chooses a version by its place, clamped, keeping the other answers\' choices and forgetting the latest', () => {
+  it("chooses a version by its place, clamped, keeping the other answers' choices and forgetting the latest", () => {
     const versions = versionsOf(messages, a4);
     const other = { 999: 998 };
     expect(chooseVersion(other, versions, 0)).toEqual({ ...other, [a4.id]: a1.id });

@@ -18,7 +18,10 @@ beforeAll(async () => {
   real = await installRealApi('inspector');
   const { ChatSession } = await import('../../../../../renderer/src/lib/state/ChatSession.svelte.ts');
   ({ InspectorState } = await import('../../../../../renderer/src/lib/state/InspectorState.svelte.ts'));
-  const samples = JSON.parse(await readFile(path.join(NANO_DIR, 'samples', 'samples.json'), 'utf8')) as { image: string; question: string }[];
+  const samples = JSON.parse(await readFile(path.join(NANO_DIR, 'samples', 'samples.json'), 'utf8')) as {
+    image: string;
+    question: string;
+  }[];
   const file = new File([await readFile(path.join(NANO_DIR, 'samples', samples[0]!.image))], 'sample.png', { type: 'image/png' });
   session = new ChatSession();
   await session.attach(file);
