@@ -199,9 +199,12 @@ def align_loss(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor], 
 
 
 def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int, ids: torch.Tensor,
-                lab: torch.Tensor, p: int, n_block: int, questions: list[str]) -> None:
+                lab: torch.Tensor, p: int, n_block: int, questions: list[str], every_word: bool = False) -> None:
     """The routing targets of one conversation (see the module docstring). ``ids``/``lab``: the conversation
-    with the image placeholder at ``p``, which the ``n_block`` block rows replace."""
+    with the image placeholder at ``p``, which the ``n_block`` block rows replace. ``every_word``: the "gather"
+    and "answer-*" routes also at the positions that predict an answer's later words (only position answers have
+    two: "top left"); without them the shipped model reads the first word and answers "left" for the second
+    almost always (position_probe.py)."""
     _, g_slots, l_slots = objs.layout(scene)
 
     def global_slots(ks: list[int]) -> list[int]:
@@ -220,16 +223,20 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
             having = [k for k, o in enumerate(scene.objects) if w in (o.shape, o.colour)]
             routes.add("word", row, j + shift, global_slots(having) + local_slots(having))
         if words:
-            routes.add("gather", row, start - 1 + shift, [j + shift for j, _ in words])
+            end = start
+            while end < len(lab) and lab[end] != -100:
+                end += 1  # lab[start:end] = the answer's tokens and its end-of-turn token
             named = referents(question, scene.objects)
-            routes.add("answer-local", row, start - 1 + shift, local_slots(named))
-            routes.add("answer-global", row, start - 1 + shift, global_slots(named))
+            for m in range(start, end - 1 if every_word else start + 1):  # answer token m is predicted at m - 1
+                routes.add("gather", row, m - 1 + shift, [j + shift for j, _ in words])
+                routes.add("answer-local", row, m - 1 + shift, local_slots(named))
+                routes.add("answer-global", row, m - 1 + shift, global_slots(named))
         begin = start
 
 
 def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embedding, scenes: list[data.Scene],
-                   rng: random.Random, gen: torch.Generator, extra_glyph: int = 0, extra_position: int = 0
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
+                   rng: random.Random, gen: torch.Generator, extra_glyph: int = 0, extra_position: int = 0,
+                   every_word: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
     """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels,
     routing targets) for multi-turn conversations about each scene with the symbolic block in place of the
     image. Question labels mark the prompt tokens after the block: predicting "circle" after "What is written
@@ -258,7 +265,7 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
         labs.append(torch.cat([lab[:p], torch.full((blk.shape[0],), -100), lab[p + 1:]]))
         qlabs.append(torch.cat([torch.full((p + blk.shape[0],), -100),
                                 torch.where(lab[p + 1:] == -100, ids[p + 1:], -100)]))
-        _add_routes(routes, objs, scene, row, ids, lab, p, blk.shape[0], [q for q, _ in qa])
+        _add_routes(routes, objs, scene, row, ids, lab, p, blk.shape[0], [q for q, _ in qa], every_word)
     s = max(r.shape[0] for r in rows)
     x = rows[0].new_zeros(len(rows), s, rows[0].shape[1])
     mask = torch.zeros(len(rows), s, dtype=torch.long)

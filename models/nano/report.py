@@ -91,6 +91,14 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.guard_report import render as render_guard
 
         lines += render_guard(results["ood_guard"])
+    if "position_probe" in results:
+        from models.nano.position_probe import render as render_probe
+
+        lines += render_probe(results["position_probe"])
+    if "position_route" in results:
+        from models.nano.position_route import render as render_route
+
+        lines += render_route(results["position_route"])
     if "claims" in results:
         from models.nano.claims import render as render_claims
 

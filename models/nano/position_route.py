@@ -1,0 +1,146 @@
+"""Does routing supervision at every answer word fix position's second word? An A/B at stage 0b (issue #18 item 3).
+
+Usage: .venv/bin/python -m models.nano.position_route train [--steps 600] [--threads 1]
+       .venv/bin/python -m models.nano.position_route eval --baseline work/cmp/stage0_llm.pt [--scenes 100]
+
+position_probe.py found the shipped model reading the first word of a position answer ("top"/"bottom") and
+answering "left" for the second almost always, while the global tokens carry the quadrant. Stage 0b supervises
+where four heads look only at the position that predicts an answer's *first* token; position is the only family
+whose answer has two words. ``train`` runs stage 0b with the routes at every answer word (``every_word``), same
+data, seed and steps as compare.py's stage 0b (work/cmp/stage0_llm.pt, 600 steps), into work/route/.
+``eval`` decodes greedily on the symbolic block (objtokens: what the connector is trained to produce) for ``val``
+scenes, one question per prompt, and reports exact match per family and, for position, each word's accuracy;
+results.json["position_route"] and RESULTS.md. Only the symbolic stage is compared: carrying the fix into a shipped
+model needs stages 0c–III again (about 1.5 h of this CPU), not run here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import torch
+from tokenizers import Tokenizer
+
+from models.nano import data, objtokens
+from models.nano.nano_config import nano_config
+from models.nano.pretrain import stage_llm
+from models.nano.samples_data import prompt_ids
+from models.nano.tokenizer import special_ids
+from models.nano.train import NANO_DIR, WORK
+from models.slime import SlimeForCausalLM
+from models.slime.template import IMAGE_TOKEN_INDEX
+
+OUT = WORK / "route"
+
+
+def _tok() -> Tokenizer:
+    return Tokenizer.from_file(str(NANO_DIR / "tokenizer.json"))
+
+
+def train(steps: int) -> None:
+    tok = _tok()
+    OUT.mkdir(parents=True, exist_ok=True)
+    t = time.time()
+    stage_llm(nano_config(tok), tok, OUT / "stage0_llm_every_word.pt", steps, 16, every_word=True)
+    (OUT / "train.json").write_text(json.dumps({"steps": steps, "seconds": round(time.time() - t)}) + "\n")
+
+
+@torch.no_grad()
+def symbolic_answers(llm_path: Path, scenes: int) -> dict[str, Any]:
+    """Greedy answers of the LLM at ``llm_path`` on the symbolic block of ``val`` scenes 0..scenes-1."""
+    tok = _tok()
+    cfg = nano_config(tok)
+    model = SlimeForCausalLM(cfg)
+    model.llm.load_state_dict(torch.load(llm_path, weights_only=True))
+    model.eval()
+    objs, emb = objtokens.ObjectTokens(tok, cfg), model.llm.get_input_embeddings()
+    stop = {special_ids(tok)["eot"], special_ids(tok)["end_of_text"]}
+    gen = torch.Generator().manual_seed(0)
+    right: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    words = [0, 0]
+    seconds: Counter[str] = Counter()
+    for i in range(scenes):
+        scene = data.make_scene("val", i, cfg.image_size)
+        blk = objs.block(emb, scene, gen)
+        for q in scene.questions:
+            ids = torch.tensor(prompt_ids(tok, q.question))
+            p = int((ids == IMAGE_TOKEN_INDEX).nonzero()[0])
+            x = torch.cat([emb(ids[:p]), blk, emb(ids[p + 1:])])[None]
+            out: list[int] = []
+            for _ in range(6):
+                t = int(model.llm(inputs_embeds=x).logits[0, -1].argmax())
+                if t in stop:
+                    break
+                out.append(t)
+                x = torch.cat([x, emb(torch.tensor([[t]]))], 1)
+            answer = tok.decode(out).strip()
+            asked[q.family] += 1
+            right[q.family] += int(answer == q.answer)
+            if q.family == "position":
+                got = answer.split() + ["", ""]
+                words[0] += int(got[0] == q.answer.split()[0])
+                words[1] += int(got[1] == q.answer.split()[1])
+                seconds[got[1]] += 1
+    n_pos = asked["position"]
+    return {"accuracy": round(100 * sum(right.values()) / sum(asked.values()), 2),
+            "by_family": {f: round(100 * right[f] / asked[f], 1) for f in data.FAMILIES if asked[f]},
+            "position_first_word": round(100 * words[0] / n_pos, 1),
+            "position_second_word": round(100 * words[1] / n_pos, 1),
+            "position_second_word_answers": dict(seconds.most_common())}
+
+
+def evaluate(baseline: Path, scenes: int) -> dict[str, Any]:
+    fixed = OUT / "stage0_llm_every_word.pt"
+    meta = json.loads((OUT / "train.json").read_text())
+    return {"scenes": scenes, "split": "val", "steps": meta["steps"],
+            "baseline": {"llm": str(baseline.resolve().relative_to(WORK)), **symbolic_answers(baseline, scenes)},
+            "every_word": {"llm": str(fixed.relative_to(WORK)), **symbolic_answers(fixed, scenes)},
+            "command": "python -m models.nano.position_route train && python -m models.nano.position_route eval"}
+
+
+def render(r: dict[str, Any]) -> list[str]:
+    lines = [f"Stage 0b A/B on the symbolic block (`{r['command']}`; {r['steps']} steps each, same data and seed; "
+             f"{r['scenes']} `{r['split']}` scenes, greedy, exact match):", "",
+             "| stage 0b routes | all | " + " | ".join(data.FAMILIES) + " | position 1st word | position 2nd word |",
+             "|---|---|" + "---|" * len(data.FAMILIES) + "---|---|"]
+    for name, label in (("baseline", "first answer word (shipped recipe)"), ("every_word", "every answer word")):
+        a = r[name]
+        fams = " | ".join(f"{a['by_family'].get(f, float('nan')):.1f}" for f in data.FAMILIES)
+        lines.append(f"| {label} | {a['accuracy']:.1f} | {fams} | {a['position_first_word']:.1f} | "
+                     f"{a['position_second_word']:.1f} |")
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> None:
+    from models.nano.report import write_report
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--steps", type=int, default=600)
+    e = sub.add_parser("eval")
+    e.add_argument("--baseline", type=Path, default=WORK / "cmp" / "stage0_llm.pt")
+    e.add_argument("--scenes", type=int, default=100)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    if a.cmd == "train":
+        train(a.steps)
+        return
+    r = evaluate(a.baseline, a.scenes)
+    path = NANO_DIR / "results.json"
+    results = json.loads(path.read_text())
+    results["position_route"] = r
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    write_report(results, NANO_DIR / "RESULTS.md", WORK)
+    print("\n".join(render(r)))
+
+
+if __name__ == "__main__":
+    main()
