@@ -170,8 +170,9 @@ def update(results_path: Path | None = None, cmp_root: Path | None = None) -> di
             "the split kept for such choices, and none was made.",
             "Inference: staged/alternating/joint with the shipped selector (legacy, top-p 0.95); global_only "
             "without local tokens; hd_uncompressed with every local patch token (top-p 1).",
-            "Train s per run: wall seconds of one run, measured with two queue processes on the 2-core CPU (one "
-            "thread each).",
+            "Train s per run: mean wall seconds of one run's training, one thread on the shared 2-core CPU with "
+            "other runs beside it (at least the second queue process; up to four other trainings at times), so an "
+            "upper bound for a quiet machine.",
         ]}, "budgets": sections}
     results = json.loads(results_path.read_text())
     results["fair_comparison"] = fc
