@@ -90,7 +90,12 @@ def referents(question: str, objects: list[data.SceneObject]) -> list[int]:
     return [k for k, o in enumerate(objects) if named <= {o.shape, o.colour}]
 
 
-ROUTES = {"word": (0, 0), "gather": (0, 2), "answer-local": (1, 0), "answer-global": (1, 2)}  # kind -> (layer, head)
+# kind -> (layer, head). "answer-global-later" (``later_words="own-head"``) reads the global slot for an answer's
+# later words from head 3, which shares head 2's keys and values (Nano: 4 query heads over 2 KV heads) but has
+# queries of its own, so head 2's first-word reading is left alone.
+ROUTES = {"word": (0, 0), "gather": (0, 2), "answer-local": (1, 0), "answer-global": (1, 2),
+          "answer-global-later": (1, 3)}
+LATER_WORDS = (None, "same-heads", "own-head")
 
 
 @dataclass
@@ -199,12 +204,13 @@ def align_loss(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor], 
 
 
 def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int, ids: torch.Tensor,
-                lab: torch.Tensor, p: int, n_block: int, questions: list[str], every_word: bool = False) -> None:
+                lab: torch.Tensor, p: int, n_block: int, questions: list[str], later_words: str | None = None) -> None:
     """The routing targets of one conversation (see the module docstring). ``ids``/``lab``: the conversation
-    with the image placeholder at ``p``, which the ``n_block`` block rows replace. ``every_word``: the "gather"
-    and "answer-*" routes also at the positions that predict an answer's later words (only position answers have
-    two: "top left"); without them the shipped model reads the first word and answers "left" for the second
-    almost always (position_probe.py)."""
+    with the image placeholder at ``p``, which the ``n_block`` block rows replace. ``later_words``: routes also
+    at the positions that predict an answer's later tokens (only position answers have two: "top left"; without
+    them the shipped model reads the first word and answers "left" for the second almost always, see
+    position_probe.py): "same-heads" repeats the gather and answer-local/global routes there, "own-head" repeats
+    gather and sends the global read to head 3 ("answer-global-later"). None: the shipped recipe."""
     _, g_slots, l_slots = objs.layout(scene)
 
     def global_slots(ks: list[int]) -> list[int]:
@@ -227,8 +233,12 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
             while end < len(lab) and lab[end] != -100:
                 end += 1  # lab[start:end] = the answer's tokens and its end-of-turn token
             named = referents(question, scene.objects)
-            for m in range(start, end - 1 if every_word else start + 1):  # answer token m is predicted at m - 1
+            for m in range(start, end - 1 if later_words else start + 1):  # answer token m is predicted at m - 1
+                later = m > start
                 routes.add("gather", row, m - 1 + shift, [j + shift for j, _ in words])
+                if later and later_words == "own-head":
+                    routes.add("answer-global-later", row, m - 1 + shift, global_slots(named))
+                    continue
                 routes.add("answer-local", row, m - 1 + shift, local_slots(named))
                 routes.add("answer-global", row, m - 1 + shift, global_slots(named))
         begin = start
@@ -236,7 +246,8 @@ def _add_routes(routes: Routes, objs: ObjectTokens, scene: data.Scene, row: int,
 
 def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embedding, scenes: list[data.Scene],
                    rng: random.Random, gen: torch.Generator, extra_glyph: int = 0, extra_position: int = 0,
-                   every_word: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
+                   later_words: str | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Routes]:
     """Stage 0b batch: (inputs_embeds [B, S, H] right-padded, attention mask, answer labels, question labels,
     routing targets) for multi-turn conversations about each scene with the symbolic block in place of the
     image. Question labels mark the prompt tokens after the block: predicting "circle" after "What is written
@@ -265,7 +276,7 @@ def pretrain_batch(objs: ObjectTokens, tok: Tokenizer, eot: int, emb: nn.Embeddi
         labs.append(torch.cat([lab[:p], torch.full((blk.shape[0],), -100), lab[p + 1:]]))
         qlabs.append(torch.cat([torch.full((p + blk.shape[0],), -100),
                                 torch.where(lab[p + 1:] == -100, ids[p + 1:], -100)]))
-        _add_routes(routes, objs, scene, row, ids, lab, p, blk.shape[0], [q for q, _ in qa], every_word)
+        _add_routes(routes, objs, scene, row, ids, lab, p, blk.shape[0], [q for q, _ in qa], later_words)
     s = max(r.shape[0] for r in rows)
     x = rows[0].new_zeros(len(rows), s, rows[0].shape[1])
     mask = torch.zeros(len(rows), s, dtype=torch.long)

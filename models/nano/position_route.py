@@ -1,13 +1,15 @@
 """Does routing supervision at every answer word fix position's second word? An A/B at stage 0b (issue #18 item 3).
 
-Usage: .venv/bin/python -m models.nano.position_route train [--steps 600] [--threads 1]
+Usage: .venv/bin/python -m models.nano.position_route train --mode same-heads|own-head [--steps 600] [--threads 1]
        .venv/bin/python -m models.nano.position_route eval --baseline work/cmp/stage0_llm.pt [--scenes 100]
 
 position_probe.py found the shipped model reading the first word of a position answer ("top"/"bottom") and
 answering "left" for the second almost always, while the global tokens carry the quadrant. Stage 0b supervises
 where four heads look only at the position that predicts an answer's *first* token; position is the only family
-whose answer has two words. ``train`` runs stage 0b with the routes at every answer word (``every_word``), same
-data, seed and steps as compare.py's stage 0b (work/cmp/stage0_llm.pt, 600 steps), into work/route/.
+whose answer has two words. ``train --mode M`` runs stage 0b with routes at the later answer words too
+(objtokens ``later_words``: "same-heads" repeats the first word's routes; "own-head" sends the global read to a
+head of its own), same data, seed and steps as compare.py's stage 0b (work/cmp/stage0_llm.pt, 600 steps), into
+work/route/.
 ``eval`` decodes greedily on the symbolic block (objtokens: what the connector is trained to produce) for ``val``
 scenes, one question per prompt, and reports exact match per family and, for position, each word's accuracy;
 results.json["position_route"] and RESULTS.md. Only the symbolic stage is compared: carrying the fix into a shipped
@@ -42,12 +44,15 @@ def _tok() -> Tokenizer:
     return Tokenizer.from_file(str(NANO_DIR / "tokenizer.json"))
 
 
-def train(steps: int) -> None:
+MODES = {"same-heads": "later words too, same heads", "own-head": "later words too, global read on its own head"}
+
+
+def train(steps: int, mode: str) -> None:
     tok = _tok()
     OUT.mkdir(parents=True, exist_ok=True)
     t = time.time()
-    stage_llm(nano_config(tok), tok, OUT / "stage0_llm_every_word.pt", steps, 16, every_word=True)
-    (OUT / "train.json").write_text(json.dumps({"steps": steps, "seconds": round(time.time() - t)}) + "\n")
+    stage_llm(nano_config(tok), tok, OUT / f"stage0_llm_{mode}.pt", steps, 16, later_words=mode)
+    (OUT / f"train_{mode}.json").write_text(json.dumps({"steps": steps, "seconds": round(time.time() - t)}) + "\n")
 
 
 @torch.no_grad()
@@ -96,12 +101,17 @@ def symbolic_answers(llm_path: Path, scenes: int) -> dict[str, Any]:
 
 
 def evaluate(baseline: Path, scenes: int) -> dict[str, Any]:
-    fixed = OUT / "stage0_llm_every_word.pt"
-    meta = json.loads((OUT / "train.json").read_text())
-    return {"scenes": scenes, "split": "val", "steps": meta["steps"],
-            "baseline": {"llm": str(baseline.resolve().relative_to(WORK)), **symbolic_answers(baseline, scenes)},
-            "every_word": {"llm": str(fixed.relative_to(WORK)), **symbolic_answers(fixed, scenes)},
-            "command": "python -m models.nano.position_route train && python -m models.nano.position_route eval"}
+    runs = {"baseline": {"llm": str(baseline.resolve().relative_to(WORK)), **symbolic_answers(baseline, scenes)}}
+    steps = set()
+    for mode in MODES:
+        if (OUT / f"train_{mode}.json").exists():
+            steps.add(json.loads((OUT / f"train_{mode}.json").read_text())["steps"])
+            runs[mode] = {"llm": f"route/stage0_llm_{mode}.pt", **symbolic_answers(OUT / f"stage0_llm_{mode}.pt", scenes)}
+    if len(steps) > 1:
+        raise SystemExit(f"the A/B runs have different step counts {sorted(steps)}")
+    return {"scenes": scenes, "split": "val", "steps": steps.pop() if steps else None, "runs": runs,
+            "command": "python -m models.nano.position_route train --mode M && python -m models.nano.position_route "
+                       "eval"}
 
 
 def render(r: dict[str, Any]) -> list[str]:
@@ -109,8 +119,8 @@ def render(r: dict[str, Any]) -> list[str]:
              f"{r['scenes']} `{r['split']}` scenes, greedy, exact match):", "",
              "| stage 0b routes | all | " + " | ".join(data.FAMILIES) + " | position 1st word | position 2nd word |",
              "|---|---|" + "---|" * len(data.FAMILIES) + "---|---|"]
-    for name, label in (("baseline", "first answer word (shipped recipe)"), ("every_word", "every answer word")):
-        a = r[name]
+    for name, a in r["runs"].items():
+        label = MODES.get(name, "first answer word only (shipped recipe)")
         fams = " | ".join(f"{a['by_family'].get(f, float('nan')):.1f}" for f in data.FAMILIES)
         lines.append(f"| {label} | {a['accuracy']:.1f} | {fams} | {a['position_first_word']:.1f} | "
                      f"{a['position_second_word']:.1f} |")
@@ -124,6 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=1)
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
+    t.add_argument("--mode", choices=sorted(MODES), required=True)
     t.add_argument("--steps", type=int, default=600)
     e = sub.add_parser("eval")
     e.add_argument("--baseline", type=Path, default=WORK / "cmp" / "stage0_llm.pt")
@@ -131,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.cmd == "train":
-        train(a.steps)
+        train(a.steps, a.mode)
         return
     r = evaluate(a.baseline, a.scenes)
     path = NANO_DIR / "results.json"

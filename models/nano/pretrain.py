@@ -124,12 +124,12 @@ def max_objects_at(step: int, total: int) -> int:
 
 
 def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr: float = 1e-3,
-              init: Path | None = None, every_word: bool = False) -> None:
+              init: Path | None = None, later_words: str | None = None) -> None:
     """Stage 0b: LLM pretraining on the questions with a symbolic visual block (objtokens) in place of the
     image, with the object-count curriculum. ``init``: continue from that LLM on full scenes only (no
-    curriculum, fresh optimizer and cosine schedule, data seeds disjoint from the first run). ``every_word``:
-    routing supervision at every answer word, not only the first (objtokens._add_routes; the shipped model was
-    trained without it)."""
+    curriculum, fresh optimizer and cosine schedule, data seeds disjoint from the first run). ``later_words``:
+    routing supervision also at an answer's later words (objtokens._add_routes; the shipped model was trained
+    without it)."""
     model = SlimeForCausalLM(cfg)
     model.llm.set_attn_implementation("eager")  # route_loss reads the attention probabilities
     if init is not None:
@@ -148,7 +148,7 @@ def stage_llm(cfg: SlimeConfig, tok: Any, out: Path, steps: int, batch: int, lr:
         scenes = [data.make_scene("train", rng.randrange(2 * 10**7, 3 * 10**7), cfg.image_size, max_objects=mo)
                   for _ in range(batch)]
         x, mask, y, yq, routes = objtokens.pretrain_batch(objs, tok, eot, emb, scenes, rng, gen, EXTRA_GLYPH,
-                                                             EXTRA_POSITION, every_word)
+                                                             EXTRA_POSITION, later_words)
         out = model.llm(inputs_embeds=x, attention_mask=mask, output_attentions=True)
         logits = out.logits[:, :-1].flatten(0, 1)
         ans = F.cross_entropy(logits, y[:, 1:].flatten(), ignore_index=-100)

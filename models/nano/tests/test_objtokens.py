@@ -209,28 +209,33 @@ def test_route_supervision_teaches_the_word_match(tmp_path: Path) -> None:
     assert first > 0.5 and last < 0.25 * first, (first, last)
 
 
-def test_every_word_routes_add_only_the_later_words_of_an_answer(tmp_path: Path) -> None:
-    """``every_word`` keeps every first-word route and adds the same three routes at the positions that predict a
-    later answer word (position answers: "top" -> "left"), never at the one that predicts the end of the turn."""
+def test_later_word_routes_add_only_the_later_words_of_an_answer(tmp_path: Path) -> None:
+    """``later_words`` keeps every first-word route and adds routes only at the positions that predict a later
+    answer token (position answers: "top" -> "left"), never at the one that predicts the end of the turn:
+    "same-heads" the same three routes, "own-head" gather plus the global read on head 3 ("answer-global-later")."""
     tok, cfg, objs, model = _setup(tmp_path)
     eot = special_ids(tok)["eot"]
     emb = model.llm.get_input_embeddings()
     scenes = [data.make_scene("train", i) for i in range(4)]
 
-    def batch(every_word: bool):
+    def batch(later_words):
         return objtokens.pretrain_batch(objs, tok, eot, emb, scenes, random.Random(0),
-                                        torch.Generator().manual_seed(0), 2, 2, every_word=every_word)
+                                        torch.Generator().manual_seed(0), 2, 2, later_words=later_words)
 
-    _, _, y, _, first = batch(False)
-    _, _, y2, _, every = batch(True)
-    assert torch.equal(y, y2)
-    for kind in ("gather", "answer-local", "answer-global"):
-        old, new = first.by_kind[kind], every.by_kind[kind]
-        assert all(r in new for r in old)
-        added = [r for r in new if r not in old]
-        assert added, "the scenes ask position questions, whose answers have a second word"
-        for row, pos, _ in added:
-            assert y[row, pos] != -100 and y[row, pos + 1] not in (-100, eot), "inside an answer, before its last word"
-        if kind == "answer-global":  # the second word looks where the first did
-            firsts = {(r, p): k for r, p, k in old}
-            assert all(firsts[(row, pos - 1)] == keys for row, pos, keys in added)
+    _, _, y, _, first = batch(None)
+    assert "answer-global-later" not in first.by_kind
+    for mode, kinds in (("same-heads", ("gather", "answer-local", "answer-global")),
+                        ("own-head", ("gather", "answer-global-later"))):
+        _, _, y2, _, more = batch(mode)
+        assert torch.equal(y, y2)
+        for kind in ("word", "gather", "answer-local", "answer-global"):
+            assert all(r in more.by_kind[kind] for r in first.by_kind[kind]), "first-word routes are kept"
+        for kind in ("answer-local", "answer-global", "answer-global-later"):
+            added = [r for r in more.by_kind.get(kind, []) if r not in first.by_kind.get(kind, [])]
+            assert bool(added) == (kind in kinds), (mode, kind)
+            for row, pos, _ in added:
+                assert y[row, pos] != -100 and y[row, pos + 1] not in (-100, eot), "inside an answer, before its end"
+        reads = "answer-global" if mode == "same-heads" else "answer-global-later"
+        firsts = {(r, p): k for r, p, k in first.by_kind["answer-global"]}
+        added = [r for r in more.by_kind[reads] if r not in first.by_kind["answer-global"]]
+        assert all(firsts[(row, pos - 1)] == keys for row, pos, keys in added), "the later word looks where the first did"
