@@ -86,8 +86,11 @@ def _ms(s: dict[str, Any]) -> str:
     return f"{s['mean']:.1f} ± {s['se']:.1f}" if s.get("se") is not None else f"{s['mean']:.1f}"
 
 
-def render_budget(budget: str, sec: dict[str, Any]) -> list[str]:
+def render_budget(budget: str, sec: dict[str, Any], s0: dict[str, Any]) -> list[str]:
+    origin = f", continued from {s0['llm_from']}" if "llm_from" in s0 else ""
+    routes = f"; routes: {s0['routes']}" if "routes" in s0 else ""
     lines = [f"### {budget} (stage 0b steps + steps after stage 0)", "",
+             f"Stage 0: 0b {s0['llm_steps']} steps{origin}{routes}; 0c {s0['connector_steps']} steps.", "",
              "| variant | steps | seeds | val | heldout | hard | heldout glyph | heldout shape | heldout position |"
              " train s per run |", "|---|---|---|---|---|---|---|---|---|---|"]
     for v, r in sec["variants"].items():
@@ -117,12 +120,13 @@ def render(fc: dict[str, Any]) -> list[str]:
         lines += ["Verdict per comparison (stage 0b steps + steps after stage 0; Δ ± SE(Δ) in heldout points):", "",
                   "| claim | " + " | ".join(budgets) + " |", "|---|" + "---|" * len(budgets)]
         for t in texts:
-            cells = [next((f"{c['verdict']} ({c['delta']:+.1f} ± {c['se_delta'] or 0:.1f})" for c in b["claims"]
-                           if c["claim"] == t), "–") for b in budgets.values()]
+            cells = [next((f"{c['verdict']} ({c['delta']:+.1f}" + ("" if c["se_delta"] is None else
+                                                                   f" ± {c['se_delta']:.1f}") + ")"
+                           for c in b["claims"] if c["claim"] == t), "–") for b in budgets.values()]
             lines.append(f"| {t} | " + " | ".join(cells) + " |")
         lines.append("")
     for b, sec in budgets.items():
-        lines += render_budget(b, sec)
+        lines += render_budget(b, sec, p["stage0"].get(sec.get("folder", ""), {"llm_steps": "?", "connector_steps": "?"}))
     lines += [f"- {n}" for n in p["notes"]] + [""]
     return lines
 
@@ -150,7 +154,7 @@ def update(results_path: Path | None = None, cmp_root: Path | None = None) -> di
         for b in sorted({r["budget"] for r in runs}):
             mine = [r for r in runs if r["budget"] == b]
             agg = aggregate(mine)
-            label = f"stage 0b {s0['llm_steps']} + {b}"
+            label = f"{folder.name}: stage 0b {s0['llm_steps']} + {b}"
             sections[label] = {"folder": folder.name, "budget": b, "variants": agg, "claims": claims(agg, mine),
                                "seconds_per_seed": per_seed_seconds(mine)}
     fc = {"protocol": {
@@ -158,7 +162,8 @@ def update(results_path: Path | None = None, cmp_root: Path | None = None) -> di
                     "stage 0b LLM of the steps named; stage 0c connector), then gives each variant the same number "
                     "of optimisation steps of 16 scenes (staged splits its budget 1:1:2:4 over I-a, I-b, II, III, "
                     "the shipped proportions); seeds change batch order and training noise. Columns are named "
-                    "\"stage 0b steps + steps after stage 0\". Scenes evaluated: "
+                    "\"folder: stage 0b steps + steps after stage 0\"; a folder's stage0.json may say more about "
+                    "its stage 0b (`routes`). Scenes evaluated: "
                     f"{EVAL_SCENES} (about 6 questions each). Mean ± standard error over seeds."),
         "stage0": stage0s, "eval_scenes": EVAL_SCENES,
         "notes": [

@@ -81,7 +81,7 @@ def test_update_reports_every_comparison_folder(tmp_path: Path) -> None:
                 d.mkdir()
                 (d / "eval.json").write_text(json.dumps(_run(v, s, acc + s + (5 if v == "staged" else 0))))
     fc = compare_report.update(results, cmp_root=tmp_path)
-    assert list(fc["budgets"]) == ["stage 0b 600 + 160", "stage 0b 1500 + 160"]
-    assert fc["budgets"]["stage 0b 1500 + 160"]["variants"]["staged"]["heldout"]["mean"] == 76.0
+    assert list(fc["budgets"]) == ["cmp: stage 0b 600 + 160", "cmp-long: stage 0b 1500 + 160"]
+    assert fc["budgets"]["cmp-long: stage 0b 1500 + 160"]["variants"]["staged"]["heldout"]["mean"] == 76.0
     text = (tmp_path / "RESULTS.md").read_text()
-    assert "Verdict per comparison" in text and "### stage 0b 1500 + 160" in text
+    assert "Verdict per comparison" in text and "### cmp-long: stage 0b 1500 + 160" in text
