@@ -130,15 +130,11 @@ def render(r: dict[str, Any]) -> list[str]:
 
 
 def main() -> None:
-    from models.nano.report import write_report
+    from models.nano.report import save_sections
     from models.nano.train import NANO_DIR, WORK
 
     path = NANO_DIR / "results.json"
-    r = json.loads(path.read_text())
-    r["claims"] = claims(r)
-    r["fair_comparison_cost"] = cost()
-    path.write_text(json.dumps(r, indent=1) + "\n")
-    write_report(r, NANO_DIR / "RESULTS.md", WORK)
+    r = save_sections({"claims": claims(json.loads(path.read_text())), "fair_comparison_cost": cost()}, path, WORK)
     print("\n".join(render(r)))
 
 

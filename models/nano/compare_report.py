@@ -126,7 +126,7 @@ def render(fc: dict[str, Any]) -> list[str]:
             lines.append(f"| {t} | " + " | ".join(cells) + " |")
         lines.append("")
     for b, sec in budgets.items():
-        lines += render_budget(b, sec, p["stage0"].get(sec.get("folder", ""), {"llm_steps": "?", "connector_steps": "?"}))
+        lines += render_budget(b, sec, p["stage0"][sec["folder"]])
     lines += [f"- {n}" for n in p["notes"]] + [""]
     return lines
 
@@ -142,7 +142,7 @@ def per_seed_seconds(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def update(results_path: Path | None = None, cmp_root: Path | None = None) -> dict[str, Any]:
     from models.nano.compare import CMP, EVAL_SCENES, FULL_STAGED
-    from models.nano.report import write_report
+    from models.nano.report import save_sections
     from models.nano.train import NANO_DIR, WORK
 
     results_path = results_path or NANO_DIR / "results.json"
@@ -179,8 +179,5 @@ def update(results_path: Path | None = None, cmp_root: Path | None = None) -> di
             "other runs beside it (at least the second queue process; up to four other trainings at times), so an "
             "upper bound for a quiet machine.",
         ]}, "budgets": sections}
-    results = json.loads(results_path.read_text())
-    results["fair_comparison"] = fc
-    results_path.write_text(json.dumps(results, indent=1) + "\n")
-    write_report(results, results_path.with_name("RESULTS.md"), WORK)
+    save_sections({"fair_comparison": fc}, results_path, WORK)
     return fc

@@ -60,7 +60,7 @@ def render(g: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    from models.nano.report import write_report
+    from models.nano.report import save_sections
     from models.nano.train import NANO_DIR, WORK
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,11 +68,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--scenes", type=int, default=256)
     a = ap.parse_args(argv)
     g = measure(a.folder, a.scenes)
-    path = a.folder / "results.json"
-    results = json.loads(path.read_text())
-    results["ood_guard"] = g
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    write_report(results, a.folder / "RESULTS.md", WORK)
+    save_sections({"ood_guard": g}, a.folder / "results.json", WORK)
     print("\n".join(render(g)))
     return g
 

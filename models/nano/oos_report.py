@@ -111,7 +111,7 @@ def render(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from models.nano.report import write_report
+    from models.nano.report import save_sections
     from models.nano.train import NANO_DIR, WORK
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -129,11 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("no candidate reaches the out-of-scope rate on val")
     res = build(json.loads(a.baseline.read_text()), json.loads((a.runs / picked / "measure.json").read_text()),
                 a.shipped, json.loads(a.baseline.with_name("val.json").read_text()), cands, picked)
-    path = NANO_DIR / "results.json"
-    results = json.loads(path.read_text())
-    results["out_of_scope"] = res
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    write_report(results, NANO_DIR / "RESULTS.md", WORK)
+    save_sections({"out_of_scope": res}, NANO_DIR / "results.json", WORK)
     print(json.dumps({k: v for k, v in res.items() if k not in ("before", "fine_tuned", "selection")}, indent=1))
 
 

@@ -14,25 +14,22 @@ results.json["position_probe"] and re-renders RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from models.nano import data
+from models.nano import data, objtokens
 
 HOLDOUT = 0.3
 PROBE_STEPS = 300
 
 
-def slot_features(folder: Path, scenes: int) -> dict[str, Any]:
-    """Per object of scenes 0..scenes-1 of ``train``: vision feature and global token at its global slot,
-    quadrant index and colour name."""
-    from models.ort_pipeline import OrtSlime
-
-    ort = OrtSlime(folder, threads=1)
+def slot_features(ort: Any, scenes: int) -> dict[str, Any]:
+    """Per object of scenes 0..scenes-1 of ``train`` (``ort``: an OrtSlime): vision feature and global token at its
+    global slot, quadrant index and colour name."""
     side = ort.cfg.image_size // ort.cfg.patch_size
     vis, tok, quad, col, shp = [], [], [], [], []
     for i in range(scenes):
@@ -50,8 +47,8 @@ def slot_features(folder: Path, scenes: int) -> dict[str, Any]:
             col.append(o.colour)
             shp.append(o.shape)
     colours = sorted(set(col))
-    word = {w: ort.embed(ort.tokenizer.encode(" " + w, add_special_tokens=False).ids).mean(0)
-            for w in {*col, *shp, "top", "bottom", "left", "right"}}
+    ids = objtokens._word_ids(ort.tokenizer)  # the word -> token ids the symbolic block is built from
+    word = {w: ort.embed(ids[w]).mean(0) for w in {*col, *shp, "top", "bottom", "left", "right"}}
     return {"vision": np.stack(vis), "global_tokens": np.stack(tok), "quadrant": np.array(quad),
             "colour": np.array([colours.index(c) for c in col]),
             "nearest": nearest_slot(np.stack(tok), quad, col, shp, colours, word)}
@@ -60,11 +57,11 @@ def slot_features(folder: Path, scenes: int) -> dict[str, Any]:
 def nearest_slot(tokens: np.ndarray, quad: list[int], col: list[str], shp: list[str], colours: list[str],
                  word: dict[str, np.ndarray]) -> dict[str, float]:
     """How often a global token is nearest (cosine) to the symbolic slot stage 0b taught the LLM to read
-    (objtokens: colour + ½ shape + ½ (vertical + horizontal word)) with the right quadrant among the four, the
-    rest true; and, as a control, with the right colour among the colours."""
+    (ObjectTokens.targets: colour + shape and quadrant words at their weights) with the right quadrant among the
+    four, the rest true; and, as a control, with the right colour among the colours."""
     def slot(c: str, s: str, q: int) -> np.ndarray:
         v, h = data.POSITIONS[q].split()
-        return word[c] + 0.5 * word[s] + 0.5 * (word[v] + word[h])
+        return word[c] + objtokens.GLOBAL_SHAPE_WEIGHT * word[s] + objtokens.QUADRANT_WEIGHT * (word[v] + word[h])
 
     def cos(a: np.ndarray, b: np.ndarray) -> float:
         return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
@@ -98,37 +95,45 @@ def probe(x: np.ndarray, y: np.ndarray, seed: int = 0) -> dict[str, float]:
     return {"accuracy": round(100 * acc, 1), "majority": round(100 * majority, 1)}
 
 
-def position_words(folder: Path, scenes: int) -> dict[str, Any]:
-    """The shipped graphs' answers to the position question of ``val`` scenes 0..scenes-1: how often each word of
-    the answer is right, and what the second word is."""
-    from models.nano.samples_data import prompt_ids
-    from models.ort_pipeline import OrtSlime
-
-    ort = OrtSlime(folder, threads=1)
+def position_tally(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """(answer, truth) pairs of position questions: how often each word of the answer is right, how often all
+    of it, and which second words were answered (most frequent first)."""
     right = [0, 0, 0]
-    second: dict[str, int] = {}
-    n = 0
+    second: Counter[str] = Counter()
+    for got, truth in pairs:
+        words, want = got.split() + ["", ""], truth.split()
+        right[0] += int(words[0] == want[0])
+        right[1] += int(words[1] == want[1])
+        right[2] += int(got == truth)
+        second[words[1]] += 1
+    n = len(pairs)
+    return {"questions": n, "first_word": round(100 * right[0] / n, 1), "second_word": round(100 * right[1] / n, 1),
+            "exact": round(100 * right[2] / n, 1), "second_word_answers": dict(second.most_common())}
+
+
+def position_words(ort: Any, scenes: int) -> dict[str, Any]:
+    """The graphs' answers (``ort``: an OrtSlime) to the position question of ``val`` scenes 0..scenes-1, tallied
+    word by word."""
+    from models.nano.samples_data import prompt_ids
+
+    pairs = []
     for i in range(scenes):
         scene = data.make_scene("val", i, ort.cfg.image_size)
         pv, grid = ort.preprocess(scene.image)
         for q in (q for q in scene.questions if q.family == "position"):
             got = ort.tokenizer.decode(ort.generate(prompt_ids(ort.tokenizer, q.question), pv, grid,
                                                     max_new_tokens=6)["tokens"]).strip()
-            words, truth = got.split() + ["", ""], q.answer.split()
-            right[0] += int(words[0] == truth[0])
-            right[1] += int(words[1] == truth[1])
-            right[2] += int(got == q.answer)
-            second[words[1]] = second.get(words[1], 0) + 1
-            n += 1
-    return {"split": "val", "questions": n, "first_word": round(100 * right[0] / n, 1),
-            "second_word": round(100 * right[1] / n, 1), "exact": round(100 * right[2] / n, 1),
-            "second_word_answers": dict(sorted(second.items(), key=lambda kv: -kv[1]))}
+            pairs.append((got, q.answer))
+    return {"split": "val", **position_tally(pairs)}
 
 
 def measure(folder: Path, scenes: int) -> dict[str, Any]:
-    f = slot_features(folder, scenes)
+    from models.ort_pipeline import OrtSlime
+
+    ort = OrtSlime(folder, threads=1)
+    f = slot_features(ort, scenes)
     return {"scenes": scenes, "objects": int(len(f["quadrant"])), "holdout": HOLDOUT,
-            "answers": position_words(folder, min(scenes, 200)),
+            "answers": position_words(ort, min(scenes, 200)),
             "probes": {place: {target: probe(f[place], f[target]) for target in ("quadrant", "colour")}
                        for place in ("vision", "global_tokens")}, "nearest_symbolic_slot": f["nearest"],
             "command": "python -m models.nano.position_probe"}
@@ -168,7 +173,7 @@ def _reading(p: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    from models.nano.report import write_report
+    from models.nano.report import save_sections
     from models.nano.train import NANO_DIR, WORK
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,11 +182,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     p = measure(a.folder, a.scenes)
-    path = a.folder / "results.json"
-    results = json.loads(path.read_text())
-    results["position_probe"] = p
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    write_report(results, a.folder / "RESULTS.md", WORK)
+    save_sections({"position_probe": p}, a.folder / "results.json", WORK)
     print("\n".join(render(p)))
     return p
 

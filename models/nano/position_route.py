@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tokenizers import Tokenizer
 
 from models.nano import data, objtokens
+from models.nano.compare import _tok
 from models.nano.nano_config import nano_config
+from models.nano.position_probe import position_tally
 from models.nano.pretrain import stage_llm
 from models.nano.samples_data import prompt_ids
 from models.nano.tokenizer import special_ids
@@ -38,10 +39,6 @@ from models.slime import SlimeForCausalLM
 from models.slime.template import IMAGE_TOKEN_INDEX
 
 OUT = WORK / "route"
-
-
-def _tok() -> Tokenizer:
-    return Tokenizer.from_file(str(NANO_DIR / "tokenizer.json"))
 
 
 MODES = {"same-heads": "later words too, same heads", "own-head": "later words too, global read on its own head"}
@@ -68,8 +65,7 @@ def symbolic_answers(llm_path: Path, scenes: int) -> dict[str, Any]:
     gen = torch.Generator().manual_seed(0)
     right: Counter[str] = Counter()
     asked: Counter[str] = Counter()
-    words = [0, 0]
-    seconds: Counter[str] = Counter()
+    position: list[tuple[str, str]] = []
     for i in range(scenes):
         scene = data.make_scene("val", i, cfg.image_size)
         blk = objs.block(emb, scene, gen)
@@ -88,16 +84,12 @@ def symbolic_answers(llm_path: Path, scenes: int) -> dict[str, Any]:
             asked[q.family] += 1
             right[q.family] += int(answer == q.answer)
             if q.family == "position":
-                got = answer.split() + ["", ""]
-                words[0] += int(got[0] == q.answer.split()[0])
-                words[1] += int(got[1] == q.answer.split()[1])
-                seconds[got[1]] += 1
-    n_pos = asked["position"]
+                position.append((answer, q.answer))
+    pos = position_tally(position)
     return {"accuracy": round(100 * sum(right.values()) / sum(asked.values()), 2),
             "by_family": {f: round(100 * right[f] / asked[f], 1) for f in data.FAMILIES if asked[f]},
-            "position_first_word": round(100 * words[0] / n_pos, 1),
-            "position_second_word": round(100 * words[1] / n_pos, 1),
-            "position_second_word_answers": dict(seconds.most_common())}
+            "position_first_word": pos["first_word"], "position_second_word": pos["second_word"],
+            "position_second_word_answers": pos["second_word_answers"]}
 
 
 def evaluate(baseline: Path, scenes: int) -> dict[str, Any]:
@@ -128,7 +120,7 @@ def render(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from models.nano.report import write_report
+    from models.nano.report import save_sections
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=1)
@@ -145,11 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         train(a.steps, a.mode)
         return
     r = evaluate(a.baseline, a.scenes)
-    path = NANO_DIR / "results.json"
-    results = json.loads(path.read_text())
-    results["position_route"] = r
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    write_report(results, NANO_DIR / "RESULTS.md", WORK)
+    save_sections({"position_route": r}, NANO_DIR / "results.json", WORK)
     print("\n".join(render(r)))
 
 

@@ -54,6 +54,16 @@ def _row(name: str, r: dict[str, Any]) -> str:
             f"{r.get('prefill_ms', float('nan')):.1f} |")
 
 
+def save_sections(sections: dict[str, Any], results_path: Path, work: Path) -> dict[str, Any]:
+    """Sets these top-level sections of ``results_path`` (results.json), writes it back and re-renders RESULTS.md
+    beside it; the report modules (claims, guard, out-of-scope, comparison, position) all save this way."""
+    results = json.loads(results_path.read_text())
+    results.update(sections)
+    results_path.write_text(json.dumps(results, indent=1) + "\n")
+    write_report(results, results_path.with_name("RESULTS.md"), work)
+    return results
+
+
 def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
     """Render RESULTS.md from the results dict."""
     fams = " | ".join(data.FAMILIES)
