@@ -25,8 +25,15 @@ export interface RealApi {
   close(): Promise<void>;
 }
 
-/** Starts the services in a fresh data folder and installs `globalThis.api` over them (`dialogs`: the app's native ones). */
-export async function installRealApi(prefix: string, extra: { dialogs?: DialogHost } = {}): Promise<RealApi> {
+/**
+ * Starts the services in a fresh data folder and installs `globalThis.api` over them (`dialogs`: the app's native ones;
+ * `around`: called with each call's channel and the real call, so a test can hold a reply back to order two calls).
+ */
+export async function installRealApi(
+  prefix: string,
+  extra: { dialogs?: DialogHost; around?: (channel: string, call: () => Promise<unknown>) => Promise<unknown> } = {},
+): Promise<RealApi> {
+  const { around, ...serviceExtra } = extra;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `slime-state-${prefix}-`));
   const services = await createServices({
     spawnInference: forkSpawner(INFERENCE_ENTRY),
@@ -34,7 +41,7 @@ export async function installRealApi(prefix: string, extra: { dialogs?: DialogHo
     defaultModelDir: NANO_DIR,
     version: readAppVersion(),
     electronVersion: null,
-    ...extra,
+    ...serviceExtra,
   });
   const router = createRouter(services.bindings);
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
@@ -44,8 +51,8 @@ export async function installRealApi(prefix: string, extra: { dialogs?: DialogHo
   });
   const transport: ApiTransport = {
     async invoke(channel, args) {
-      const result = await router.dispatch(channel, fromWireJson(toWireJson(args)));
-      return fromWireJson(toWireJson(result)) as typeof result;
+      const call = async (): Promise<unknown> => fromWireJson(toWireJson(await router.dispatch(channel, fromWireJson(toWireJson(args)))));
+      return (await (around ? around(channel, call) : call())) as Awaited<ReturnType<ApiTransport['invoke']>>;
     },
     on(channel, listener) {
       let set = listeners.get(channel);

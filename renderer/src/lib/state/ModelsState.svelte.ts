@@ -31,18 +31,28 @@ export class ModelsState {
     return this.selectedDir ?? undefined;
   }
 
-  /** Lists (and validates) the default model and the user's folders. */
+  /** Counts refresh() calls: only the latest call's listing is applied. */
+  #refreshes = 0;
+
+  /**
+   * Lists (and validates) the default model and the user's folders. Calls may overlap (Settings lists on mount, an
+   * added folder lists again): an older listing that resolves after a newer one is dropped, so a folder just added
+   * does not vanish behind the listing that started before it was stored.
+   */
   async refresh(): Promise<void> {
+    const call = ++this.#refreshes;
     this.listing = true;
     try {
       await appSettings.ready();
-      this.models = await api.settings.models();
+      const listed = await api.settings.models();
+      if (call !== this.#refreshes) return;
+      this.models = listed;
       this.error = null;
       if (this.selectedDir !== null && !this.models.some((m) => m.dir === this.selectedDir)) await this.select(null);
     } catch (thrown) {
-      this.error = toErrorView(thrown, 'Could not list models');
+      if (call === this.#refreshes) this.error = toErrorView(thrown, 'Could not list models');
     } finally {
-      this.listing = false;
+      if (call === this.#refreshes) this.listing = false;
     }
   }
 
