@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
     ap.add_argument("--run-name", default=None, help="folder under work/ (default: the schedule name)")
     ap.add_argument("--iii-steps", type=int, default=0, help="override the stage III budget")
+    ap.add_argument("--later-words", choices=("same-heads", "own-head"), default=None,
+                    help="stage 0b: routing supervision also at an answer's later words (objtokens; off = shipped v1)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -186,13 +188,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     timings["stage0_vision"] = time.time() - t
     t = time.time()
     if args.only != "vision" and not (work / "stage0_llm.pt").exists():
-        stage_llm(cfg, tok, work / "stage0_llm.pt", llm_steps, 4 if args.quick else 16)
+        stage_llm(cfg, tok, work / "stage0_llm.pt", llm_steps, 4 if args.quick else 16, later_words=args.later_words)
     llm_file = work / "stage0_llm.pt"
     if args.llm_continue and args.only != "vision":
         llm_file = work / "stage0_llm_cont.pt"
         if not llm_file.exists():
             stage_llm(cfg, tok, llm_file, 2 if args.quick else args.llm_continue, 4 if args.quick else 16,
-                      init=work / "stage0_llm.pt")
+                      init=work / "stage0_llm.pt", later_words=args.later_words)
     timings["stage0_llm"] = time.time() - t
     if args.only:
         return {"timings": timings}
