@@ -87,7 +87,8 @@ def _ms(s: dict[str, Any]) -> str:
 
 
 def render_budget(budget: str, sec: dict[str, Any], s0: dict[str, Any]) -> list[str]:
-    origin = f", continued from {s0['llm_from']}" if "llm_from" in s0 else ""
+    origin = (f", continued from {s0['llm_from']}" if "llm_from" in s0
+              else f", taken from {s0['llm_file']}" if "llm_file" in s0 else "")
     routes = f"; routes: {s0['routes']}" if "routes" in s0 else ""
     lines = [f"### {budget} (stage 0b steps + steps after stage 0)", "",
              f"Stage 0: 0b {s0['llm_steps']} steps{origin}{routes}; 0c {s0['connector_steps']} steps.", "",
@@ -141,13 +142,13 @@ def per_seed_seconds(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def update(results_path: Path | None = None, cmp_root: Path | None = None) -> dict[str, Any]:
-    from models.nano.compare import CMP, EVAL_SCENES, FULL_STAGED
+    from models.nano.compare import EVAL_SCENES, FULL_STAGED
     from models.nano.report import save_sections
     from models.nano.train import NANO_DIR, WORK
 
     results_path = results_path or NANO_DIR / "results.json"
     sections, stage0s = {}, {}
-    for folder in sorted(p.parent for p in (cmp_root or CMP.parent).glob("cmp*/stage0.json")):
+    for folder in sorted(p.parent for p in (cmp_root or WORK).glob("cmp*/stage0.json")):
         s0 = json.loads((folder / "stage0.json").read_text())
         stage0s[folder.name] = s0
         runs = [json.loads(p.read_text()) for p in sorted(folder.glob("*/eval.json"))]

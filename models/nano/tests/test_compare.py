@@ -3,6 +3,7 @@ and the queue's run claims that let one queue process per core share the list.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -85,3 +86,18 @@ def test_update_reports_every_comparison_folder(tmp_path: Path) -> None:
     assert fc["budgets"]["cmp-long: stage 0b 1500 + 160"]["variants"]["staged"]["heldout"]["mean"] == 76.0
     text = (tmp_path / "RESULTS.md").read_text()
     assert "Verdict per comparison" in text and "### cmp-long: stage 0b 1500 + 160" in text
+
+
+def test_llm_file_meta_records_origin_and_steps(tmp_path: Path) -> None:
+    own = tmp_path / "stage0_llm_own-head.pt"
+    own.write_bytes(b"weights")
+    (tmp_path / "train_own-head.json").write_text(json.dumps({"steps": 600, "seconds": 1532}))
+    meta = compare.llm_file_meta(own)
+    assert meta["llm_file"] == str(own.resolve())  # outside work/: the absolute path
+    assert meta["llm_file_sha256"] == hashlib.sha256(b"weights").hexdigest()
+    assert meta["llm_steps"] == 600 and meta["llm_seconds"] == 1532 and "own-head" in meta["routes"]
+    plain = tmp_path / "other" / "stage0_llm.pt"
+    plain.parent.mkdir()
+    plain.write_bytes(b"x")
+    (plain.parent / "stage0.json").write_text(json.dumps({"llm_steps": 1500, "connector_steps": 10}))
+    assert compare.llm_file_meta(plain)["llm_steps"] == 1500 and "routes" not in compare.llm_file_meta(plain)
