@@ -169,6 +169,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the LR of stages I-III")
     ap.add_argument("--run-name", default=None, help="folder under work/ (default: the schedule name)")
     ap.add_argument("--iii-steps", type=int, default=0, help="override the stage III budget")
+    ap.add_argument("--oos-in-iii", action="store_true",
+                    help="stage III's conversations also carry 1-2 out-of-scope questions answered with oos.SENTENCE "
+                         "(finetune_oos.with_oos), instead of a separate out-of-scope fine-tune after it")
     ap.add_argument("--later-words", choices=("same-heads", "own-head"), default=None,
                     help="stage 0b: routing supervision also at an answer's later words (objtokens; off = shipped v1)")
     args = ap.parse_args(argv)
@@ -218,7 +221,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         st.lr *= args.lr_scale
         if st.name == "III" and args.iii_steps:
             st.steps = args.iii_steps
-    run_stages(model, tok, stages, cache, run_dir, 2 if args.quick else 16)
+    if args.oos_in_iii:
+        from models.nano.finetune_oos import with_oos
+
+        run_stages(model, tok, [st for st in stages if st.name != "III"], cache, run_dir, 2 if args.quick else 16)
+        run_stages(model, tok, [st for st in stages if st.name == "III"], with_oos(cache), run_dir,
+                   2 if args.quick else 16)
+    else:
+        run_stages(model, tok, stages, cache, run_dir, 2 if args.quick else 16)
     timings["stages"] = time.time() - t
     final = run_dir / "final.pt"
     fresh = SlimeForCausalLM(cfg)
