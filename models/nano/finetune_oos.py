@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--trainable", choices=sorted(TRAINABLE), default="llm")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--no-router-noise", action="store_true",
+                    help="train without the router's training noise (the global view routed as at inference)")
     ap.add_argument("--start", type=Path, default=WORK / "shipped" / "final.pt")
     ap.add_argument("--run", type=Path, default=None, help="default work/oos/<trainable>-s<steps>-lr<lr>")
     ap.add_argument("--measure-only", type=Path, default=None, help="only measure this final.pt")
@@ -138,16 +140,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     run_dir.mkdir(parents=True, exist_ok=True)
     trainable, align = TRAINABLE[a.trainable]
     t0 = time.time()
-    run_stages(model, tok, [Stage("oos", a.steps, a.lr, trainable, dict(FULL), align=align)], cache, run_dir, 16)
+    options = {**FULL, "router_noise": False} if a.no_router_noise else dict(FULL)
+    run_stages(model, tok, [Stage("oos", a.steps, a.lr, trainable, options, align=align)], cache, run_dir, 16)
     seconds = time.time() - t0
     fresh = SlimeForCausalLM(cfg)
     fresh.load_state_dict(model.state_dict())
     save_final(fresh, cfg, run_dir / "final.pt")
     res = measure_val(model, tok, val)
-    res["training"] = {"start": str(a.start.relative_to(NANO_DIR)), "steps": a.steps, "lr": a.lr,
+    res["training"] = {"start": str(a.start.resolve().relative_to(NANO_DIR.resolve())), "steps": a.steps, "lr": a.lr,
                        "trainable": a.trainable, "align": align, "batch_scenes": 16, "train_scenes": 3000,
                        "seconds": round(seconds), "threads": a.threads,
-                       "recipe": f"stage III options (FULL), trainable {a.trainable}, alignment weight {align}"}
+                       "router_noise": not a.no_router_noise,
+                       "recipe": f"stage III options (FULL{', router noise off' if a.no_router_noise else ''}), "
+                                 f"trainable {a.trainable}, alignment weight {align}"}
     return _write(run_dir / "val.json", res)
 
 

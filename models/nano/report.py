@@ -101,6 +101,10 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.guard_report import render as render_guard
 
         lines += render_guard(results["ood_guard"])
+    if "retrain" in results:
+        from models.nano.retrain_report import render as render_retrain
+
+        lines += render_retrain(results["retrain"])
     if "position_probe" in results:
         from models.nano.position_probe import render as render_probe
 
