@@ -37,6 +37,9 @@ def build(folder: Path) -> dict[str, Any]:
     samples = json.loads((folder / "samples" / "samples.json").read_text())
     oos_res = results.get("out_of_scope", {})
     shipped_oos = oos_res.get("fine_tuned") if oos_res.get("shipped") == "fine_tuned" else oos_res.get("before")
+    retrain = results.get("retrain", {})
+    if retrain.get("shipped") and retrain.get("picked_heldout"):  # the retrained model (retrain_report) is shipped
+        shipped_oos = retrain["picked_heldout"]
     if shipped_oos is not None:
         heldout = {"accuracy": shipped_oos["heldout_accuracy"], "accuracy_by_family": shipped_oos["heldout_by_family"],
                    "questions": results["splits"]["heldout"][results["shipped"]]["questions"]}
@@ -52,7 +55,7 @@ def build(folder: Path) -> dict[str, Any]:
          "questions": hard_n},
     ]
     sentence = None
-    if shipped_oos is not None and oos_res.get("shipped") == "fine_tuned":
+    if shipped_oos is not None and (oos_res.get("shipped") == "fine_tuned" or retrain.get("shipped")):
         sentence = oos_res["sentence"]
         accuracy.append({"id": "out_of_scope", "label": "Out-of-scope questions answered with the sentence",
                          "value": shipped_oos["out_of_scope_rate"], "unit": "%",
@@ -63,15 +66,20 @@ def build(folder: Path) -> dict[str, Any]:
         accuracy += [{"id": f"ood_{k}", "label": f"{label} ({rates[k]['n']} images) flagged as unlike its training "
                       "images", "value": round(100 * rates[k]["flagged"], 1), "unit": "%"}
                      for k, label in (("real_photos", "Real photos"), ("heldout", "Held-out scenes"))]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    size_mb = sum(g["bytes"] + sum(x["bytes"] for x in g.get("external_data", []))
+                  for g in manifest["graphs"].values()) / 1e6
     fams = [{"id": f, "title": t, "description": d, "accuracy": heldout["accuracy_by_family"].get(f),
              "examples": [{"question": q, "answer": a} for q, a in ex]} for f, (t, d, ex) in FAMILIES.items()]
     return {
         "version": CARD_VERSION,
         "name": "SliME-Nano",
-        "summary": ("A tiny SliME (11.5 MB, the released architecture at CPU size) that answers six kinds of short "
-                    "questions about synthetic scenes of small coloured shapes with a letter or digit on each. "
-                    "It is a demonstration of how SliME reads detail, not a general image model: on photos it "
-                    "guesses, and the chat marks answers about images unlike its training scenes."),
+        "summary": (f"A tiny SliME ({size_mb:.1f} MB, the released architecture at CPU size) that answers six kinds "
+                    "of short questions about synthetic scenes of small coloured shapes with a letter or digit on "
+                    "each. It is a demonstration of how SliME reads detail, not a general image model: "
+                    + ("other questions get one fixed sentence saying what it can answer; on photos it guesses, "
+                       if sentence else "on photos it guesses, ")
+                    + "and the chat marks answers about images unlike its training scenes."),
         "trained_on": (f"Synthetic scenes only (models/nano/data.py): {len(data.SHAPES)} shapes "
                        f"({', '.join(data.SHAPES)}) x {len(data.COLOUR_NAMES)} colours "
                        f"({', '.join(data.COLOUR_NAMES)}), one of {len(data.GLYPHS)} glyphs on each, 2-8 objects "

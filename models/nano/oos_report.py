@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", type=Path, default=WORK / "shipped" / "measure.json")
     ap.add_argument("--runs", type=Path, default=WORK / "oos")
     ap.add_argument("--pick", action="store_true", help="only print the run the rule picks")
-    ap.add_argument("--shipped", default="fine_tuned", choices=("fine_tuned", "before"))
+    ap.add_argument("--shipped", default="fine_tuned", choices=("fine_tuned", "before", "retrained"))
     a = ap.parse_args(argv)
     cands = candidates(a.runs)
     picked = pick(cands)

@@ -72,6 +72,13 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
              "short answers; every variant sees the same held-out scenes.", "",
              f"Shipped variant: **{results['shipped']}** (the staged model, legacy double-softmax selector, "
              "top-p 0.95 — the SliME-Llama3-8B release setting).", ""]
+    retrain = results.get("retrain", {})
+    if retrain.get("shipped") and retrain.get("picked_heldout"):
+        h = retrain["picked_heldout"]
+        lines += [f"models/nano now holds the retrained model (section \"Retrained with the position routes\"): heldout "
+                  f"{h['heldout_accuracy']:.2f}, hard {h['hard_accuracy']:.2f}, out-of-scope questions answered with "
+                  f"the sentence {h['out_of_scope_rate']:.2f}%. The split tables below describe the staged model "
+                  "shipped before it and the comparison runs trained from the same stage 0.", ""]
     for split, res in results["splits"].items():
         n = next((r.get("questions") for r in res.values() if isinstance(r, dict) and r.get("questions")), "?")
         lines += [f"## Split `{split}` ({n} questions)", "",

@@ -93,7 +93,8 @@ def render(r: dict[str, Any]) -> list[str]:
     t = r.get("training_seconds")
     if t:
         lines += ["", "Training wall seconds (2-core CPU, 2 threads, nothing else running): "
-                  + ", ".join(f"{k} {round(v)}" for k, v in t.items() if k != "stage0_vision") + "."]
+                  + ", ".join(f"{k} {round(v)}" for k, v in t.items() if k not in ("stage0_vision", "note")) + "."
+                  + (f" ({t['note']})" if t.get("note") else "")]
     lines += ["", f"models/nano ships it: **{'yes' if r['shipped'] else 'no'}**.", ""]
     return lines
 
