@@ -40,7 +40,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("mine-folder")
     for name in ("heldout-000.png", "heldout-001.png", "heldout-002.png"):
         shutil.copy(MIXED / "scenes" / name, d / name)
-    shutil.copy(MIXED / "photos" / "chelsea.png", d / "photo-chelsea.png")
+    shutil.copy(MIXED / "photos" / "camera.png", d / "photo-camera.png")
     return d
 
 
@@ -69,8 +69,8 @@ def test_two_ray_workers_equal_the_single_process_run(local: dict, ray2: dict) -
         np.testing.assert_allclose(a["embedding"], b["embedding"], atol=1e-9)
         assert json.loads(b["provenance"])["workers"] == 2 and json.loads(a["provenance"])["workers"] == 0
     # The photo is out of distribution and ranks below every scene.
-    photo = [r for r in ray2["rows"] if r["image"]["path"] == "photo-chelsea.png"]
-    scenes = [r for r in ray2["rows"] if r["image"]["path"] != "photo-chelsea.png"]
+    photo = [r for r in ray2["rows"] if r["image"]["path"] == "photo-camera.png"]
+    scenes = [r for r in ray2["rows"] if r["image"]["path"] != "photo-camera.png"]
     assert all(r["in_dist"] is False and r["needs_detail"] < 0 for r in photo)
     assert all(r["in_dist"] is True and r["needs_detail"] >= 0 for r in scenes)
 

@@ -12,7 +12,7 @@ import { startApp, type RunningApp } from './harness/startApp.ts';
 import { NANO_DIR, nanoSamples, pickTinyModel } from './harness/nano.ts';
 import { REPO_ROOT } from '../../electron/node/paths.ts';
 
-const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'chelsea.png');
+const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'astronaut.png');
 
 let app: RunningApp;
 let dataDir: string;

@@ -17,7 +17,7 @@ import { oodNotice } from '../../renderer/src/lib/state/ChatThread.ts';
 import { tempDir } from '../database/fixtures.ts';
 
 const NANO = path.join(REPO_ROOT, 'models', 'nano');
-const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'chelsea.png');
+const PHOTO = path.join(REPO_ROOT, 'test', 'fixtures', 'mining', 'photos', 'astronaut.png');
 const SCENE = path.join(NANO, 'samples', '04-colour.png');
 let services: Services | undefined;
 afterAll(async () => services?.dispose());
