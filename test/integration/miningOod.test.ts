@@ -20,7 +20,7 @@ const IMAGES = [
   'scenes/heldout-017.png',
   'photos/astronaut.png',
   'photos/coins.png',
-  'photos/chelsea.png',
+  'photos/hubble_deep_field.png', // chelsea.png passes the guard shipped 2026-12-07 (2 of 20 photos do)
 ].map((f) => path.join(MIXED, f));
 const PYTHON = `
 import json, sys
