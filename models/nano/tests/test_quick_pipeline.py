@@ -24,3 +24,12 @@ def test_quick_train_and_export(tmp_path: Path) -> None:
     scene = data.make_scene("heldout", 0)
     text, info = ort_answer(ort, scene.image, scene.questions[0].question)
     assert isinstance(text, str) and info["seq_len"] > 65
+
+
+def test_quick_train_with_the_retrain_options(tmp_path: Path) -> None:
+    """--later-words own-head (stage 0b routes at later answer words) and --oos-in-iii (stage III's conversations
+    carry the out-of-scope questions): the recipe of the model shipped 2026-12-07, on a few batches."""
+    out = train.main(["--quick", "--work", str(tmp_path), "--later-words", "own-head", "--oos-in-iii", "--no-export"])
+    assert Path(out["final"]).exists() and "export" not in out
+    for stage in ("Ia", "Ib", "II", "III"):
+        assert (tmp_path / "staged" / f"{stage}.pt").exists()

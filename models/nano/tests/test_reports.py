@@ -42,3 +42,36 @@ def test_results_md_renders_the_sections(tmp_path: Path) -> None:
     for heading in ("## Out-of-scope questions", "## Out-of-distribution guard", "## The paper's claims"):
         assert heading in text
     assert text == (NANO / "RESULTS.md").read_text()  # the committed RESULTS.md is what results.json renders to
+
+
+def _val(acc: float, oos_rate: float) -> dict:
+    return {"val": {"accuracy": acc}, "out_of_scope_val": {"rate": oos_rate}}
+
+
+def test_retrain_rule_prefers_an_out_of_scope_candidate_then_the_plain_model() -> None:
+    from models.nano import retrain_report as rr
+
+    base = rr.BASELINE_VAL
+    assert rr.pick({"A": _val(87.1, 0), "B": _val(87.5, 0), "C": _val(90.0, 99.5)}) == "C"
+    assert rr.pick({"A": _val(87.1, 0), "B": _val(87.5, 96.0), "C": _val(90.0, 94.0)}) == "B"
+    assert rr.pick({"A": _val(87.1, 0), "B": _val(87.5, 0), "C": _val(base, 99.5)}) == "A"  # C not above the bar
+    assert rr.pick({"A": _val(base, 0), "C": _val(80.0, 100.0)}) is None
+
+
+def test_retrain_section_renders_with_the_shipped_figures() -> None:
+    from models.nano import retrain_report as rr
+
+    r = json.loads((NANO / "results.json").read_text())["retrain"]
+    text = "\n".join(rr.render(r))
+    assert f"heldout **{r['picked_heldout']['heldout_accuracy']:.2f}**" in text
+    assert all(f"| {k}" in text for k in r["candidates"]) and text.count("(picked)") == 1
+
+
+def test_fine_tune_options_can_drop_only_the_router_noise() -> None:
+    from models.nano.finetune_oos import stage_options
+    from models.nano.train import FULL
+
+    assert stage_options() == FULL
+    off = stage_options(router_noise=False)
+    assert off["router_noise"] is False and {k: v for k, v in off.items() if k != "router_noise"} == {
+        k: v for k, v in FULL.items() if k != "router_noise"}
