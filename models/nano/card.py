@@ -36,10 +36,12 @@ def build(folder: Path) -> dict[str, Any]:
     results = json.loads((folder / "results.json").read_text())
     samples = json.loads((folder / "samples" / "samples.json").read_text())
     oos_res = results.get("out_of_scope", {})
-    shipped_oos = oos_res.get("fine_tuned") if oos_res.get("shipped") == "fine_tuned" else oos_res.get("before")
+    # the shipped model's figures, and whether it answers out-of-scope questions with the sentence
+    knows_scope = oos_res.get("shipped") == "fine_tuned"
+    shipped_oos = oos_res.get("fine_tuned") if knows_scope else oos_res.get("before")
     retrain = results.get("retrain", {})
     if retrain.get("shipped") and retrain.get("picked_heldout"):  # the retrained model (retrain_report) is shipped
-        shipped_oos = retrain["picked_heldout"]
+        shipped_oos, knows_scope = retrain["picked_heldout"], True
     if shipped_oos is not None:
         heldout = {"accuracy": shipped_oos["heldout_accuracy"], "accuracy_by_family": shipped_oos["heldout_by_family"],
                    "questions": results["splits"]["heldout"][results["shipped"]]["questions"]}
@@ -55,7 +57,7 @@ def build(folder: Path) -> dict[str, Any]:
          "questions": hard_n},
     ]
     sentence = None
-    if shipped_oos is not None and (oos_res.get("shipped") == "fine_tuned" or retrain.get("shipped")):
+    if shipped_oos is not None and knows_scope:
         sentence = oos_res["sentence"]
         accuracy.append({"id": "out_of_scope", "label": "Out-of-scope questions answered with the sentence",
                          "value": shipped_oos["out_of_scope_rate"], "unit": "%",

@@ -221,14 +221,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         st.lr *= args.lr_scale
         if st.name == "III" and args.iii_steps:
             st.steps = args.iii_steps
-    if args.oos_in_iii:
-        from models.nano.finetune_oos import with_oos
+    from models.nano.finetune_oos import with_oos
 
-        run_stages(model, tok, [st for st in stages if st.name != "III"], cache, run_dir, 2 if args.quick else 16)
-        run_stages(model, tok, [st for st in stages if st.name == "III"], with_oos(cache), run_dir,
-                   2 if args.quick else 16)
-    else:
-        run_stages(model, tok, stages, cache, run_dir, 2 if args.quick else 16)
+    batch = 2 if args.quick else 16
+    iii_cache = with_oos(cache) if args.oos_in_iii else cache  # stage III may also see out-of-scope questions
+    run_stages(model, tok, [st for st in stages if st.name != "III"], cache, run_dir, batch)
+    run_stages(model, tok, [st for st in stages if st.name == "III"], iii_cache, run_dir, batch)
     timings["stages"] = time.time() - t
     final = run_dir / "final.pt"
     fresh = SlimeForCausalLM(cfg)
