@@ -14,6 +14,7 @@ from typing import Any
 
 from models.card import CARD_VERSION, write_card
 from models.nano import data, oos
+from models.nano.report import shipped_retrain
 from models.nano.train import NANO_DIR
 
 FAMILIES = {
@@ -39,9 +40,11 @@ def build(folder: Path) -> dict[str, Any]:
     # the shipped model's figures, and whether it answers out-of-scope questions with the sentence
     knows_scope = oos_res.get("shipped") == "fine_tuned"
     shipped_oos = oos_res.get("fine_tuned") if knows_scope else oos_res.get("before")
-    retrain = results.get("retrain", {})
-    if retrain.get("shipped") and retrain.get("picked_heldout"):  # the retrained model (retrain_report) is shipped
-        shipped_oos, knows_scope = retrain["picked_heldout"], True
+    retrained = shipped_retrain(results)
+    if retrained:  # a retrained model (retrain_report, sizes_report) is shipped
+        shipped_oos, knows_scope = retrained[1], True
+    # the object sides of the shipped model's train scenes (train --train-sizes; else the train split's)
+    lo, hi = ((retrained and retrained[1].get("training", {}).get("train_sizes")) or data.SPLIT_SIZES["train"])
     if shipped_oos is not None:
         heldout = {"accuracy": shipped_oos["heldout_accuracy"], "accuracy_by_family": shipped_oos["heldout_by_family"],
                    "questions": results["splits"]["heldout"][results["shipped"]]["questions"]}
@@ -85,7 +88,8 @@ def build(folder: Path) -> dict[str, Any]:
         "trained_on": (f"Synthetic scenes only (models/nano/data.py): {len(data.SHAPES)} shapes "
                        f"({', '.join(data.SHAPES)}) x {len(data.COLOUR_NAMES)} colours "
                        f"({', '.join(data.COLOUR_NAMES)}), one of {len(data.GLYPHS)} glyphs on each, 2-8 objects "
-                       "on a cluttered grey canvas of 1x2 to 7x1 tiles of 112 px; ~3,000 training scenes for the "
+                       f"of {lo}-{hi} px"
+                       " on a cluttered grey canvas of 1x2 to 7x1 tiles of 112 px; ~3,000 training scenes for the "
                        "stages after stage 0. No photos, no text beyond the glyphs."),
         "families": fams,
         "accuracy": accuracy,

@@ -236,17 +236,18 @@ def _union(objs: list[SceneObject]) -> tuple[int, int, int, int] | None:
             max(o.box[3] for o in objs))
 
 
-def make_scene(split: str, index: int, tile: int = DEFAULT_TILE, dense: bool = False, max_objects: int = 8
-               ) -> Scene:
+def make_scene(split: str, index: int, tile: int = DEFAULT_TILE, dense: bool = False, max_objects: int = 8,
+               sizes: tuple[int, int] | None = None) -> Scene:
     """Generate scene ``index`` of ``split`` (deterministic: same arguments, same pixels and questions).
     ``dense`` packs many more objects (stage-0 vision pretraining only); ``max_objects`` caps the count
-    (curriculum; the default 8 is the cap of every split)."""
+    (curriculum; the default 8 is the cap of every split). ``sizes`` overrides the split's object side range
+    (inclusive, px); the scene's seed is the split's, so only the objects' sizes and what follows them differ."""
     if split not in SPLIT_SIZES:
         raise ValueError(f"unknown split {split!r}; expected one of {sorted(SPLIT_SIZES)}")
     rng = random.Random(_seed(split, index))
     while True:
         w, h = _image_size(rng, tile)
-        objects = _place_objects(rng, w, h, SPLIT_SIZES[split], dense, max_objects=max_objects)
+        objects = _place_objects(rng, w, h, sizes or SPLIT_SIZES[split], dense, max_objects=max_objects)
         if len(objects) >= 2:
             break
     base = rng.randint(95, 165)

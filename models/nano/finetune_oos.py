@@ -33,7 +33,8 @@ from tokenizers import Tokenizer
 from models.nano import data, oos
 from models.nano import samples_data as sd
 from models.nano.evaluate import SHIPPED, VARIANTS, batch_answers, evaluate_variant
-from models.nano.train import FULL, NANO_DIR, WORK, Stage, _adapters_llm, load_final, run_stages, save_final
+from models.nano.train import (FULL, NANO_DIR, WORK, Stage, _adapters_llm, load_final, run_stages, save_final,
+                              sizes_arg)
 
 TRAINABLE = {"llm": (lambda m, _s: list(m.llm.parameters()), 0.0), "adapters_llm": (_adapters_llm, 1.0)}
 VAL_SCENES = 100
@@ -126,22 +127,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--run", type=Path, default=None, help="default work/oos/<trainable>-s<steps>-lr<lr>")
     ap.add_argument("--measure-only", type=Path, default=None, help="only measure this final.pt")
     ap.add_argument("--val", action="store_true", help="with --measure-only: the val figures (val.json)")
+    ap.add_argument("--train-sizes", type=sizes_arg, default=None, metavar="LO,HI",
+                    help="object side range of the train scenes (as the run's train.py --train-sizes)")
+    ap.add_argument("--val-sizes", type=sizes_arg, default=None, metavar="LO,HI",
+                    help="with --measure-only --val: val scenes drawn with these object sizes (val-<lo>-<hi>.json)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     tok = Tokenizer.from_file(str(NANO_DIR / "tokenizer.json"))
     model, cfg = load_final(a.measure_only or a.start)
     if a.measure_only:
         if a.val:
-            val = _caches(model, cfg, {"val": VAL_SCENES})["val"]
+            val = sd.cache_scenes(model, cfg, "val", 0, VAL_SCENES, store=WORK / "features" / "val.pt",
+                                  sizes=a.val_sizes)
             sd.use_cached_features(model)
-            return _write(a.measure_only.with_name("val.json"), measure_val(model, tok, val))
+            name = f"val-{a.val_sizes[0]}-{a.val_sizes[1]}.json" if a.val_sizes else "val.json"
+            return _write(a.measure_only.with_name(name), measure_val(model, tok, val))
         caches = _caches(model, cfg, {"heldout": 200, "hard": 100})
         sd.use_cached_features(model)
         return _write(a.measure_only.with_name("measure.json"), measure(model, tok, caches))
     run_dir = a.run or WORK / "oos" / f"{a.trainable}-s{a.steps}-lr{a.lr:g}"
     t0 = time.time()
     cache = with_oos(sd.cache_scenes(model, cfg, "train", 0, 3000, log_every=500,
-                                     store=WORK / "features" / "train.pt"))
+                                     store=WORK / "features" / "train.pt", sizes=a.train_sizes))
     val = _caches(model, cfg, {"val": VAL_SCENES})["val"]
     print(f"train cache {time.time() - t0:.0f}s", flush=True)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -157,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     res["training"] = {"start": str(a.start.resolve().relative_to(NANO_DIR.resolve())), "steps": a.steps, "lr": a.lr,
                        "trainable": a.trainable, "align": align, "batch_scenes": 16, "train_scenes": 3000,
                        "seconds": round(seconds), "threads": a.threads,
-                       "router_noise": not a.no_router_noise,
+                       "router_noise": not a.no_router_noise, "train_sizes": a.train_sizes,
                        "recipe": f"stage III options (FULL{', router noise off' if a.no_router_noise else ''}), "
                                  f"trainable {a.trainable}, alignment weight {align}"}
     return _write(run_dir / "val.json", res)

@@ -85,8 +85,8 @@ def _run_loop(label: str, path: Path, steps: int, lr: float, model_params: Calla
         partial.unlink()
 
 
-def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
-    """Stage 0a: dense attribute pretraining of the vision tower."""
+def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int, sizes: tuple[int, int] | None = None) -> None:
+    """Stage 0a: dense attribute pretraining of the vision tower (``sizes``: object side range of its scenes)."""
     model = SlimeForCausalLM(cfg)
     both = nn.ModuleDict({"vision": model.vision, "heads": stage0.make_heads(cfg)})
     rng = random.Random(SEED)
@@ -94,7 +94,7 @@ def stage_vision(cfg: SlimeConfig, out: Path, steps: int, views: int) -> None:
 
     def loss_fn(s: int) -> tuple[torch.Tensor, str]:
         rng.seed(SEED * 1000 + s)
-        loss, (sa, ga) = stage0.step(model.vision, both["heads"], stage0.view_batch(cfg, rng, views))
+        loss, (sa, ga) = stage0.step(model.vision, both["heads"], stage0.view_batch(cfg, rng, views, sizes=sizes))
         state["s"] = 0.9 * state.get("s", sa) + 0.1 * sa
         state["g"] = 0.9 * state.get("g", ga) + 0.1 * ga
         return loss, f"shape-acc {state['s']:.3f} glyph-acc {state['g']:.3f}"

@@ -64,6 +64,21 @@ def save_sections(sections: dict[str, Any], results_path: Path, work: Path) -> d
     return results
 
 
+# retrain sections, newest first: (results.json key, RESULTS.md section title)
+RETRAINS = (("retrain_sizes", "Retrained with small objects in the train scenes"),
+            ("retrain", "Retrained with the position routes"))
+
+
+def shipped_retrain(results: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The RESULTS.md title and the read-once figures (``picked_heldout``) of the retrained model that models/nano
+    holds, or None when it holds the staged model of the split tables."""
+    for key, title in RETRAINS:
+        section = results.get(key, {})
+        if section.get("shipped") and section.get("picked_heldout"):
+            return title, section["picked_heldout"]
+    return None
+
+
 def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
     """Render RESULTS.md from the results dict."""
     fams = " | ".join(data.FAMILIES)
@@ -72,10 +87,10 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
              "short answers; every variant sees the same held-out scenes.", "",
              f"Shipped variant: **{results['shipped']}** (the staged model, legacy double-softmax selector, "
              "top-p 0.95 — the SliME-Llama3-8B release setting).", ""]
-    retrain = results.get("retrain", {})
-    if retrain.get("shipped") and retrain.get("picked_heldout"):
-        h = retrain["picked_heldout"]
-        lines += [f"models/nano now holds the retrained model (section \"Retrained with the position routes\"): heldout "
+    shipped = shipped_retrain(results)
+    if shipped:
+        title, h = shipped
+        lines += [f"models/nano now holds the retrained model (section \"{title}\"): heldout "
                   f"{h['heldout_accuracy']:.2f}, hard {h['hard_accuracy']:.2f}, out-of-scope questions answered with "
                   f"the sentence {h['out_of_scope_rate']:.2f}%. The split tables below describe the staged model "
                   "shipped before it and the comparison runs trained from the same stage 0.", ""]
@@ -108,6 +123,10 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.guard_report import render as render_guard
 
         lines += render_guard(results["ood_guard"])
+    if "retrain_sizes" in results:
+        from models.nano.sizes_report import render as render_sizes
+
+        lines += render_sizes(results["retrain_sizes"])
     if "retrain" in results:
         from models.nano.retrain_report import render as render_retrain
 

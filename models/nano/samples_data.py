@@ -60,24 +60,28 @@ def conversation(tok: Tokenizer, eot: int, qa: list[tuple[str, str]]) -> tuple[t
 
 @torch.no_grad()
 def cache_scenes(model: torch.nn.Module, cfg: SlimeConfig, split: str, start: int, count: int,
-                 log_every: int = 0, store: Path | None = None) -> list[CachedScene]:
+                 log_every: int = 0, store: Path | None = None, sizes: tuple[int, int] | None = None
+                 ) -> list[CachedScene]:
     """Generate scenes ``start..start+count`` of ``split`` and run the (frozen) vision encoder once.
     ``store``: a file under which the features are kept, named by a digest of the vision weights and the scene
-    range, so that later runs (the comparison schedules, evaluation) load them instead of re-encoding."""
+    range, so that later runs (the comparison schedules, evaluation) load them instead of re-encoding. ``sizes``:
+    the objects' side range (data.make_scene), default the split's; it is part of the file's name."""
     key = None
     if store is not None:
         h = hashlib.sha256(f"{split}/{start}/{count}/{cfg.image_size}".encode())
+        if sizes is not None:
+            h.update(f"/sizes={sizes[0]},{sizes[1]}".encode())
         for name, t in sorted(model.vision.state_dict().items()):
             h.update(name.encode())
             h.update(t.detach().float().numpy().tobytes())
         key = store.with_name(f"{store.stem}-{h.hexdigest()[:12]}.pt")
         if key.exists():
             saved = torch.load(key, weights_only=True)
-            return [CachedScene(data.make_scene(split, i, cfg.image_size), f, (int(g[0]), int(g[1])))
+            return [CachedScene(data.make_scene(split, i, cfg.image_size, sizes=sizes), f, (int(g[0]), int(g[1])))
                     for i, f, g in zip(range(start, start + count), saved["feats"], saved["grids"])]
     out = []
     for i in range(start, start + count):
-        scene = data.make_scene(split, i, cfg.image_size)
+        scene = data.make_scene(split, i, cfg.image_size, sizes=sizes)
         pix, grid = process_image(scene.image, cfg)
         feats = model.vision(pix).to(torch.float16)
         out.append(CachedScene(scene, feats, grid))

@@ -48,13 +48,14 @@ class PatchHeads(nn.Module):
         return total, (shape_acc, acc)
 
 
-def view_batch(cfg: SlimeConfig, rng: random.Random, max_views: int, tiles_only: bool = False
-               ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random views (global and tiles) of fresh train scenes with their per-patch labels."""
+def view_batch(cfg: SlimeConfig, rng: random.Random, max_views: int, tiles_only: bool = False,
+               sizes: tuple[int, int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random views (global and tiles) of fresh train scenes with their per-patch labels (``sizes``: the objects'
+    side range, default the train split's)."""
     pix, ys = [], []
     n = 0
     while n < max_views:
-        scene = data.make_scene("train", rng.randrange(10**7, 2 * 10**7), cfg.image_size, dense=True)
+        scene = data.make_scene("train", rng.randrange(10**7, 2 * 10**7), cfg.image_size, dense=True, sizes=sizes)
         pv, _ = process_image(scene.image, cfg)
         y = torch.from_numpy(labels.patch_labels(scene, cfg))
         if tiles_only:

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from models.nano import objtokens
+from models.nano import data, objtokens
 from models.nano import samples_data as sd
 from models.nano.nano_config import nano_config
 from models.nano.tokenizer import load_or_train, special_ids
@@ -90,6 +90,17 @@ def schedule(name: str, scale: float) -> list[Stage]:
 
 
 SCHEDULES = ("staged", "joint", "alternating", "global_only", "hd_uncompressed")
+
+
+def sizes_arg(text: str) -> tuple[int, int]:
+    """``LO,HI`` -> (LO, HI): an object side range in px (data.make_scene's ``sizes``)."""
+    try:
+        lo, hi = (int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO,HI (two integers), got {text!r}") from None
+    if not 6 <= lo <= hi <= data.PATCH:
+        raise argparse.ArgumentTypeError(f"need 6 <= LO <= HI <= {data.PATCH} (one object per patch), got {text!r}")
+    return lo, hi
 
 
 def load_base(cfg: SlimeConfig, vision_path: Path, llm_path: Path) -> SlimeForCausalLM:
@@ -174,6 +185,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          "(finetune_oos.with_oos), instead of a separate out-of-scope fine-tune after it")
     ap.add_argument("--later-words", choices=("same-heads", "own-head"), default=None,
                     help="stage 0b: routing supervision also at an answer's later words (objtokens; off = shipped v1)")
+    ap.add_argument("--train-sizes", type=sizes_arg, default=None, metavar="LO,HI",
+                    help="object side range (px) of the train scenes of stage 0a and of the stage 0c-III cache "
+                         "(default the train split's 13,14)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -187,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     scale = 0.0 if args.quick else args.scale
     t = time.time()
     if args.only != "llm" and not (work / "stage0_vision.pt").exists():
-        stage_vision(cfg, work / "stage0_vision.pt", vision_steps, 8 if args.quick else 32)
+        stage_vision(cfg, work / "stage0_vision.pt", vision_steps, 8 if args.quick else 32, sizes=args.train_sizes)
     timings["stage0_vision"] = time.time() - t
     t = time.time()
     if args.only != "vision" and not (work / "stage0_llm.pt").exists():
@@ -204,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     model = load_base(cfg, work / "stage0_vision.pt", llm_file)
     t = time.time()
     cache = sd.cache_scenes(model, cfg, "train", 0, n_scenes, log_every=0 if args.quick else 1000,
-                            store=None if args.quick else work / "features" / "train.pt")
+                            store=None if args.quick else work / "features" / "train.pt", sizes=args.train_sizes)
     timings["feature_cache"] = time.time() - t
     t = time.time()
     connector = work / "stage0_connector.pt"

@@ -45,6 +45,17 @@ def test_hard_split_has_smaller_objects() -> None:
     assert mean_size("hard") < 0.85 * mean_size("heldout")
 
 
+def test_sizes_override_draws_the_objects_in_that_range_and_nothing_else_changes_by_default() -> None:
+    for i in range(20):
+        plain, default, small = (data.make_scene("val", i), data.make_scene("val", i, sizes=data.SPLIT_SIZES["val"]),
+                                 data.make_scene("val", i, sizes=(10, 11)))
+        assert _digest(plain) == _digest(default)
+        assert {o.box[2] - o.box[0] for o in small.objects} <= {10, 11}
+        assert small.image.size == plain.image.size  # the canvas is drawn before the objects
+    sides = {o.box[2] - o.box[0] for i in range(40) for o in data.make_scene("train", i, sizes=(10, 14)).objects}
+    assert sides == {10, 11, 12, 13, 14}
+
+
 def test_answers_are_consistent_with_objects() -> None:
     for i in range(50):
         s = data.make_scene("heldout", i)

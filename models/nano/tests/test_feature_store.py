@@ -30,3 +30,15 @@ def test_store_round_trip_and_key(tmp_path: Path) -> None:
     changed = sd.cache_scenes(model, CFG, "train", 3, 4, store=store)
     assert len(list(store.parent.iterdir())) == 2
     assert not torch.equal(changed[0].feats, first[0].feats)
+
+
+def test_sizes_are_part_of_the_key(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = SlimeForCausalLM(CFG)
+    store = tmp_path / "features" / "val.pt"
+    plain = sd.cache_scenes(model, CFG, "val", 0, 2, store=store)
+    small = sd.cache_scenes(model, CFG, "val", 0, 2, store=store, sizes=(10, 11))
+    assert len(list(store.parent.iterdir())) == 2
+    again = sd.cache_scenes(model, CFG, "val", 0, 2, store=store, sizes=(10, 11))
+    assert torch.equal(again[0].feats, small[0].feats) and not torch.equal(plain[0].feats, small[0].feats)
+    assert {o.box[2] - o.box[0] for c in again for o in c.scene.objects} <= {10, 11}

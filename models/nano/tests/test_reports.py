@@ -75,3 +75,31 @@ def test_fine_tune_options_can_drop_only_the_router_noise() -> None:
     off = stage_options(router_noise=False)
     assert off["router_noise"] is False and {k: v for k, v in off.items() if k != "router_noise"} == {
         k: v for k, v in FULL.items() if k != "router_noise"}
+
+
+def test_sizes_rule_needs_small_objects_better_val_kept_and_the_sentence() -> None:
+    from models.nano import sizes_report as sr
+
+    def cand(val: float, small: float, oos_rate: float) -> dict:
+        return {"val_accuracy": val, "val_small_accuracy": small, "out_of_scope_rate_val": oos_rate}
+
+    c = cand(90.02, 50.0, 99.5)
+    assert sr.pick(c, cand(89.5, 52.0, 98.0))
+    assert not sr.pick(c, cand(89.5, 51.9, 98.0))  # not 2 points better on the small objects
+    assert not sr.pick(c, cand(88.9, 60.0, 98.0))  # val dropped below 89
+    assert not sr.pick(c, cand(90.5, 60.0, 94.0))  # lost the out-of-scope sentence
+    assert not sr.pick(c, None)
+
+
+def test_shipped_retrain_is_the_newest_shipped_section() -> None:
+    from models.nano.report import shipped_retrain
+
+    h = {"heldout_accuracy": 1.0}
+    assert shipped_retrain({}) is None
+    assert shipped_retrain({"retrain": {"shipped": True, "picked_heldout": h}})[1] is h
+    newer = {"heldout_accuracy": 2.0}
+    both = {"retrain": {"shipped": True, "picked_heldout": h},
+            "retrain_sizes": {"shipped": True, "picked_heldout": newer}}
+    assert shipped_retrain(both)[1] is newer
+    both["retrain_sizes"]["shipped"] = False
+    assert shipped_retrain(both)[1] is h
