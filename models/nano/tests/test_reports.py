@@ -84,11 +84,14 @@ def test_sizes_rule_needs_small_objects_better_val_kept_and_the_sentence() -> No
         return {"val_accuracy": val, "val_small_accuracy": small, "out_of_scope_rate_val": oos_rate}
 
     c = cand(90.02, 50.0, 99.5)
-    assert sr.pick(c, cand(89.5, 52.0, 98.0))
-    assert not sr.pick(c, cand(89.5, 51.9, 98.0))  # not 2 points better on the small objects
-    assert not sr.pick(c, cand(88.9, 60.0, 98.0))  # val dropped below 89
-    assert not sr.pick(c, cand(90.5, 60.0, 94.0))  # lost the out-of-scope sentence
-    assert not sr.pick(c, None)
+    assert sr.meets(c, cand(89.5, 52.0, 98.0))
+    assert not sr.meets(c, cand(89.5, 51.9, 98.0))  # not 2 points better on the small objects
+    assert not sr.meets(c, cand(88.9, 60.0, 98.0))  # val dropped below 89
+    assert not sr.meets(c, cand(90.5, 60.0, 94.0))  # lost the out-of-scope sentence
+    assert not sr.meets(c, None)
+    assert sr.pick(c, {"D": cand(81.9, 83.6, 100.0), "E": cand(89.5, 60.0, 99.0)}) == "E"
+    assert sr.pick(c, {"D": cand(89.5, 60.0, 99.0), "E": cand(89.5, 60.0, 99.0)}) == "D"
+    assert sr.pick(c, {"D": cand(81.9, 83.6, 100.0)}) == "C"
 
 
 def test_shipped_retrain_is_the_newest_shipped_section() -> None:
@@ -103,3 +106,22 @@ def test_shipped_retrain_is_the_newest_shipped_section() -> None:
     assert shipped_retrain(both)[1] is newer
     both["retrain_sizes"]["shipped"] = False
     assert shipped_retrain(both)[1] is h
+
+
+def test_tower_probe_scores_every_size_on_a_tiny_tower(tmp_path: Path, monkeypatch) -> None:
+    import torch
+
+    from models.nano import tower_probe
+    from models.slime import SlimeForCausalLM
+    from models.slime.config import SlimeConfig
+
+    cfg = SlimeConfig.tiny(image_size=112, patch_size=14, vision_hidden=32, local_queries=16)
+    torch.manual_seed(0)
+    tower = tmp_path / "stage0_vision.pt"
+    torch.save({f"vision.{k}": v for k, v in SlimeForCausalLM(cfg).vision.state_dict().items()}, tower)
+    monkeypatch.setattr(tower_probe, "FIT_SCENES", 3)
+    monkeypatch.setattr(tower_probe, "EVAL_SCENES", 2)
+    monkeypatch.setattr(tower_probe, "FIT_STEPS", 5)
+    r = tower_probe.probe(tower, cfg, (13, 14))
+    assert list(r["by_size"]) == ["13-14", "10-11", "8-9"]
+    assert all(0 <= v <= 100 for s in r["by_size"].values() for v in s.values())
