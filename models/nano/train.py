@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--train-sizes", type=sizes_arg, default=None, metavar="LO,HI",
                     help="object side range (px) of the train scenes of stage 0a and of the stage 0c-III cache "
                          "(default the train split's 13,14)")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="stages I-III's batch draws and training noise (0 = the shipped runs'; as compare.py's seeds)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -239,8 +241,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     batch = 2 if args.quick else 16
     iii_cache = with_oos(cache) if args.oos_in_iii else cache  # stage III may also see out-of-scope questions
-    run_stages(model, tok, [st for st in stages if st.name != "III"], cache, run_dir, batch)
-    run_stages(model, tok, [st for st in stages if st.name == "III"], iii_cache, run_dir, batch)
+    seed = SEED + 7919 * args.seed
+    run_stages(model, tok, [st for st in stages if st.name != "III"], cache, run_dir, batch, seed=seed)
+    run_stages(model, tok, [st for st in stages if st.name == "III"], iii_cache, run_dir, batch, seed=seed)
     timings["stages"] = time.time() - t
     final = run_dir / "final.pt"
     fresh = SlimeForCausalLM(cfg)

@@ -32,9 +32,9 @@ def test_quick_train_and_export(tmp_path: Path) -> None:
 def test_quick_train_with_the_retrain_options(tmp_path: Path) -> None:
     """--later-words own-head (stage 0b routes at later answer words) and --oos-in-iii (stage III's conversations
     carry the out-of-scope questions), with --train-sizes (train scenes' objects of 10-14 px in stage 0a and the
-    cache): the retrain recipes of 2026-12-07, on a few batches."""
+    cache) and --seed (other batch draws in stages I-III): the retrain recipes of 2026-12-07, on a few batches."""
     out = train.main(["--quick", "--work", str(tmp_path), "--later-words", "own-head", "--oos-in-iii", "--no-export",
-                      "--train-sizes", "10,14"])
+                      "--train-sizes", "10,14", "--seed", "1"])
     assert Path(out["final"]).exists() and "export" not in out
     for stage in ("Ia", "Ib", "II", "III"):
         assert (tmp_path / "staged" / f"{stage}.pt").exists()
