@@ -33,6 +33,9 @@ CANDIDATES = {  # name -> (folder under work/, what); the rule takes the first t
     "D": ("small/oos-nonoise", "C's recipe with 10-14 px objects in all train scenes (stage 0a 900 steps; 0b reused)"),
     "E": ("tower/oos-nonoise", "D's stage 0a tower, everything after it on 13-14 px train scenes as C"),
 }
+# not candidates: the shipped recipe run again from the same stage 0, for the run-to-run spread (work/seed1/NOTE.txt)
+REPEATS = {"C'": ("seed1/oos-nonoise", "C's recipe again from C's stage 0, stages I-III with other batch draws "
+                                       "and noise (train --seed 1); not a candidate")}
 
 
 def _val(folder: Path) -> dict[str, Any] | None:
@@ -75,6 +78,10 @@ def build(work: Path, shipped: bool) -> dict[str, Any]:
             if v.get("training"):
                 t["out_of_scope_fine_tune"] = v["training"]["seconds"]
             out["training_seconds"][k] = t
+    repeats = {k: v for k, (folder, _) in REPEATS.items() if (v := _val(work / folder)) is not None}
+    if repeats:
+        out["repeats"] = {k: {"folder": REPEATS[k][0], "what": REPEATS[k][1], **v} for k, v in repeats.items()}
+        out["repeat_note"] = (work / "seed1" / "NOTE.txt").read_text().strip().splitlines()
     probe = work / "tower_probe.json"  # python -m models.nano.tower_probe <C's tower> <D's tower> --json ...
     if probe.exists():
         out["tower_probe"] = json.loads(probe.read_text())
@@ -97,8 +104,9 @@ def render(r: dict[str, Any]) -> list[str]:
              "`val (10-11 px)` is the same 100 val scenes drawn with hard's sizes (val's seeds).",
              "", "| candidate | val | val (10-11 px) | val glyph | val count | val (10-11 px) glyph | "
              "val out-of-scope → sentence |", "|---|---|---|---|---|---|---|"]
-    for k, c in r["candidates"].items():
-        mark = " (picked)" if k == r["picked"] else ""
+    rows = [(k, c, " (picked)" if k == r["picked"] else "") for k, c in r["candidates"].items()]
+    rows += [(k, c, " (spread only)") for k, c in r.get("repeats", {}).items()]
+    for k, c, mark in rows:
         lines.append(f"| {k}{mark}: {c['what']} | {c['val_accuracy']:.2f} | {c['val_small_accuracy']:.2f} | "
                      f"{c['val_by_family']['glyph']:.1f} | {c['val_by_family']['count']:.1f} | "
                      f"{c['val_small_by_family']['glyph']:.1f} | {c['out_of_scope_rate_val']:.1f}% |")
@@ -111,6 +119,8 @@ def render(r: dict[str, Any]) -> list[str]:
                       "|---|" + "---|" * len(p["by_size"])]
         lines.append(f"| `{Path(p['tower']).parent.name}/{Path(p['tower']).name}` | " + " | ".join(
             f"{v['shape']:.1f} / {v['colour']:.1f} / {v['glyph']:.1f}" for v in p["by_size"].values()) + " |")
+    if r.get("repeat_note"):
+        lines += [""] + [f"> {line}" for line in r["repeat_note"]]
     lines += ["", "Rule (RULE.txt, written before any figure of the run was read):", ""]
     lines += [f"> {line}" if line else ">" for line in r["rule"]]
     h = r.get("picked_heldout")
