@@ -36,7 +36,10 @@ from models.nano.evaluate import SHIPPED, VARIANTS, batch_answers, evaluate_vari
 from models.nano.train import (FULL, NANO_DIR, WORK, Stage, _adapters_llm, load_final, run_stages, save_final,
                               sizes_arg)
 
-TRAINABLE = {"llm": (lambda m, _s: list(m.llm.parameters()), 0.0), "adapters_llm": (_adapters_llm, 1.0)}
+TRAINABLE = {"llm": (lambda m, _s: list(m.llm.parameters()), 0.0), "adapters_llm": (_adapters_llm, 1.0),
+             # the local compressor and the LLM: the global path (projector: MLP, Q-former, router) stays as it was,
+             # and the MLP is shared by the local tokens, so it stays too
+             "sampler_llm": (lambda m, _s: [*m.sampler.parameters(), *m.llm.parameters()], 1.0)}
 VAL_SCENES = 100
 from models.slime import SlimeForCausalLM
 
@@ -121,6 +124,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--trainable", choices=sorted(TRAINABLE), default="llm")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--attr-ce", type=float, default=0.0,
+                    help="weight of the local attribute cross-entropy (objtokens.attribute_ce; needs a trainable "
+                         "local compressor: sampler_llm or adapters_llm)")
     ap.add_argument("--no-router-noise", action="store_true",
                     help="train without the router's training noise (the global view routed as at inference)")
     ap.add_argument("--start", type=Path, default=WORK / "shipped" / "final.pt")
@@ -155,18 +161,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     trainable, align = TRAINABLE[a.trainable]
     t0 = time.time()
     options = stage_options(router_noise=not a.no_router_noise)
-    run_stages(model, tok, [Stage("oos", a.steps, a.lr, trainable, options, align=align)], cache, run_dir, 16)
+    if a.attr_ce and a.trainable == "llm":
+        ap.error("--attr-ce trains the local compressor: use --trainable sampler_llm or adapters_llm")
+    run_stages(model, tok, [Stage("oos", a.steps, a.lr, trainable, options, align=align, attr_ce=a.attr_ce)], cache,
+               run_dir, 16)
     seconds = time.time() - t0
     fresh = SlimeForCausalLM(cfg)
     fresh.load_state_dict(model.state_dict())
     save_final(fresh, cfg, run_dir / "final.pt")
     res = measure_val(model, tok, val)
     res["training"] = {"start": str(a.start.resolve().relative_to(NANO_DIR.resolve())), "steps": a.steps, "lr": a.lr,
-                       "trainable": a.trainable, "align": align, "batch_scenes": 16, "train_scenes": 3000,
+                       "trainable": a.trainable, "align": align, "attr_ce": a.attr_ce, "batch_scenes": 16,
+                       "train_scenes": 3000,
                        "seconds": round(seconds), "threads": a.threads,
                        "router_noise": not a.no_router_noise, "train_sizes": a.train_sizes,
                        "recipe": f"stage III options (FULL{', router noise off' if a.no_router_noise else ''}), "
-                                 f"trainable {a.trainable}, alignment weight {align}"}
+                                 f"trainable {a.trainable}, alignment weight {align}"
+                                 + (f", attribute cross-entropy weight {a.attr_ce}" if a.attr_ce else "")}
     return _write(run_dir / "val.json", res)
 
 

@@ -44,6 +44,7 @@ class Stage:
     trainable: Callable[[SlimeForCausalLM, int], list[nn.Parameter]]
     options: dict[str, Any] = field(default_factory=dict)
     align: float = ALIGN  # weight of the connector-to-symbolic-tokens alignment loss (objtokens.align_loss)
+    attr_ce: float = 0.0  # weight of the local attribute cross-entropy (objtokens.attribute_ce)
 
 
 def _adapters_llm(m: SlimeForCausalLM, _step: int) -> list[nn.Parameter]:
@@ -135,11 +136,17 @@ def run_stages(model: SlimeForCausalLM, tok: Any, stages: list[Stage], cache: li
             rng.seed(seed * 3000 + s)
             items = [cache[rng.randrange(len(cache))] for _ in range(batch)]
             lm = model(sd.scene_batch(tok, eot, items, rng), **st.options)
-            if not st.align:
+            if not st.align and not st.attr_ce:
                 return lm, ""
-            al = objtokens.align_loss(model, objs, [c.feats.float() for c in items], [c.scene for c in items],
-                                      st.options)
-            return lm + st.align * al, f"lm {lm.item():.4f} align {al.item():.4f}"
+            feats, scenes = [c.feats.float() for c in items], [c.scene for c in items]
+            loss, extra = lm, f"lm {lm.item():.4f}"
+            if st.align:
+                al = objtokens.align_loss(model, objs, feats, scenes, st.options)
+                loss, extra = loss + st.align * al, f"{extra} align {al.item():.4f}"
+            if st.attr_ce:
+                ce = objtokens.attribute_ce(model, objs, feats, scenes)
+                loss, extra = loss + st.attr_ce * ce, f"{extra} attr-ce {ce.item():.4f}"
+            return loss, extra
 
         t0 = time.time()
         _run_loop(st.name, path, st.steps, st.lr, lambda s, st=st: st.trainable(model, s), trainable_modules,
