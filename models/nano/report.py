@@ -65,7 +65,8 @@ def save_sections(sections: dict[str, Any], results_path: Path, work: Path) -> d
 
 
 # retrain sections, newest first: (results.json key, RESULTS.md section title)
-RETRAINS = (("retrain_sizes", "Retrained with small objects in the train scenes"),
+RETRAINS = (("retrain_glyph", "The local compressor taught to keep glyphs"),
+            ("retrain_sizes", "Retrained with small objects in the train scenes"),
             ("retrain", "Retrained with the position routes"))
 
 
@@ -123,6 +124,10 @@ def write_report(results: dict[str, Any], path: Path, work: Path) -> None:
         from models.nano.guard_report import render as render_guard
 
         lines += render_guard(results["ood_guard"])
+    if "retrain_glyph" in results:
+        from models.nano.glyph_report import render as render_glyph
+
+        lines += render_glyph(results["retrain_glyph"])
     if "retrain_sizes" in results:
         from models.nano.sizes_report import render as render_sizes
 

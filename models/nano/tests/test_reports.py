@@ -125,3 +125,42 @@ def test_tower_probe_scores_every_size_on_a_tiny_tower(tmp_path: Path, monkeypat
     r = tower_probe.probe(tower, cfg, (13, 14))
     assert list(r["by_size"]) == ["13-14", "10-11", "8-9"]
     assert all(0 <= v <= 100 for s in r["by_size"].values() for v in s.values())
+
+
+def test_glyph_rule_needs_val_91_the_sentence_and_picks_on_both_sizes() -> None:
+    from models.nano import glyph_report as gr
+
+    def cand(val: float, oos_rate: float, in_scope: float = 0.0, small: float | None = None) -> dict:
+        c = {"val_accuracy": val, "out_of_scope_rate_val": oos_rate, "in_scope_answered_with_sentence_val": in_scope}
+        return c if small is None else {**c, "val_small_accuracy": small}
+
+    assert gr.eligible(cand(91.0, 95.0))
+    assert not gr.eligible(cand(90.9, 100.0))  # not a point above the shipped model's 90.02
+    assert not gr.eligible(cand(92.0, 94.5))  # lost the out-of-scope sentence
+    assert not gr.eligible(cand(92.0, 99.0, in_scope=1.5))  # answers in-scope questions with it
+    assert gr.pick({"g1": cand(87.1, 100.0), "g2": cand(89.5, 100.0)}) == "C"
+    assert gr.pick({"g2": cand(91.5, 100.0), "g3": cand(92.0, 100.0)}) == "g3"
+    assert gr.pick({"g2": cand(91.5, 100.0, small=60.0), "g3": cand(92.0, 100.0, small=50.0)}) == "g2"
+
+
+def test_glyph_section_renders_from_the_work_folders(tmp_path: Path) -> None:
+    from models.nano import glyph_report as gr
+
+    def val(acc: float) -> dict:
+        fam = {f: acc for f in ("colour", "shape", "glyph", "count", "exist", "position")}
+        return {"val": {"accuracy": acc, "accuracy_by_family": fam, "questions": 591},
+                "out_of_scope_val": {"rate": 100.0, "questions": 200},
+                "in_scope_answered_with_sentence_val": {"rate": 0.0, "questions": 591}}
+
+    for folder, acc in ((gr.REFERENCE, 90.02), (gr.CANDIDATES["g2"][0], 89.5)):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "val.json").write_text(json.dumps(val(acc)))
+    (tmp_path / "glyph" / "RULE.txt").write_text("Written before.\n")
+    decode = {str(tmp_path / gr.CANDIDATES["g2"][0] / "final.pt"): {"colour": 99.5, "shape": 98.5, "glyph": 92.8}}
+    (tmp_path / gr.DECODE).write_text(json.dumps(decode))
+    r = gr.build(tmp_path, shipped=False)
+    assert r["picked"] == "C" and set(r["candidates"]) == {"C", "g2"}
+    assert r["candidates"]["g2"]["val_decode"]["glyph"] == 92.8 and "val_decode" not in r["candidates"]["C"]
+    text = "\n".join(gr.render(r))
+    assert "| g2: " in text and "99.5 / 98.5 / 92.8" in text and "> Written before." in text
+    assert "keeps the shipped model" in text
