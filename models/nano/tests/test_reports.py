@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from models.nano import claims, oos, oos_report
 from models.nano.report import write_report
 
@@ -138,9 +140,20 @@ def test_glyph_rule_needs_val_91_the_sentence_and_picks_on_both_sizes() -> None:
     assert not gr.eligible(cand(90.9, 100.0))  # not a point above the shipped model's 90.02
     assert not gr.eligible(cand(92.0, 94.5))  # lost the out-of-scope sentence
     assert not gr.eligible(cand(92.0, 99.0, in_scope=1.5))  # answers in-scope questions with it
+    assert gr.eligible(cand(89.0, 99.0, small=52.25), "S")  # the small-object track: val 89 and small objects better
+    assert not gr.eligible(cand(89.0, 99.0, small=52.0), "S") and not gr.eligible(cand(88.9, 99.0, small=80.0), "S")
+    assert not gr.eligible(cand(90.0, 99.0), "S")  # not measured at 10-11 px
     assert gr.pick({"g1": cand(87.1, 100.0), "g2": cand(89.5, 100.0)}) == "C"
-    assert gr.pick({"g2": cand(91.5, 100.0), "g3": cand(92.0, 100.0)}) == "g3"
+    assert gr.pick({"g2": cand(91.5, 100.0), "g3": cand(90.0, 100.0)}) == "g2"  # one eligible: no 10-11 px needed
+    with pytest.raises(SystemExit, match="10-11 px"):  # several: each needs it
+        gr.pick({"g2": cand(91.5, 100.0), "g3": cand(92.0, 100.0, small=50.0)})
     assert gr.pick({"g2": cand(91.5, 100.0, small=60.0), "g3": cand(92.0, 100.0, small=50.0)}) == "g2"
+    assert gr.pick({"g3": cand(91.2, 100.0, small=50.0), "s1": cand(89.5, 100.0, small=75.0)}) == "s1"
+    h = {"heldout_accuracy": 87.2, "hard_accuracy": 49.24, "out_of_scope_rate": 97.0}
+    assert not gr.ships(h, "G") and not gr.ships(h, "S")  # G needs heldout 88; S needs hard above C's
+    assert gr.ships({**h, "hard_accuracy": 60.0}, "S") and not gr.ships({**h, "heldout_accuracy": 86.9}, "S")
+    assert gr.ships({**h, "heldout_accuracy": 88.0}, "G")
+    assert not gr.ships({**h, "heldout_accuracy": 88.0, "out_of_scope_rate": 94.0}, "G")
 
 
 def test_glyph_section_renders_from_the_work_folders(tmp_path: Path) -> None:
@@ -162,5 +175,6 @@ def test_glyph_section_renders_from_the_work_folders(tmp_path: Path) -> None:
     assert r["picked"] == "C" and set(r["candidates"]) == {"C", "g2"}
     assert r["candidates"]["g2"]["val_decode"]["glyph"] == 92.8 and "val_decode" not in r["candidates"]["C"]
     text = "\n".join(gr.render(r))
-    assert "| g2: " in text and "99.5 / 98.5 / 92.8" in text and "> Written before." in text
+    assert "| g2: " in text and "| G | 89.50 | – |" in text and "99.5 / 98.5 / 92.8" in text
+    assert "> Written before." in text
     assert "keeps the shipped model" in text
