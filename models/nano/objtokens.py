@@ -215,13 +215,21 @@ def attribute_table(objs: ObjectTokens, emb: nn.Embedding) -> tuple[torch.Tensor
     return nn.functional.normalize(table, dim=1), {k: i for i, k in enumerate(combos)}
 
 
+def attribute_logits(raster: torch.Tensor, l_slots: list[int], scene: data.Scene, table: torch.Tensor,
+                     row: dict[tuple[str, str, str], int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cosine logits (x ATTRIBUTE_CE_SCALE) of each object's local token against attribute_table's rows, and the
+    row of each object's own slot."""
+    logits = ATTRIBUTE_CE_SCALE * nn.functional.normalize(raster[l_slots], dim=1) @ table.T
+    return logits, torch.tensor([row[(o.colour, o.shape, o.glyph)] for o in scene.objects])
+
+
 def attribute_ce(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor], scenes: list[data.Scene]
                  ) -> torch.Tensor:
     """Cross-entropy, at each object's local slot, of the connector's local token against every symbolic slot an
-    object can have (cosine logits x ATTRIBUTE_CE_SCALE), mean over the batch's objects. The normalised squared
-    error of align_loss weighs a glyph's share of the target (one word of three) like any other direction and left
-    the shipped model's local tokens decoding to the right glyph for 79% of val objects (colour 99.7%); this term
-    asks for the token to be nearer its own slot than to any other, glyph included (RESULTS.md, glyph polish)."""
+    object can have (attribute_logits), mean over the batch's objects. The normalised squared error of align_loss
+    weighs a glyph's share of the target (one word of three) like any other direction and left the shipped model's
+    local tokens decoding to the right glyph for 79% of val objects (colour 99.7%); this term asks for the token to
+    be nearer its own slot than to any other, glyph included (models/nano/polish_local.py)."""
     table, row = attribute_table(objs, model.llm.get_input_embeddings())
     total, n = feats[0].new_zeros(()), 0
     for f, scene in zip(feats, scenes):
@@ -229,9 +237,7 @@ def attribute_ce(model: nn.Module, objs: ObjectTokens, feats: list[torch.Tensor]
         if not l_slots:
             continue
         proj = model.project(f[:1], f[1:], -1, False, None)
-        raster = model.raster_order(proj["local_tokens"], gw, gh)
-        logits = ATTRIBUTE_CE_SCALE * nn.functional.normalize(raster[l_slots], dim=1) @ table.T
-        y = torch.tensor([row[(o.colour, o.shape, o.glyph)] for o in scene.objects])
+        logits, y = attribute_logits(model.raster_order(proj["local_tokens"], gw, gh), l_slots, scene, table, row)
         total = total + nn.functional.cross_entropy(logits, y, reduction="sum")
         n += len(l_slots)
     return total / max(n, 1)

@@ -98,9 +98,7 @@ def polish(model: SlimeForCausalLM, tok: Tokenizer, cache: list[sd.CachedScene],
                 _, target = objs.targets(emb, cs.scene)
             mse = mse + ((raster - target) ** 2).sum() / (target ** 2).sum()
             if ce and l_slots:  # attribute_ce's logits, averaged over the scene's objects
-                logits = objtokens.ATTRIBUTE_CE_SCALE * F.normalize(raster[l_slots], dim=1) @ table.T
-                y = torch.tensor([row[(o.colour, o.shape, o.glyph)] for o in cs.scene.objects])
-                ce_sum = ce_sum + F.cross_entropy(logits, y)
+                ce_sum = ce_sum + F.cross_entropy(*objtokens.attribute_logits(raster, l_slots, cs.scene, table, row))
         loss = (mse + ce * ce_sum) / len(items)
         opt.zero_grad(set_to_none=True)
         loss.backward()
