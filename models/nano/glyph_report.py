@@ -8,7 +8,9 @@ from the symbolic block it was pretrained on. Candidates (work/glyph/<name>), ea
 - g1: the out-of-scope fine-tune's recipe (300 steps, LR 2e-4, router noise off) with the local compressor learning
   beside the LLM and objtokens.attribute_ce added (``finetune_oos --trainable sampler_llm --attr-ce 1``);
 - g2: ``polish_local polish`` (the compressor alone, 600 steps) first, then g1's fine-tune;
-- g3, g4: g2 with 600, then 1,200 more steps of that fine-tune.
+- g3, g4: g2 with 600, then 1,200 more steps of that fine-tune;
+- s1, s2 (track S): E, the small-object retrain (work/tower), polished on 10-14 px train objects, then 900 / 1,500
+  steps of that fine-tune on them.
 work/glyph/RULE.txt is the rule, written (and amended, dated) before the figures it judges were read. This module
 applies it and writes results.json["retrain_glyph"] and its RESULTS.md section; ``--shipped``: models/nano holds
 the picked candidate.
@@ -39,6 +41,7 @@ CANDIDATES = {  # name -> (folder under work/, track, what)
     "g3": ("glyph/g3", "G", "g2 + 600 more steps of g1's fine-tune"),
     "g4": ("glyph/g4", "G", "g3 + 600 more steps of g1's fine-tune"),
     "s1": ("glyph/s1", "S", "E (the 10-14 px tower) + polish + 900 steps of g1's fine-tune, train objects 10-14 px"),
+    "s2": ("glyph/s2", "S", "s1 + 600 more steps of its fine-tune"),
 }
 DECODE = "glyph/decode.json"  # polish_local decode ... --json
 
@@ -98,9 +101,9 @@ def build(work: Path, shipped: bool) -> dict[str, Any]:
         "picked": picked,
         "shipped": shipped,
     }
-    polish = work / "glyph" / "c1-repro" / "polish.json"  # polish_local polish: bit for bit the c1 g2 started from
-    if polish.exists():
-        out["polish"] = json.loads(polish.read_text())
+    polishes = {"C": work / "glyph" / "c1-repro" / "polish.json",  # polish_local: bit for bit the c1 g2 started from
+                "E": work / "glyph" / "s1-polish" / "polish.json"}
+    out["polish"] = {k: json.loads(f.read_text()) for k, f in polishes.items() if f.exists()}
     if picked != "C" and (work / CANDIDATES[picked][0] / "measure.json").exists():
         raw = json.loads((work / CANDIDATES[picked][0] / "measure.json").read_text())
         m = summary(raw)
@@ -132,12 +135,12 @@ def render(r: dict[str, Any]) -> list[str]:
         lines.append(f"| {k}{' (picked)' if k == r['picked'] else ''}: {c['what']} | {c.get('track', '–')} | "
                      f"{c['val_accuracy']:.2f} | {small} | {fam['glyph']:.1f} | {fam['count']:.1f} | "
                      f"{fam['exist']:.1f} | {fam['position']:.1f} | {dec} | {c['out_of_scope_rate_val']:.1f}% |")
-    p = r.get("polish")
-    if p:
+    for k, p in r.get("polish", {}).items():
         b, a = p["val_decode_before"], p["val_decode_after"]
-        lines += ["", f"The polish alone ({p['steps']} steps, {p['seconds']:.0f} s): local glyph decode "
-                  f"{b['glyph']:.1f} → {a['glyph']:.1f}% (colour {b['colour']:.1f} → {a['colour']:.1f}, shape "
-                  f"{b['shape']:.1f} → {a['shape']:.1f})."]
+        sizes = f", train objects {p['train_sizes'][0]}-{p['train_sizes'][1]} px" if p.get("train_sizes") else ""
+        lines += ["", f"The polish alone from {k} ({p['steps']} steps{sizes}, {p['seconds']:.0f} s wall): local glyph "
+                  f"decode on val {b['glyph']:.1f} → {a['glyph']:.1f}% (colour {b['colour']:.1f} → {a['colour']:.1f}, "
+                  f"shape {b['shape']:.1f} → {a['shape']:.1f})."]
     lines += ["", "Rule (work/glyph/RULE.txt, written before the figures it judges; amendments dated):", ""]
     lines += [f"> {line}" if line else ">" for line in r["rule"]]
     h = r.get("picked_heldout")
