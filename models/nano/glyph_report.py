@@ -154,6 +154,11 @@ def render(r: dict[str, Any]) -> list[str]:
     if r["picked"] == "C":
         lines += ["", "Picked: C. No candidate met the rule, so their heldout and hard figures were not read and "
                   "models/nano keeps the shipped model.", ""]
+    elif not r["shipped"] and h and h["meets_bar"]:
+        lines += ["", f"Picked: {r['picked']}; it meets the ship condition but models/nano does **not** hold it yet: "
+                  "as RULE.txt says (written before its figures), its re-ship (graphs, ood.json, samples, card, "
+                  "screenshots, the app tests that name photos) is the next session's first step. The figures "
+                  "elsewhere in this file are the shipped model's.", ""]
     else:
         lines += ["", f"Picked: {r['picked']}. models/nano ships it: **{'yes' if r['shipped'] else 'no'}**.", ""]
     return lines
