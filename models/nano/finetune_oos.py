@@ -11,7 +11,8 @@ scenes, each conversation carrying its ~6 questions plus 1-2 out-of-scope questi
 (oos.py) answered with oos.SENTENCE. ``--trainable llm`` (default) trains the LLM only: whether a question is out
 of scope is decided by its text, and with the vision tower and the connector unchanged the shipped
 vision_encoder/projector graphs, the image embedding and the OOD guard built on it (ood.json) stay valid.
-``adapters_llm`` is stage III's set (connector + LLM, with the alignment term).
+``adapters_llm`` is stage III's set (connector + LLM, with the alignment term); ``sampler_llm`` the local
+compressor + LLM (the global path unchanged), meant with ``--attr-ce`` (objtokens.attribute_ce; glyph_report.py).
 Steps and LR are chosen on ``val`` (val scenes 0-99: in-scope accuracy, the val out-of-scope set); heldout, hard
 and the held-out out-of-scope set are read only by --measure-only for the final figures. Measured there:
 heldout and hard accuracy (evaluate.py's rule), the out-of-scope rate (exact sentence), and how often an
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--val-sizes", type=sizes_arg, default=None, metavar="LO,HI",
                     help="with --measure-only --val: val scenes drawn with these object sizes (val-<lo>-<hi>.json)")
     a = ap.parse_args(argv)
+    if a.attr_ce and a.trainable == "llm":
+        ap.error("--attr-ce trains the local compressor: use --trainable sampler_llm or adapters_llm")
     torch.set_num_threads(a.threads)
     tok = Tokenizer.from_file(str(NANO_DIR / "tokenizer.json"))
     model, cfg = load_final(a.measure_only or a.start)
@@ -161,8 +164,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     trainable, align = TRAINABLE[a.trainable]
     t0 = time.time()
     options = stage_options(router_noise=not a.no_router_noise)
-    if a.attr_ce and a.trainable == "llm":
-        ap.error("--attr-ce trains the local compressor: use --trainable sampler_llm or adapters_llm")
     run_stages(model, tok, [Stage("oos", a.steps, a.lr, trainable, options, align=align, attr_ce=a.attr_ce)], cache,
                run_dir, 16)
     seconds = time.time() - t0

@@ -78,7 +78,7 @@ def ships(h: dict[str, Any], track: str) -> bool:
 def pick(cands: dict[str, dict[str, Any]]) -> str:
     """The eligible candidate with the highest mean of val and val at 10-11 px, else C (models/nano stays). With
     several eligible, each needs its figure at 10-11 px (finetune_oos --measure-only ... --val --val-sizes 10,11)."""
-    ok = [k for k, x in cands.items() if eligible(x, CANDIDATES[k][1] if k in CANDIDATES else "G")]
+    ok = [k for k, x in cands.items() if eligible(x, CANDIDATES[k][1])]
     if len(ok) > 1 and (missing := [k for k in ok if "val_small_accuracy" not in cands[k]]):
         raise SystemExit(f"eligible {missing} not measured at 10-11 px: finetune_oos --measure-only <final.pt> --val "
                          "--val-sizes 10,11")

@@ -178,3 +178,11 @@ def test_glyph_section_renders_from_the_work_folders(tmp_path: Path) -> None:
     assert "| g2: " in text and "| G | 89.50 | – |" in text and "99.5 / 98.5 / 92.8" in text
     assert "> Written before." in text
     assert "keeps the shipped model" in text
+
+
+def test_fine_tune_refuses_the_attribute_cross_entropy_without_a_trainable_compressor(capsys) -> None:
+    from models.nano import finetune_oos
+
+    with pytest.raises(SystemExit):
+        finetune_oos.main(["--attr-ce", "1"])  # --trainable llm (the default) leaves the compressor frozen
+    assert "--trainable sampler_llm" in capsys.readouterr().err
