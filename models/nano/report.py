@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,22 @@ def save_sections(sections: dict[str, Any], results_path: Path, work: Path) -> d
     results_path.write_text(json.dumps(results, indent=1) + "\n")
     write_report(results, results_path.with_name("RESULTS.md"), work)
     return results
+
+
+def retrain_cli(doc: str, key: str, build: Callable[[Path, bool], dict[str, Any]], argv: list[str] | None
+                ) -> dict[str, Any]:
+    """The command line of a retrain report over the work folder (sizes_report, glyph_report): ``build(work,
+    shipped)`` → results.json[key] and RESULTS.md; prints the pick."""
+    from models.nano.train import NANO_DIR, WORK
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--work", type=Path, default=WORK)
+    ap.add_argument("--shipped", action="store_true", help="models/nano now holds the picked candidate")
+    a = ap.parse_args(argv)
+    section = build(a.work, a.shipped)
+    save_sections({key: section}, NANO_DIR / "results.json", WORK)
+    print(json.dumps({k: section[k] for k in ("picked", "shipped")}))
+    return section
 
 
 # retrain sections, newest first: (results.json key, RESULTS.md section title)

@@ -16,7 +16,6 @@ section. ``--shipped``: models/nano holds the picked candidate.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -144,17 +143,9 @@ def render(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    from models.nano.report import save_sections
-    from models.nano.train import NANO_DIR, WORK
+    from models.nano.report import retrain_cli
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path, default=WORK)
-    ap.add_argument("--shipped", action="store_true", help="models/nano now holds the picked candidate")
-    a = ap.parse_args(argv)
-    section = build(a.work, a.shipped)
-    save_sections({"retrain_sizes": section}, NANO_DIR / "results.json", WORK)
-    print(json.dumps({k: section[k] for k in ("picked", "shipped")}))
-    return section
+    return retrain_cli(__doc__, "retrain_sizes", build, argv)
 
 
 if __name__ == "__main__":

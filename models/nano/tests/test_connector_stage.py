@@ -15,14 +15,19 @@ from models.nano.tokenizer import load_or_train
 from models.slime import SlimeForCausalLM
 
 
-def test_stage_connector_aligns_every_path(tmp_path: Path) -> None:
+def _tiny(tmp_path: Path) -> tuple:
+    """A tiny Nano (random 2-layer tower) with 6 cached train scenes, their features and scenes."""
     torch.manual_seed(0)
     tok = load_or_train(tmp_path / "tokenizer.json", 300)
     cfg = nano_config(tok, vision_hidden=32, vision_layers=2, vision_intermediate=64)
     model = SlimeForCausalLM(cfg)
     cache = sd.cache_scenes(model, cfg, "train", 0, 6)
     objs = objtokens.ObjectTokens(tok, cfg)
-    feats, scenes = [c.feats.float() for c in cache], [c.scene for c in cache]
+    return tok, model, cache, objs, [c.feats.float() for c in cache], [c.scene for c in cache]
+
+
+def test_stage_connector_aligns_every_path(tmp_path: Path) -> None:
+    tok, model, cache, objs, feats, scenes = _tiny(tmp_path)
     paths = {"mlp": dict(learnable_gated=0, use_global_only=True),
              "qformer": dict(learnable_gated=1, use_global_only=True),
              "mixture": dict(learnable_gated=-1, use_global_only=True),
@@ -52,13 +57,7 @@ def test_a_stage_with_the_attribute_cross_entropy_lowers_it_and_trains_only_what
     that the term's effect is what moves), and finetune_oos's sampler_llm set leaves the global path out."""
     from models.nano.finetune_oos import TRAINABLE
 
-    torch.manual_seed(0)
-    tok = load_or_train(tmp_path / "tokenizer.json", 300)
-    cfg = nano_config(tok, vision_hidden=32, vision_layers=2, vision_intermediate=64)
-    model = SlimeForCausalLM(cfg)
-    cache = sd.cache_scenes(model, cfg, "train", 0, 6)
-    objs = objtokens.ObjectTokens(tok, cfg)
-    feats, scenes = [c.feats.float() for c in cache], [c.scene for c in cache]
+    tok, model, cache, objs, feats, scenes = _tiny(tmp_path)
     names = {id(p): n for n, p in model.named_parameters()}
     chosen = {names[id(p)].split(".")[0] for p in TRAINABLE["sampler_llm"][0](model, 0)}
     assert chosen == {"sampler", "llm"}, chosen
